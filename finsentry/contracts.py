@@ -1,0 +1,177 @@
+"""Topic contracts: the typed records that travel as JSON on each Kafka topic.
+
+Every part of finsentry reads and writes these records and nothing looser; the README
+("Topic contracts") documents them field by field. This module imports nothing else of
+the project, so any part may import it.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+SentimentLabel = Literal["negative", "neutral", "positive"]
+SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
+
+Severity = Literal["critical", "high", "medium", "low"]
+# Ordered from least to most severe; escalation compares positions in this tuple.
+SEVERITY_ORDER: tuple[Severity, ...] = ("low", "medium", "high", "critical")
+
+AlertStatus = Literal["firing", "resolved"]
+EntitySource = Literal["ruler", "ner", "feed"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(exclude_none=False).encode()
+
+
+class NewsEvent(_Record):
+    """`news`: one article or headline as a feed delivers it."""
+
+    # Unknown fields are ignored, so feeds may carry more than we read.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: NonEmpty
+    headline: NonEmpty
+    body: str | None = None
+    source: str | None = None
+    published_at: AwareDatetime | None = None
+    url: str | None = None
+    tickers: list[NonEmpty] | None = None
+    lang: str | None = None
+
+    @property
+    def text(self) -> str:
+        """What the models read: the headline, then the body when there is one."""
+        return f"{self.headline}\n{self.body}" if self.body else self.headline
+
+
+class SentimentProbs(_Record):
+    negative: float
+    neutral: float
+    positive: float
+
+
+class Sentiment(_Record):
+    label: SentimentLabel
+    score: float = Field(ge=0.0, le=1.0, description="probability of `label`")
+    probs: SentimentProbs
+
+
+class Entity(_Record):
+    text: str
+    type: str = Field(description="ORG, PERSON, GPE, MONEY, PERCENT, ...")
+    ticker: str | None = None
+    name: str | None = None
+    sector: str | None = None
+    start: int | None = None
+    end: int | None = None
+    source: EntitySource
+
+
+class Event(_Record):
+    type: str = Field(description="an event type id from nlp.taxonomy")
+    trigger: str = Field(description="the words that matched")
+    severity: float = Field(ge=0.0, le=1.0)
+
+
+class Enriched(_Record):
+    """`news.enriched`: one record per (article, linked ticker), keyed by the ticker.
+
+    An article that names no company yields one record with `entity` = null, keyed by
+    its id. Each record carries the article's full `entities` and `events` lists, so a
+    consumer that wants one record per article keeps the first per `news_id`.
+    """
+
+    news_id: str
+    entity: str | None = Field(default=None, description="the ticker this record is keyed by")
+    headline: str
+    source: str | None = None
+    url: str | None = None
+    published_at: AwareDatetime = Field(description="event time: the feed's, else the Kafka timestamp")
+    sentiment: Sentiment
+    entities: list[Entity]
+    events: list[Event]
+    model_versions: dict[str, str]
+    processed_at: AwareDatetime
+
+
+class Factor(_Record):
+    """One term of a risk score: its input value and the points it added."""
+
+    name: str
+    value: float
+    points: float
+    detail: str = ""
+
+
+class Alert(_Record):
+    """`alerts`: a risk warning, keyed by `dedup_key` (entity + event type)."""
+
+    alert_id: str
+    dedup_key: str
+    status: AlertStatus
+    severity: Severity
+    entity: str
+    entity_name: str | None = None
+    sector: str | None = None
+    event_type: str
+    risk_score: float = Field(ge=0.0, le=100.0)
+    factors: list[Factor]
+    headlines: list[str]
+    news_ids: list[str]
+    urls: list[str] = Field(default_factory=list)
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+
+
+class DeadLetter(_Record):
+    """`news.dlq` / `alerts.dlq`: input that could not be processed, kept whole."""
+
+    original_b64: str = Field(description="the original bytes, base64")
+    original_text: str | None = Field(default=None, description="the same bytes as UTF-8, when they decode")
+    reason: str
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    failed_at: AwareDatetime
+
+    @classmethod
+    def of(
+        cls,
+        raw: bytes,
+        reason: str,
+        *,
+        topic: str,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> DeadLetter:
+        try:
+            text: str | None = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        return cls(
+            original_b64=base64.b64encode(raw).decode("ascii"),
+            original_text=text,
+            reason=reason,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            failed_at=utcnow(),
+        )
+
+    @property
+    def original(self) -> bytes:
+        return base64.b64decode(self.original_b64)

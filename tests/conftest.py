@@ -1,0 +1,54 @@
+"""Session fixtures: a real Apache Kafka broker, started by the project's own code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from finsentry import kafka_local
+from tests.kafka_helpers import free_port_pair
+
+
+def _start(home: Path) -> kafka_local.LocalKafka:
+    broker = kafka_local.LocalKafka(home=home, port=free_port_pair(), heap="512m")
+    broker.start(timeout_s=90)
+    return broker
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Bootstrap address of the session's broker.
+
+    FINSENTRY_TEST_KAFKA points the suite at a broker you run yourself (its topics are
+    created if missing); otherwise a local broker is started on free loopback ports in a
+    temporary folder, exactly as `finsentry kafka start` would, and stopped at the end.
+    """
+    external = os.environ.get("FINSENTRY_TEST_KAFKA")
+    if external:
+        kafka_local.wait_until_ready(external, timeout_s=30)
+        kafka_local.ensure_topics(external)
+        yield external
+        return
+    broker = _start(tmp_path_factory.mktemp("kafka"))
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def fresh_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    """A factory of brand-new brokers, for tests that need topics nobody else wrote to."""
+    started: list[kafka_local.LocalKafka] = []
+
+    def make() -> str:
+        broker = _start(tmp_path_factory.mktemp("kafka-fresh"))
+        started.append(broker)
+        return broker.bootstrap
+
+    yield make
+    for broker in started:
+        broker.stop()

@@ -1,0 +1,46 @@
+"""The local broker harness: it starts, answers, holds the topics, and stops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from finsentry import kafka_local, topics
+from tests.kafka_helpers import free_port_pair, produce, read_topic
+
+
+@pytest.mark.kafka
+def test_session_broker_has_topics_with_partition_counts(kafka_bootstrap: str) -> None:
+    found = kafka_local.describe_topics(kafka_bootstrap)
+    assert found == {name: n for name, n in topics.PARTITIONS.items()}
+
+
+@pytest.mark.kafka
+def test_round_trip_through_the_broker(kafka_bootstrap: str) -> None:
+    produce(kafka_bootstrap, topics.NEWS_DLQ, [{"probe": "round-trip"}])
+    got = read_topic(kafka_bootstrap, topics.NEWS_DLQ, until=lambda rs: any(r["value"] == {"probe": "round-trip"} for r in rs))
+    assert {"probe": "round-trip"} in [r["value"] for r in got]
+
+
+@pytest.mark.kafka
+def test_start_is_idempotent_and_stop_is_clean(tmp_path: Path) -> None:
+    broker = kafka_local.LocalKafka(home=tmp_path / "k", port=free_port_pair())
+    broker.start(timeout_s=90)
+    try:
+        pid = broker.pid()
+        assert pid is not None
+        broker.start(timeout_s=30)  # a second start finds the running broker
+        assert broker.pid() == pid
+        assert (tmp_path / "k" / "data" / "meta.properties").exists()
+    finally:
+        assert broker.stop() is True
+    assert broker.pid() is None
+    assert broker.stop() is False
+
+
+def test_parse_bootstrap() -> None:
+    assert kafka_local.parse_bootstrap("127.0.0.1:9092") == ("127.0.0.1", 9092)
+    assert kafka_local.parse_bootstrap("kafka://a:1,b:2") == ("a", 1)
+    with pytest.raises(kafka_local.KafkaError):
+        kafka_local.parse_bootstrap("nohostport")
