@@ -1,0 +1,72 @@
+"""What the pipeline asks of the models: two small protocols, and no-op stand-ins.
+
+The pipeline (finsentry/pipeline.py) depends on these protocols only, so a model can be
+swapped (a larger spaCy pipeline, another fine-tuned transformer, the no-op models of
+`bench pipeline --model noop`) without touching it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from finsentry.contracts import Entity, Event, Sentiment, SentimentProbs
+
+
+class SentimentModel(Protocol):
+    """Batched 3-class sentiment: one Sentiment per text, in order."""
+
+    name: str
+    version: str
+    device: str
+
+    def predict(self, texts: Sequence[str]) -> list[Sentiment]: ...
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the entity and event models found in one article."""
+
+    entities: list[Entity] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+class Annotator(Protocol):
+    """Batched entities + events: one Annotation per text, in order.
+
+    `feed_tickers[i]` are the tickers the feed gave for text i (or None); they are merged
+    into the entities with source "feed", without duplicates.
+    """
+
+    name: str
+    version: str
+
+    def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]: ...
+
+
+_NEUTRAL = Sentiment(label="neutral", score=1.0, probs=SentimentProbs(negative=0.0, neutral=1.0, positive=0.0))
+
+
+class NoopSentiment:
+    """Says neutral to everything: measures the framework path without a model."""
+
+    name = "noop"
+    version = "noop"
+    device = "none"
+
+    def predict(self, texts: Sequence[str]) -> list[Sentiment]:
+        return [_NEUTRAL] * len(texts)
+
+
+class NoopAnnotator:
+    """Finds only the feed's tickers: measures the framework path without spaCy."""
+
+    name = "noop"
+    version = "noop"
+
+    def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]:
+        return [
+            Annotation(entities=[Entity(text=t, type="ORG", ticker=t, source="feed") for t in dict.fromkeys(tickers or ())])
+            for tickers in feed_tickers
+        ]
