@@ -11,9 +11,19 @@ import base64
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _rfc3339_text(value: object) -> object:
+    # Feeds send RFC 3339 text; a bare number is ambiguous (seconds? ms?) so it is refused.
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 string such as 2024-05-01T13:30:00Z, not a number")
+    return value
+
+
+RFC3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
@@ -47,7 +57,7 @@ class NewsEvent(_Record):
     headline: NonEmpty
     body: str | None = None
     source: str | None = None
-    published_at: AwareDatetime | None = None
+    published_at: RFC3339 | None = None
     url: str | None = None
     tickers: list[NonEmpty] | None = None
     lang: str | None = None
