@@ -207,7 +207,9 @@ class LocalKafka:
                     start_new_session=True,  # Ctrl-C in the caller's terminal is ours to forward
                 )
             self.pid_file.write_text(str(proc.pid))
-            log.info("started Kafka %s (pid %d) on %s, data in %s", kafka_version(), proc.pid, self.bootstrap, self.home)
+            log.info(
+                "started Kafka %s (pid %d) on %s, data in %s", kafka_version(), proc.pid, self.bootstrap, self.home
+            )
         wait_until_ready(self.bootstrap, timeout_s=timeout_s, alive=lambda: self.pid() is not None)
         if create_topics:
             ensure_topics(self.bootstrap)
@@ -261,7 +263,6 @@ def _cluster_id() -> str:
 def wait_until_ready(bootstrap: str, *, timeout_s: float = 60.0, alive: object = None) -> None:
     """Block until the broker answers a metadata request, or raise KafkaError."""
     deadline = time.monotonic() + timeout_s
-    last: Exception | None = None
     # Refused connections are expected while the JVM boots; keep the client quiet meanwhile.
     client_log = logging.getLogger("kafka")
     previous = client_log.level

@@ -62,7 +62,9 @@ class RiskSettings(BaseModel):
     baseline_half_life_s: float = Field(7 * 86400.0, gt=0, description="memory of the entity's own baseline")
     ewma_alpha: float = Field(0.3, gt=0, le=1, description="weight of the newest article in the sentiment EWMA")
     novelty_window_s: float = Field(6 * 3600.0, gt=0, description="how long a story counts as the same story")
-    story_similarity: float = Field(0.6, gt=0, le=1, description="token-set Jaccard above which two headlines are one story")
+    story_similarity: float = Field(
+        0.6, gt=0, le=1, description="token-set Jaccard above which two headlines are one story"
+    )
     quiet_period_s: float = Field(3600.0, ge=0, description="time below `low` before an alert resolves")
     decay_half_life_s: float = Field(1800.0, gt=0, description="half-life of an entity's risk when no news comes")
     w_negativity: float = 35.0
@@ -71,10 +73,15 @@ class RiskSettings(BaseModel):
     w_corroboration: float = 15.0
     repeat_story_factor: float = Field(0.5, ge=0, le=1, description="score multiplier for a story already seen")
     watchlist_weight: float = Field(1.25, ge=1, description="multiplier for tickers on the watchlist")
-    critical: float = 85.0
-    high: float = 70.0
-    medium: float = 50.0
-    low: float = 35.0
+    # Severity thresholds on the 0-100 score; see docs/risk.md for worked examples.
+    critical: float = 80.0
+    high: float = 65.0
+    medium: float = 45.0
+    low: float = 30.0
+    burst_saturation: float = Field(8.0, gt=1, description="window count / baseline ratio at which burst = 1")
+    corroboration_saturation: int = Field(4, ge=2, description="independent sources at which corroboration = 1")
+    max_headlines: int = Field(5, ge=1, description="headlines carried by an alert")
+    max_news_ids: int = Field(50, ge=1, description="news ids carried by an alert")
 
 
 class DispatchSettings(BaseModel):

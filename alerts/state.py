@@ -1,0 +1,79 @@
+"""Per-entity risk state and the small store interface it lives behind.
+
+The same scoring code runs over a plain dict (file mode, tests) and over a Faust table
+(Kafka mode, streams/tables.py); both implement `StateStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from finsentry.contracts import Alert, Factor, Severity
+
+
+class Story(BaseModel):
+    """One news story about the entity, possibly reported by several sources."""
+
+    tokens: list[str]
+    first: float
+    last: float
+    sources: list[str]
+
+
+class Episode(BaseModel):
+    """An open (firing) alert for one dedup_key: entity + event type."""
+
+    event_type: str
+    first_seen: float
+    last_seen: float
+    severity: Severity
+    peak_score: float
+    peak_at: float
+    factors: list[Factor]
+    headlines: list[str] = Field(default_factory=list)
+    news_ids: list[str] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list)
+
+
+class EntityState(BaseModel):
+    entity: str
+    name: str | None = None
+    sector: str | None = None
+    last_time: float | None = None
+    neg_times: list[float] = Field(default_factory=list, description="negative stories inside the window")
+    baseline_mass: float = Field(0.0, description="exponentially decayed count of negative stories")
+    baseline_at: float | None = None
+    sentiment_ewma: float = 0.0
+    stories: list[Story] = Field(default_factory=list)
+    episodes: dict[str, Episode] = Field(default_factory=dict)
+    # news_id -> alerts it caused; lets a replay after a crash re-emit the same alerts
+    # instead of losing them (state may be saved while the alert send was not).
+    recent: dict[str, list[Alert]] = Field(default_factory=dict)
+    last_score: float = 0.0
+
+
+class StateStore(Protocol):
+    def get(self, entity: str) -> EntityState | None: ...
+
+    def put(self, entity: str, state: EntityState) -> None: ...
+
+    def entities(self) -> Iterator[str]: ...
+
+
+class DictStore:
+    """State in a dict: file mode and tests."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, EntityState] = {}
+
+    def get(self, entity: str) -> EntityState | None:
+        return self.data.get(entity)
+
+    def put(self, entity: str, state: EntityState) -> None:
+        self.data[entity] = state
+
+    def entities(self) -> Iterator[str]:
+        return iter(list(self.data))
