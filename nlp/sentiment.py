@@ -1,0 +1,220 @@
+"""The batched sentiment predictor the pipeline calls: a fine-tuned model directory in, Sentiment records out.
+
+Texts are cleaned the way they were in training, tokenized once, sorted by length and cut
+into micro-batches capped by padded tokens, so a batch of headlines pads little and a long
+article cannot blow the memory. Inference runs under `torch.inference_mode`, on CUDA with
+bf16 autocast when there is a GPU, else on CPU in fp32 with a fixed thread count.
+
+It is not thread-safe: the pipeline calls it from one worker thread (`asyncio.to_thread`)
+at a time, which keeps the event loop free while the model runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from finsentry.contracts import SENTIMENT_LABELS, Sentiment, SentimentProbs
+from finsentry.settings import SentimentSettings
+from nlp.sentiment_data import normalize_text
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "model.safetensors"
+# Tokens per character are at least ~1/8 in any script, so this many characters per token of
+# budget always fill `max_length`; cutting first keeps a megabyte of garbage cheap to tokenize.
+_CHARS_PER_TOKEN_BUDGET = 16
+
+Device = Literal["cpu", "cuda"]
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No fine-tuned model in the directory; the message says how to build one."""
+
+
+def offline_hub() -> None:
+    """Make sure transformers never reaches for a model hub (every model here is a local directory), quietly."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    # Load reports and per-shard progress bars would drown our own logs and progress bars.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def has_model(model_dir: Path) -> bool:
+    return (model_dir / WEIGHTS_FILE).is_file() and (model_dir / "config.json").is_file()
+
+
+def resolve_device(device: str) -> Device:
+    import torch
+
+    if device == "cuda" or (device == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise RuntimeError("device 'cuda' asked for, but torch sees no CUDA device")
+        return "cuda"
+    if device not in ("auto", "cpu"):
+        raise ValueError(f"unknown device {device!r}: expected auto, cpu or cuda")
+    return "cpu"
+
+
+def weights_digest(model_dir: Path, length: int = 8) -> str:
+    h = hashlib.sha256()
+    with (model_dir / WEIGHTS_FILE).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:length]
+
+
+def clean_for_model(text: object, max_length: int) -> str:
+    """Any input to a string the tokenizer accepts: never raises, whatever the feed sent."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    # Lone surrogates (broken UTF-16 from some feeds) make the Rust tokenizer raise.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return normalize_text(text[: max_length * _CHARS_PER_TOKEN_BUDGET])
+
+
+def token_budget_batches(lengths: Sequence[int], max_batch_tokens: int) -> Iterator[list[int]]:
+    """Indices grouped into micro-batches, shortest texts first, each with (count x longest) <= the cap.
+
+    A single text longer than the cap still gets a batch of its own.
+    """
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batch: list[int] = []
+    longest = 0
+    for i in order:
+        candidate = max(longest, lengths[i])
+        if batch and candidate * (len(batch) + 1) > max_batch_tokens:
+            yield batch
+            batch, candidate = [], lengths[i]
+        batch.append(i)
+        longest = candidate
+    if batch:
+        yield batch
+
+
+def pad_batch(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
+    """Right-pad token id lists to the longest: (input_ids, attention_mask) as int64 tensors."""
+    import torch
+
+    width = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for row, seq in enumerate(ids):
+        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return input_ids, mask
+
+
+class BatchedSentiment:
+    """Batched 3-class sentiment over a fine-tuned model directory (implements nlp.interfaces.SentimentModel)."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        device: str = "auto",
+        cpu_threads: int = 0,
+        max_batch_tokens: int = 8192,
+        max_length: int = 128,
+    ) -> None:
+        offline_hub()
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        model_dir = Path(model_dir)
+        if not has_model(model_dir):
+            raise ModelNotFoundError(f"no fine-tuned model in {model_dir}: build one with `{BUILD_COMMAND}`")
+        self.model_dir = model_dir
+        self.device: Device = resolve_device(device)
+        self.max_batch_tokens = max_batch_tokens
+        self.max_length = max_length
+        if self.device == "cpu":
+            torch.set_num_threads(cpu_threads or os.cpu_count() or 1)
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True)
+        self._check_labels(model.config.id2label)
+        self.model = model.to(self.device).eval()
+        self.name = model_dir.resolve().name
+        self.version = f"{self.name}-{weights_digest(model_dir)}"
+        log.info("sentiment model %s loaded on %s", self.version, self.device)
+
+    def _check_labels(self, id2label: dict[int, str]) -> None:
+        found = tuple(str(id2label[i]).lower() for i in range(len(id2label)))
+        if found != SENTIMENT_LABELS:
+            raise ValueError(f"{self.model_dir}: model labels {found} are not {SENTIMENT_LABELS}")
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        cleaned = [clean_for_model(t, self.max_length) for t in texts]
+        encoded = self.tokenizer(cleaned, truncation=True, max_length=self.max_length, padding=False)
+        return [list(x) for x in encoded["input_ids"]]
+
+    def predict_proba(self, texts: Sequence[str]) -> list[list[float]]:
+        """Probabilities (negative, neutral, positive) per text, in input order."""
+        import torch
+
+        if not texts:
+            return []
+        ids = self.encode(texts)
+        out: list[list[float]] = [[]] * len(ids)
+        pad_id = self.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for batch in token_budget_batches([len(x) for x in ids], self.max_batch_tokens):
+                input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
+                input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+                if self.device == "cuda":
+                    with torch.autocast("cuda", dtype=torch.bfloat16):
+                        logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+                else:
+                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+                probs = torch.softmax(logits.float(), dim=-1).cpu().tolist()
+                for i, p in zip(batch, probs, strict=True):
+                    out[i] = p
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[Sentiment]:
+        return [to_sentiment(p) for p in self.predict_proba(texts)]
+
+
+def to_sentiment(probs: Sequence[float]) -> Sentiment:
+    best = max(range(len(SENTIMENT_LABELS)), key=lambda i: probs[i])
+    # Clamp: float error can put a probability a hair above 1.
+    return Sentiment(
+        label=SENTIMENT_LABELS[best],
+        score=min(1.0, max(0.0, probs[best])),
+        probs=SentimentProbs(**{label: float(p) for label, p in zip(SENTIMENT_LABELS, probs, strict=True)}),
+    )
+
+
+BUILD_COMMAND = "finsentry train --out var/models/default"
+
+
+def model_dir_of(settings: SentimentSettings) -> Path:
+    """The directory the settings point at: model_dir when set, else the default model's."""
+    return settings.model_dir if settings.model_dir is not None else settings.default_dir
+
+
+def load_sentiment(settings: SentimentSettings) -> BatchedSentiment:
+    """The predictor for `settings.model_dir`, else the default model; ModelNotFoundError says how to build it."""
+    model_dir = model_dir_of(settings)
+    if not has_model(model_dir):
+        hint = (
+            f"finsentry train --out {model_dir}"
+            if settings.model_dir is None
+            else f"finsentry train --out {model_dir} (or unset FINSENTRY_SENTIMENT__MODEL_DIR)"
+        )
+        raise ModelNotFoundError(f"no fine-tuned sentiment model in {model_dir}: build it with `{hint}`")
+    return BatchedSentiment(
+        model_dir,
+        device=settings.device,
+        cpu_threads=settings.cpu_threads,
+        max_batch_tokens=settings.max_batch_tokens,
+        max_length=settings.max_length,
+    )

