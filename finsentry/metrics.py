@@ -32,6 +32,8 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info, disable
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from finsentry.validation import REASONS, Reason
+
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
@@ -40,14 +42,9 @@ log = logging.getLogger(__name__)
 # The `_created` companion series double the series count and nothing here reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
-InvalidReason = Literal["invalid_json", "invalid_utf8", "schema", "too_large", "bad_timestamp"]
-INVALID_REASONS: Final[tuple[InvalidReason, ...]] = (
-    "invalid_json",
-    "invalid_utf8",
-    "schema",
-    "too_large",
-    "bad_timestamp",
-)
+# The dead-letter reasons are defined once, by the validation that produces them.
+InvalidReason = Reason
+INVALID_REASONS: Final[tuple[InvalidReason, ...]] = REASONS
 
 ModelKind = Literal["sentiment", "entities"]
 MODEL_KINDS: Final[tuple[ModelKind, ...]] = ("sentiment", "entities")
@@ -142,6 +139,11 @@ CONSUMER_LAG = Gauge(
 )
 LAG_POLLS = Counter("finsentry_lag_polls_total", "Lag monitor polls of the broker, by outcome.", ["outcome"])
 LAG_LAST_POLL = Gauge("finsentry_lag_last_poll_timestamp_seconds", "Unix time of the last successful lag poll.")
+RISK_THRESHOLD = Gauge(
+    "finsentry_risk_threshold",
+    "The risk score at which each severity starts (settings.risk), for dashboards to compare against.",
+    ["severity"],
+)
 MODEL_INFO = Info("finsentry_model", "The model serving each stage.", ["model"])
 
 # Created up front so dashboards and rules see zeros, not "no data", before the first event.
@@ -278,6 +280,13 @@ def clear_entity_risk(entity: str) -> None:
     """Forget a ticker's series (e.g. once its risk has decayed to zero)."""
     with suppress(KeyError):
         ENTITY_RISK.remove(entity)
+
+
+def set_risk_thresholds(thresholds: Mapping[str, float]) -> None:
+    """Publish settings.risk's severity thresholds, e.g. {"critical": 85, "high": 70, ...},
+    so dashboards read them instead of repeating the numbers."""
+    for severity, score in thresholds.items():
+        RISK_THRESHOLD.labels(severity=severity).set(score)
 
 
 def set_model_info(model: ModelKind, *, name: str, version: str, device: str) -> None:
