@@ -1,9 +1,95 @@
-"""Commands of this part are added here by its owner."""
+"""`finsentry worker | score | replay | demo` and `bench pipeline`: wiring only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from finsentry import topics
+from finsentry.models import ModelChoice, load_models, load_watchlist
+from finsentry.settings import get_settings
+
+_MODEL_HELP = "default: the fine-tuned sentiment model + spaCy entities; noop: no models (framework path)"
+
+
+def worker(
+    model: str = typer.Option("default", "--model", help=_MODEL_HELP),
+    app_id: str = typer.Option(None, "--app-id", help="consumer group / app id (default from settings)"),
+) -> None:
+    """Run the streaming worker: news -> news.enriched (+ news.dlq) -> alerts. Ctrl-C stops it cleanly."""
+    from streams.worker import run_worker
+
+    settings = get_settings()
+    if app_id:
+        settings.stream.app_id = app_id
+    models = load_models(settings, _choice(model))
+    run_worker(settings, models, watchlist=load_watchlist(settings))
+
+
+def score(
+    src: Path = typer.Argument(..., exists=True, dir_okay=False, help="news JSONL, one record per line"),
+    out: Path = typer.Option(..., "-o", "--out", help="enriched JSONL to write"),
+    alerts: Path = typer.Option(None, "--alerts", help="alerts JSONL to write (risk scoring on event time)"),
+    model: str = typer.Option("default", "--model", help=_MODEL_HELP),
+) -> None:
+    """File mode: run the same pipeline over a JSONL file, no Kafka. Invalid lines are reported and skipped."""
+    from finsentry.filemode import score_file
+
+    settings = get_settings()
+    models = load_models(settings, _choice(model))
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn()
+    ) as progress:
+        task = progress.add_task(f"scoring {src.name}", total=src.stat().st_size)
+        report = score_file(
+            src,
+            out,
+            models,
+            settings,
+            alerts_out=alerts,
+            watchlist=load_watchlist(settings),
+            on_bytes=lambda n: progress.advance(task, n),
+        )
+    typer.echo(
+        f"{report.valid} of {report.lines} records enriched into {report.enriched} rows -> {out}"
+        + (f"; {report.alerts} alerts -> {alerts}" if alerts else "")
+    )
+    if report.invalid:
+        typer.echo(f"{len(report.invalid)} invalid lines skipped:", err=True)
+        for lineno, reason in report.invalid[:20]:
+            typer.echo(f"  line {lineno}: {reason}", err=True)
+        if len(report.invalid) > 20:
+            typer.echo(f"  ... and {len(report.invalid) - 20} more", err=True)
+
+
+def replay(
+    src: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL (sent as written) or CSV of headlines"),
+    rate: float = typer.Option(None, "--rate", min=0.001, help="records per second (default: as fast as possible)"),
+    topic: str = typer.Option(topics.NEWS, "--topic", help="topic to send to"),
+) -> None:
+    """Send a file of headlines to Kafka, line by line, with progress and a final count."""
+    from streams.replay import count_records
+    from streams.replay import replay as send
+
+    settings = get_settings()
+    total = count_records(src)
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+    ) as progress:
+        task = progress.add_task(f"{src.name} -> {topic}", total=total)
+        sent = send(src, settings.kafka, topic, rate=rate, on_sent=lambda n: progress.advance(task, n))
+    typer.echo(f"sent {sent} records to {topic} on {settings.kafka}")
+
+
+def _choice(model: str) -> ModelChoice:
+    if model not in ("default", "noop"):
+        raise typer.BadParameter("must be 'default' or 'noop'", param_hint="--model")
+    return "noop" if model == "noop" else "default"
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    pass
+    app.command()(worker)
+    app.command()(score)
+    app.command()(replay)

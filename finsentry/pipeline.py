@@ -1,0 +1,111 @@
+"""The transport-free core: a batch of NewsEvent in, enriched records and alerts out.
+
+No Faust, no Kafka, no sockets here. The Kafka worker (streams/) and file mode
+(finsentry/filemode.py) both call `enrich` and `RiskEngine.process`; `run_pipeline`
+chains the two for file mode and tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from alerts.risk import RiskEngine
+from finsentry.contracts import Alert, Enriched, NewsEvent, utcnow
+from nlp.interfaces import Annotator, SentimentModel
+
+
+@dataclass(frozen=True)
+class Models:
+    sentiment: SentimentModel
+    annotator: Annotator
+
+    def versions(self) -> dict[str, str]:
+        return {"sentiment": self.sentiment.version, "entities": self.annotator.version}
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each model for one batch (the caller turns them into metrics)."""
+
+    sentiment_s: float = 0.0
+    entities_s: float = 0.0
+
+
+@dataclass
+class EnrichResult:
+    records: list[Enriched]
+    timings: Timings = field(default_factory=Timings)
+
+
+@dataclass
+class PipelineResult:
+    enriched: list[Enriched]
+    alerts: list[Alert]
+    timings: Timings
+
+
+def enrich(
+    batch: Sequence[NewsEvent],
+    models: Models,
+    *,
+    fallback_times: Sequence[datetime | None] | None = None,
+    max_chars: int = 2000,
+    now: datetime | None = None,
+) -> EnrichResult:
+    """Run sentiment, entities and events over a batch; one record per (article, ticker).
+
+    Event time is the feed's `published_at`, else `fallback_times[i]` (the Kafka
+    timestamp), else the processing time.
+    """
+    if not batch:
+        return EnrichResult(records=[])
+    processed_at = now or utcnow()
+    texts = [e.text[:max_chars] for e in batch]
+    timings = Timings()
+    started = time.perf_counter()
+    sentiments = models.sentiment.predict(texts)
+    timings.sentiment_s = time.perf_counter() - started
+    started = time.perf_counter()
+    annotations = models.annotator.annotate(texts, [e.tickers for e in batch])
+    timings.entities_s = time.perf_counter() - started
+    versions = models.versions()
+
+    records: list[Enriched] = []
+    for i, (event, sentiment, ann) in enumerate(zip(batch, sentiments, annotations, strict=True)):
+        fallback = fallback_times[i] if fallback_times is not None else None
+        event_time = event.published_at or fallback or processed_at
+        tickers = list(dict.fromkeys(e.ticker for e in ann.entities if e.ticker))
+        for ticker in tickers or [None]:
+            records.append(
+                Enriched(
+                    news_id=event.id,
+                    entity=ticker,
+                    headline=event.headline,
+                    source=event.source,
+                    url=event.url,
+                    published_at=event_time,
+                    sentiment=sentiment,
+                    entities=ann.entities,
+                    events=ann.events,
+                    model_versions=versions,
+                    processed_at=processed_at,
+                )
+            )
+    return EnrichResult(records=records, timings=timings)
+
+
+def run_pipeline(
+    batch: Sequence[NewsEvent],
+    models: Models,
+    engine: RiskEngine,
+    *,
+    fallback_times: Sequence[datetime | None] | None = None,
+    max_chars: int = 2000,
+) -> PipelineResult:
+    """Enrich a batch and score it: what file mode and the tests run end to end."""
+    result = enrich(batch, models, fallback_times=fallback_times, max_chars=max_chars)
+    alerts = engine.process(result.records)
+    return PipelineResult(enriched=result.records, alerts=alerts, timings=result.timings)
