@@ -219,7 +219,7 @@ class QuietHours(_Strict):
 class Digest(_Strict):
     """Low severities go into one e-mail per interval instead of one e-mail each."""
 
-    severities: list[Severity] = Field(default_factory=lambda: ["low"])
+    severities: list[Severity] = Field(default_factory=lambda: list[Severity](["low"]))
     interval_s: float = Field(900.0, gt=0, description="N: one digest e-mail summarises the last N seconds")
     receivers: list[str] | None = Field(None, description="e-mail receivers that use it; unset = all")
 
@@ -274,7 +274,9 @@ class Router:
         names = self.receivers_for(alert)
         for silence in self.config.silences:
             if silence.active(alert, now):
-                why = f"silenced until {silence.ends_at.isoformat()}" + (f" ({silence.comment})" if silence.comment else "")
+                why = f"silenced until {silence.ends_at.isoformat()}" + (
+                    f" ({silence.comment})" if silence.comment else ""
+                )
                 return [Target(n, "suppress", why) for n in names]
         quiet = self.config.quiet_hours
         is_quiet = (
@@ -363,7 +365,9 @@ def _load_side_files(
                     problems.append((loc, f"{secret} file {target} is empty"))
                 receiver._secrets[secret] = SecretStr(text)
             elif required:
-                problems.append((("receivers", name), f"needs {secret}_env or {secret}_file (secrets are never inline)"))
+                problems.append(
+                    (("receivers", name), f"needs {secret}_env or {secret}_file (secrets are never inline)")
+                )
 
     matchers: list[tuple[tuple[str | int, ...], Matcher]] = [
         (("routes", i, "match", "watchlist"), r.match) for i, r in enumerate(config.routes)
@@ -405,7 +409,10 @@ def parse_routing(text: str, path: Path, env: Mapping[str, str] | None = None) -
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            shown = _format_loc([p for p in loc if p not in ("smtp", "pagerduty", "webhook") or len(loc) < 3])
+            # pydantic puts the union tag after the receiver name: receivers.pager.pagerduty.url
+            if len(loc) > 2 and loc[0] == "receivers" and loc[2] in ("smtp", "pagerduty", "webhook"):
+                loc = loc[:2] + loc[3:]
+            shown = _format_loc(loc)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (a typo?)"

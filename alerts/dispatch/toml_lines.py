@@ -59,16 +59,10 @@ def key_lines(text: str) -> dict[Path, int]:
 
 
 def line_of(lines: dict[Path, int], loc: Sequence[str | int]) -> int | None:
-    """The line of the longest prefix of `loc` that the document spells out.
-
-    pydantic adds the tag of a tagged union to the path (`receivers.pager.pagerduty.url`),
-    so a part the document does not have is skipped rather than ending the search.
-    """
+    """The line of the longest prefix of `loc` that the document spells out."""
     best: int | None = None
-    path: Path = ()
-    for part in loc:
-        candidate = (*path, part)
-        if candidate in lines:
-            path = candidate
-            best = lines[candidate]
+    for end in range(1, len(loc) + 1):
+        found = lines.get(tuple(loc[:end]))
+        if found is not None:
+            best = found
     return best
