@@ -372,6 +372,9 @@ def install_faust_sensor(app: Any, name_prefix: str = "finsentry_faust") -> bool
 # --------------------------------------------------------------------------- consumer lag
 
 
+_COORDINATOR_TRIES: Final = 20
+
+
 @dataclass(frozen=True)
 class PartitionLag:
     topic: str
@@ -385,7 +388,7 @@ class LagMonitor:
     """Publishes `finsentry_consumer_lag{group,topic,partition}` by asking the broker.
 
     Faust exports no lag gauge, so a daemon thread polls every `interval_s`: the group's
-    committed offsets (KafkaAdminClient.list_consumer_group_offsets) and each partition's
+    committed offsets (KafkaAdminClient.list_group_offsets) and each partition's
     end offset (KafkaConsumer.end_offsets, no group). A partition the group never committed
     counts from its beginning offset, which is where a fresh group with
     auto_offset_reset=earliest starts. Errors are counted in
@@ -422,6 +425,24 @@ class LagMonitor:
             )
         return self._admin, self._consumer
 
+    def _committed(self, admin: Any) -> dict[Any, Any]:
+        # kafka-python 3 answers {group: {tp: OffsetAndMetadata}}; 2.x named it
+        # list_consumer_group_offsets and answered the inner dict directly.
+        from kafka.errors import KafkaError
+
+        for attempt in range(_COORDINATOR_TRIES):
+            try:
+                if hasattr(admin, "list_group_offsets"):
+                    return dict(admin.list_group_offsets({self.group: None}).get(self.group, {}))
+                return dict(admin.list_consumer_group_offsets(self.group))
+            except KafkaError as exc:
+                # A young broker creates __consumer_offsets on the first group lookup and
+                # answers "coordinator not available" meanwhile.
+                if not exc.retriable or attempt == _COORDINATOR_TRIES - 1:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
+
     def poll_once(self) -> list[PartitionLag]:
         """One round trip to the broker; sets the gauges and returns what it measured."""
         from kafka import TopicPartition
@@ -434,7 +455,7 @@ class LagMonitor:
         ]
         if not tps:
             return []
-        committed_raw = admin.list_consumer_group_offsets(self.group)
+        committed_raw = self._committed(admin)
         committed: dict[tuple[str, int], int] = {
             (tp.topic, tp.partition): int(om.offset)
             for tp, om in committed_raw.items()
