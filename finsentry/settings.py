@@ -76,10 +76,10 @@ class RiskSettings(BaseModel):
     watchlist_weight: float = Field(1.25, ge=1, description="multiplier for tickers on the watchlist")
     # Severity thresholds on the 0-100 score; see docs/risk.md for worked examples.
     critical: float = 80.0
-    high: float = 65.0
+    high: float = 60.0
     medium: float = 45.0
     low: float = 30.0
-    burst_saturation: float = Field(8.0, gt=1, description="window count / baseline ratio at which burst = 1")
+    burst_saturation: float = Field(6.0, gt=1, description="window count / baseline ratio at which burst = 1")
     corroboration_saturation: int = Field(4, ge=2, description="independent sources at which corroboration = 1")
     max_headlines: int = Field(5, ge=1, description="headlines carried by an alert")
     max_news_ids: int = Field(50, ge=1, description="news ids carried by an alert")

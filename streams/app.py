@@ -29,13 +29,13 @@ TABLE = "entity-risk"
 
 def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset()) -> faust.App:
     s = settings.stream
+    (s.data_dir / s.app_id).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         s.app_id,
         broker=f"kafka://{settings.kafka}",
         store="memory://",
         datadir=str(s.data_dir / s.app_id),
         topic_partitions=topics.PARTITIONS[topics.ENRICHED],
-        topic_allow_declare=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_linger=0.005,
@@ -49,8 +49,7 @@ def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset()) -
         TABLE,
         default=None,
         partitions=topics.PARTITIONS[topics.ENRICHED],
-        key_serializer="json",
-        value_serializer="json",
+        schema=faust.Schema(key_serializer="json", value_serializer="json"),
     )
     store = FaustTableStore(table, topics.PARTITIONS[topics.ENRICHED])
     engine = RiskEngine(settings.risk, store, watchlist=watchlist)

@@ -1,0 +1,170 @@
+"""Risk scoring and the alert state machine, on event time, over a dict store."""
+
+from __future__ import annotations
+
+from alerts.risk import NEGATIVE_NEWS, RiskEngine, alert_id, story_tokens
+from alerts.state import DictStore
+from finsentry.contracts import Alert
+from finsentry.settings import RiskSettings
+from tests.alerts.records import record
+
+HEADLINES = [
+    "Acme sued by shareholders over accounting",
+    "Regulators open probe into Acme books",
+    "Acme supplier halts shipments amid dispute",
+    "Acme chief financial officer resigns abruptly",
+    "Acme plunges as lenders pull credit line",
+    "Acme warns of going concern doubts",
+    "Acme misses bond coupon payment",
+]
+
+
+def engine(**overrides: float) -> RiskEngine:
+    return RiskEngine(RiskSettings(**overrides), DictStore())  # type: ignore[arg-type]
+
+
+def firing(alerts: list[Alert]) -> list[Alert]:
+    return [a for a in alerts if a.status == "firing"]
+
+
+def test_burst_fires_once_escalates_and_resolves() -> None:
+    eng = engine()
+    alerts: list[Alert] = []
+    for i, headline in enumerate(HEADLINES):
+        alerts += eng.process([record(f"n{i}", "ACME", headline, minutes=i * 3, events=[("lawsuit", 0.6)])])
+    fired = firing(alerts)
+    assert fired, "a burst of negative lawsuit news must fire"
+    assert len({a.dedup_key for a in fired}) == 1
+    assert fired[0].dedup_key == "ACME:lawsuit"
+    # Each message after the first is an escalation to a strictly higher severity.
+    order = ["low", "medium", "high", "critical"]
+    levels = [order.index(a.severity) for a in fired]
+    assert levels == sorted(set(levels)), levels
+    assert len(fired) >= 2, "the burst should escalate at least once"
+    assert all(a.first_seen == fired[0].first_seen for a in fired)
+    assert {f.name for f in fired[-1].factors} >= {"negativity", "severity", "burst", "corroboration", "novelty"}
+
+    # Calm: neutral news elsewhere advances event time; the alert resolves exactly once.
+    calm = eng.process([record("calm", "OTHER", "Other Co holds annual meeting", minutes=24 * 60, label="neutral")])
+    resolved = [a for a in calm if a.status == "resolved"]
+    assert [a.dedup_key for a in resolved] == ["ACME:lawsuit"]
+    assert resolved[0].risk_score <= RiskSettings().low
+    assert (
+        eng.process([record("calm2", "OTHER", "Other Co names new director", minutes=48 * 60, label="neutral")]) == []
+    )
+
+
+def test_resolution_waits_for_the_quiet_period() -> None:
+    eng = engine(quiet_period_s=3600, decay_half_life_s=600)
+    out = eng.process([record("a", "ACME", HEADLINES[0], events=[("bankruptcy", 1.0)])])
+    [fired] = firing(out)
+    resolve_at = eng.resolve_at(eng.store.get("ACME").episodes["bankruptcy"])  # type: ignore[union-attr]
+    early = (resolve_at - fired.first_seen.timestamp()) / 60 - 1
+    assert eng.process([record("b", "ZZZ", "Zeta holds meeting", minutes=early, label="neutral")]) == []
+    later = eng.process([record("c", "ZZZ", "Zeta names director", minutes=early + 2, label="neutral")])
+    assert [a.status for a in later] == ["resolved"]
+
+
+def test_neutral_news_about_many_tickers_fires_nothing() -> None:
+    eng = engine()
+    records = [
+        record(f"n{i}", f"T{i % 40}", f"Company {i} schedules earnings call", minutes=i, label="neutral")
+        for i in range(400)
+    ]
+    assert eng.process(records) == []
+
+
+def test_positive_news_with_good_event_fires_nothing() -> None:
+    eng = engine()
+    records = [
+        record(
+            f"u{i}",
+            "ACME",
+            f"Analyst {i} upgrades Acme to buy",
+            minutes=i,
+            label="positive",
+            events=[("upgrade", 0.15)],
+        )
+        for i in range(20)
+    ]
+    assert eng.process(records) == []
+
+
+def test_negative_news_without_event_uses_negative_news_type() -> None:
+    eng = engine()
+    alerts = []
+    for i, headline in enumerate(HEADLINES[:4]):
+        alerts += eng.process([record(f"n{i}", "ACME", headline, minutes=i)])
+    assert {a.event_type for a in alerts} == {NEGATIVE_NEWS}
+
+
+def test_same_story_from_several_sources_is_corroboration_not_burst() -> None:
+    eng = engine()
+    headline = "Acme recalls 2 million cars over brake defect"
+    for i, src in enumerate(["wire", "paper", "tv"]):
+        eng.process([record(f"s{i}", "ACME", headline, minutes=i, events=[("recall", 0.55)], source=src)])
+    state = eng.store.get("ACME")
+    assert state is not None
+    assert len(state.neg_times) == 1, "three reports of one story are one negative story"
+    assert state.stories[0].sources == ["wire", "paper", "tv"]
+    factors = {f.name: f for f in state.episodes["recall"].factors}
+    assert factors["corroboration"].value > 0
+
+
+def test_repeat_from_same_source_is_discounted() -> None:
+    eng = engine()
+    eng.process([record("r1", "ACME", "Acme recalls 2 million cars", events=[("recall", 0.55)])])
+    first = eng.store.get("ACME").last_score  # type: ignore[union-attr]
+    eng.process([record("r2", "ACME", "Acme recalls 2 million cars", minutes=1, events=[("recall", 0.55)])])
+    assert eng.store.get("ACME").last_score < first  # type: ignore[union-attr]
+
+
+def test_replay_of_a_news_id_re_emits_the_same_alerts_and_changes_nothing() -> None:
+    eng = engine()
+    r = record("x1", "ACME", HEADLINES[0], events=[("bankruptcy", 1.0)])
+    first = eng.process_one(r)
+    snapshot = eng.store.get("ACME").model_dump()  # type: ignore[union-attr]
+    again = eng.process_one(r)
+    assert first and again == first
+    assert eng.store.get("ACME").model_dump() == snapshot  # type: ignore[union-attr]
+
+
+def test_same_input_gives_identical_alerts() -> None:
+    def run() -> list[Alert]:
+        eng = engine()
+        out: list[Alert] = []
+        for i, h in enumerate(HEADLINES):
+            out += eng.process([record(f"n{i}", "ACME", h, minutes=i * 5, events=[("fraud_allegation", 0.9)])])
+        out += eng.process([record("end", "B", "B holds meeting", minutes=5000, label="neutral")])
+        return out
+
+    assert run() == run()
+
+
+def test_late_event_is_ignored_by_state() -> None:
+    eng = engine(window_s=3600)
+    eng.process([record("now", "ACME", HEADLINES[0], minutes=600)])
+    before = eng.store.get("ACME").model_dump()  # type: ignore[union-attr]
+    assert eng.process([record("old", "ACME", HEADLINES[1], minutes=0)]) == []
+    assert eng.store.get("ACME").model_dump() == before  # type: ignore[union-attr]
+    assert eng.late_events == 1
+
+
+def test_watchlist_weighs_more() -> None:
+    plain = engine()
+    watched = RiskEngine(RiskSettings(), DictStore(), watchlist={"ACME"})
+    r = record("w", "ACME", HEADLINES[0], events=[("lawsuit", 0.6)])
+    plain.process([r])
+    watched.process([r])
+    assert watched.store.get("ACME").last_score > plain.store.get("ACME").last_score  # type: ignore[union-attr]
+
+
+def test_alert_ids_are_deterministic_and_distinct() -> None:
+    a = alert_id("ACME:lawsuit", "firing", "high", 1000.0)
+    assert a == alert_id("ACME:lawsuit", "firing", "high", 1000.0)
+    assert a != alert_id("ACME:lawsuit", "resolved", "high", 1000.0)
+    assert a != alert_id("ACME:lawsuit", "firing", "critical", 1000.0)
+
+
+def test_story_tokens_ignore_case_and_stopwords() -> None:
+    assert story_tokens("The Acme RECALL of cars") == story_tokens("acme recall cars")
