@@ -107,3 +107,15 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
         return out
     finally:
         consumer.close()
+
+
+def produce_tracked(bootstrap: str, topic: str, values: Iterable[bytes]) -> list[tuple[int, int]]:
+    """Send raw values; returns (partition, offset) of each, in order."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    try:
+        futures = [producer.send(topic, v) for v in values]
+        producer.flush(timeout=60)
+        metas = [f.get(timeout=30) for f in futures]
+    finally:
+        producer.close()
+    return [(m.partition, m.offset) for m in metas]

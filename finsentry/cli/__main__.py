@@ -1,0 +1,3 @@
+from finsentry.cli import main
+
+main()
