@@ -26,11 +26,18 @@ log = logging.getLogger(__name__)
 class TokenBucket:
     """At most `rate` sends per second on average, `burst` at once."""
 
-    def __init__(self, rate: float | None, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float | None,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rate = rate
         self.capacity = float(burst)
         self._tokens = float(burst)
         self._clock = clock
+        self._sleep = sleep
         self._last = clock()
         self._lock = asyncio.Lock()
 
@@ -49,7 +56,7 @@ class TokenBucket:
                     return waited
                 pause = (1.0 - self._tokens) / self.rate
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._sleep(pause)
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:

@@ -28,8 +28,8 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from alerts.dispatch.toml_lines import key_lines, line_of
@@ -94,14 +94,6 @@ class SmtpReceiverConfig(_ReceiverBase):
 
     def secret_sources(self) -> dict[str, tuple[str | None, Path | None, bool]]:
         return {"password": (self.password_env, self.password_file, False)}
-
-    @model_validator(mode="after")
-    def _auth_complete(self) -> SmtpReceiverConfig:
-        if (self.password_env or self.password_file) and not self.username:
-            raise ValueError("a password is set but no username")
-        if self.username and not (self.password_env or self.password_file):
-            raise ValueError("username is set but neither password_env nor password_file")
-        return self
 
 
 class PagerDutyReceiverConfig(_ReceiverBase):
@@ -181,11 +173,13 @@ class Silence(_Strict):
     comment: str = ""
     created_by: str = ""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Silence:
-        if self.ends_at <= self.starts_at:
+    @field_validator("ends_at")
+    @classmethod
+    def _ordered(cls, value: datetime, info: ValidationInfo) -> datetime:
+        starts = info.data.get("starts_at")
+        if starts is not None and value <= starts:
             raise ValueError("ends_at must be after starts_at")
-        return self
+        return value
 
     def active(self, alert: Alert, now: datetime) -> bool:
         return self.starts_at <= now < self.ends_at and self.match.matches(alert)
@@ -304,6 +298,9 @@ class Router:
         return quiet is not None and quiet.active(now) and (quiet.receivers is None or receiver in quiet.receivers)
 
 
+_INLINE_SECRETS = frozenset({"password", "routing_key", "secret", "token", "api_key"})
+
+
 def _format_loc(loc: Sequence[str | int]) -> str:
     out = ""
     for part in loc:
@@ -320,6 +317,20 @@ def _cross_check(config: RoutingConfig) -> list[tuple[tuple[str | int, ...], str
             if name not in config.receivers:
                 problems.append((loc, f"unknown receiver {name!r} (defined: {', '.join(known)})"))
 
+    for name, receiver in config.receivers.items():
+        if isinstance(receiver, SmtpReceiverConfig):
+            has_password = bool(receiver.password_env or receiver.password_file)
+            if has_password and not receiver.username:
+                problems.append(
+                    (
+                        ("receivers", name, "password_env" if receiver.password_env else "password_file"),
+                        "a password is set but no username",
+                    )
+                )
+            if receiver.username and not has_password:
+                problems.append(
+                    (("receivers", name, "username"), "username is set but neither password_env nor password_file")
+                )
     for i, route in enumerate(config.routes):
         check(route.receivers, ("routes", i, "receivers"))
     check(config.default_route.receivers, ("default_route", "receivers"))
@@ -414,7 +425,9 @@ def parse_routing(text: str, path: Path, env: Mapping[str, str] | None = None) -
                 loc = loc[:2] + loc[3:]
             shown = _format_loc(loc)
             msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
+            if err["type"] == "extra_forbidden" and str(loc[-1]) in _INLINE_SECRETS:
+                msg = f"secrets are never inline: use {loc[-1]}_env or {loc[-1]}_file"
+            elif err["type"] == "extra_forbidden":
                 msg = "unknown key (a typo?)"
             elif err["type"] == "missing":
                 msg = "required key is missing"
