@@ -67,6 +67,8 @@ class NoopAnnotator:
 
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]:
         return [
-            Annotation(entities=[Entity(text=t, type="ORG", ticker=t, source="feed") for t in dict.fromkeys(tickers or ())])
+            Annotation(
+                entities=[Entity(text=t, type="ORG", ticker=t, source="feed") for t in dict.fromkeys(tickers or ())]
+            )
             for tickers in feed_tickers
         ]
