@@ -32,6 +32,7 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Info, disable
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from finsentry.contracts import SENTIMENT_LABELS
 from finsentry.validation import REASONS, Reason
 
 if TYPE_CHECKING:
@@ -152,6 +153,8 @@ for _reason in INVALID_REASONS:
 for _clock in LATENCY_CLOCKS:
     EVENT_TO_ENRICHED.labels(clock=_clock)
     EVENT_TO_ALERT.labels(clock=_clock)
+for _label in SENTIMENT_LABELS:
+    SENTIMENT.labels(label=_label)
 for _outcome in ("ok", "error"):
     LAG_POLLS.labels(outcome=_outcome)
 
