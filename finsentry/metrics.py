@@ -306,11 +306,15 @@ class GpuMemoryCollector(Collector):
     and initialised, so it costs nothing (and imports nothing) on CPU-only workers.
     """
 
-    def collect(self) -> Iterable[GaugeMetricFamily]:
-        torch = sys.modules.get("torch")
-        family = GaugeMetricFamily(
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
             "finsentry_gpu_memory_bytes", "CUDA memory held by this process's torch.", labels=["device", "kind"]
         )
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        torch = sys.modules.get("torch")
+        family = self._family()
         try:
             if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
                 for i in range(torch.cuda.device_count()):
@@ -323,7 +327,8 @@ class GpuMemoryCollector(Collector):
             yield family
 
     def describe(self) -> Iterable[GaugeMetricFamily]:
-        return []
+        # Names the metric to the registry (duplicate checks) without touching torch.
+        return [self._family()]
 
 
 _gpu_lock = threading.Lock()
