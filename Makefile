@@ -20,6 +20,7 @@ demo: setup
 	$(BIN)/finsentry demo
 
 test: setup
+	sh deploy/prometheus/install.sh
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: setup
