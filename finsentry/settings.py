@@ -99,6 +99,7 @@ class DispatchSettings(BaseModel):
 class MetricsSettings(BaseModel):
     port: int = Field(9108, description="Prometheus /metrics port of the worker; the dispatcher uses port + 1")
     host: str = "127.0.0.1"
+    lag_interval_s: float = Field(5.0, gt=0, description="how often the lag monitor asks the broker for offsets")
 
 
 class Settings(BaseSettings):
