@@ -170,3 +170,15 @@ def test_lag_monitor_reports_end_minus_committed(kafka_bootstrap: str) -> None:
         assert value("finsentry_lag_last_poll_timestamp_seconds") > time.time() - 30
     finally:
         monitor.stop()
+
+
+def test_faust_sensor_joins_the_default_registry_once() -> None:
+    import faust
+
+    app = faust.App(f"sensor-{uuid.uuid4().hex[:6]}", broker="kafka://127.0.0.1:1", web_enabled=False)
+    metrics.install_faust_sensor(app)  # True, unless another test of this process installed it first
+    again = metrics.install_faust_sensor(faust.App("other", broker="kafka://127.0.0.1:1", web_enabled=False))
+    names = set(REGISTRY._names_to_collectors)  # registered names, children or not
+    assert again is False
+    assert "finsentry_faust_messages_received_total" in names
+    assert "finsentry_faust_consumer_commit_latency_bucket" in names
