@@ -165,3 +165,27 @@ def test_kustomize_renders() -> None:
     assert done.returncode == 0, done.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(done.stdout) if d]
     assert kinds.count("Deployment") == 2 and kinds.count("Service") == 2 and "ConfigMap" in kinds
+
+
+@pytest.mark.kafka
+def test_compose_kafka_init_command_creates_the_topics(kafka_bootstrap: str) -> None:
+    """The one-shot kafka-init service's Python, run against the test broker."""
+    import sys
+
+    from finsentry import kafka_local, topics
+
+    init = compose()["services"]["kafka-init"]
+    assert init["entrypoint"] == ["python", "-c"]
+    code = init["command"][0]
+    compose_bootstrap = compose()["services"]["worker"]["environment"]["FINSENTRY_KAFKA"]
+    assert compose_bootstrap in code
+    done = subprocess.run(
+        [sys.executable, "-c", code.replace(compose_bootstrap, kafka_bootstrap)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("created")
+    assert kafka_local.describe_topics(kafka_bootstrap) == topics.PARTITIONS
