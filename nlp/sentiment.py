@@ -44,8 +44,8 @@ def offline_hub() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def has_model(model_dir: Path) -> bool:
@@ -133,7 +133,8 @@ class BatchedSentiment:
         if not has_model(model_dir):
             raise ModelNotFoundError(f"no fine-tuned model in {model_dir}: build one with `{BUILD_COMMAND}`")
         self.model_dir = model_dir
-        self.device: Device = resolve_device(device)
+        # Typed str, not Device: the SentimentModel protocol declares a plain, writable str.
+        self.device: str = resolve_device(device)
         self.max_batch_tokens = max_batch_tokens
         self.max_length = max_length
         if self.device == "cpu":

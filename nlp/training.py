@@ -175,7 +175,14 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[..., None]]:
     if not enabled:
         yield lambda **_: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         TextColumn("[bold]training"),
@@ -275,11 +282,15 @@ def train(
 
     no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
     params = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
         {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
-    scheduler = get_linear_schedule_with_warmup(optimizer, round(config.warmup_ratio * total_steps), total_steps)
+    warmup = round(config.warmup_ratio * total_steps)
+    scheduler = get_linear_schedule_with_warmup(optimizer, warmup, total_steps)  # type: ignore[no-untyped-call]
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=torch.tensor(_class_weights(train_labels, config.class_weighting), dtype=torch.float)
     )
@@ -435,10 +446,13 @@ def read_training_card(model_dir: Path) -> dict[str, Any]:
 DEFAULT_CONFIG = TrainConfig()
 
 
-def ensure_default_model(settings: SentimentSettings, *, progress: bool = True) -> Path:
+def ensure_default_model(
+    settings: SentimentSettings, *, progress: bool = True, config: TrainConfig = DEFAULT_CONFIG
+) -> Path:
     """The default model directory, trained from the repo's tweets first if it is not there yet.
 
     A lock file serialises concurrent first runs; the second waits and then finds the model.
+    `config` exists for tests, which build a tiny default model; the product uses DEFAULT_CONFIG.
     """
     out = Path(settings.default_dir)
     if has_model(out):
@@ -448,21 +462,25 @@ def ensure_default_model(settings: SentimentSettings, *, progress: bool = True) 
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not has_model(out):
             log.info("no default sentiment model in %s yet: training it from the repo's tweets (a few minutes)", out)
-            train(out, [REPO_TWEETS_TRAIN], DEFAULT_CONFIG, eval_data=[REPO_TWEETS_VALID], progress=progress)
+            train(out, [REPO_TWEETS_TRAIN], config, eval_data=[REPO_TWEETS_VALID], progress=progress)
     return out
+
+
+# A few steps on a small subset: a genuine model directory in seconds, barely better than chance.
+TINY_CONFIG = replace(
+    DEFAULT_CONFIG, epochs=1, max_steps=6, max_train_rows=192, max_valid_rows=64, batch_size=16, patience=100
+)
 
 
 def train_tiny_model(out: Path) -> Path:
     """A real but barely trained model directory in seconds, for tests and fixtures of other parts."""
-    config = replace(
-        DEFAULT_CONFIG, epochs=1, max_steps=6, max_train_rows=192, max_valid_rows=64, batch_size=16, patience=100
-    )
-    return train(Path(out), [REPO_TWEETS_TRAIN], config, progress=False).model_dir
+    return train(Path(out), [REPO_TWEETS_TRAIN], TINY_CONFIG, progress=False).model_dir
 
 
 __all__ = [
     "CARD_FILE",
     "DEFAULT_CONFIG",
+    "TINY_CONFIG",
     "TRAINING_FILE",
     "WEIGHTS_FILE",
     "TrainConfig",

@@ -1,9 +1,161 @@
-"""Commands of this part are added here by its owner."""
+"""`finsentry train`, `finsentry evaluate` and `finsentry bench model`: the sentiment model's commands."""
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from finsentry.settings import get_settings
+
+log = logging.getLogger("finsentry.models")
+
+_DATA_HELP = (
+    "labelled CSV: a `text` or `sentence` column and a `label` column "
+    "(negative/neutral/positive, or the tweets' 0 negative, 1 positive, 2 neutral)"
+)
+
+
+def train(
+    out: Path = typer.Option(..., "--out", help="model directory to write (replaced atomically when done)"),
+    data: list[Path] = typer.Option(
+        None, "--data", help=f"{_DATA_HELP}; repeat for several; default: the repo's financial tweets"
+    ),
+    eval_data: list[Path] = typer.Option(
+        None, "--eval", help="CSV to score the final model on and record in the model card (never trained on)"
+    ),
+    epochs: int = typer.Option(None, help="passes over the training data (early stopping may end sooner)"),
+    seed: int = typer.Option(None, help="seed for the validation split, shuffling and initialisation"),
+    lr: float = typer.Option(None, help="peak AdamW learning rate"),
+    batch_size: int = typer.Option(None, help="examples per optimizer step"),
+    max_length: int = typer.Option(None, help="tokens per training text"),
+    valid_fraction: float = typer.Option(None, help="share of each file held out for validation"),
+    class_weighting: str = typer.Option(None, help="loss weight of rarer classes: none, sqrt or inverse"),
+    max_steps: int = typer.Option(None, help="stop after this many optimizer steps (quick trials)"),
+    threads: int = typer.Option(None, help="torch CPU threads; 0 = all cores"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+) -> None:
+    """Fine-tune the offline MiniLM-L6 base into the 3-class sentiment model (negative, neutral, positive)."""
+    from nlp import training
+
+    overrides: dict[str, Any] = {
+        "epochs": epochs,
+        "seed": seed,
+        "lr": lr,
+        "batch_size": batch_size,
+        "max_length": max_length,
+        "valid_fraction": valid_fraction,
+        "class_weighting": class_weighting,
+        "max_steps": max_steps,
+        "threads": threads,
+    }
+    if class_weighting not in (None, "none", "sqrt", "inverse"):
+        raise typer.BadParameter("expected none, sqrt or inverse", param_hint="--class-weighting")
+    config = replace(training.DEFAULT_CONFIG, **{k: v for k, v in overrides.items() if v is not None})
+    try:
+        result = training.train(out, data or None, config, eval_data=eval_data or (), progress=progress)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: nothing written to {out}", err=True)
+        raise typer.Exit(130) from None
+    except ValueError as exc:  # DataFormatError: names the file and the missing column
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"model written to {result.model_dir} in {result.wall_s:.0f}s ({result.steps} steps): "
+        f"validation accuracy {result.valid.accuracy:.4f}, macro-F1 {result.valid.macro_f1:.4f}"
+    )
+    for path, report in {**result.valid_by_source, **result.extra_eval}.items():
+        extra = "".join(f", agreement {a}%: {v:.4f}" for a, v in report.accuracy_by_agreement.items() if a == "100")
+        typer.echo(f"  {path} (n={report.n}): accuracy {report.accuracy:.4f}, macro-F1 {report.macro_f1:.4f}{extra}")
+    typer.echo(f"model card: {result.model_dir / training.CARD_FILE}")
+
+
+def evaluate(
+    model: Path = typer.Option(None, "--model", help="model directory; default: the one the settings name"),
+    data: Path = typer.Option(..., "--data", help=_DATA_HELP),
+    split: str = typer.Option(
+        "all",
+        help="all rows, or the `valid`/`train` part that `finsentry train` cut from this file "
+        "(same seed and fraction, read from the model card)",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON line: accuracy, macro_f1, per_class, ..."),
+) -> None:
+    """Score a model on a labelled CSV: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix."""
+    from nlp.metrics_eval import evaluate_model, format_report
+    from nlp.sentiment import ModelNotFoundError, load_sentiment
+    from nlp.sentiment_data import DataFormatError, load_csv, stratified_split
+    from nlp.training import DEFAULT_CONFIG, read_training_card
+
+    settings = get_settings().sentiment
+    if model is not None:
+        settings = settings.model_copy(update={"model_dir": model})
+    if split not in ("all", "valid", "train"):
+        raise typer.BadParameter("expected all, valid or train", param_hint="--split")
+    try:
+        examples = load_csv(data)
+        predictor = load_sentiment(settings)
+    except (DataFormatError, ModelNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if split != "all":
+        card = read_training_card(predictor.model_dir).get("config", {})
+        fraction = float(card.get("valid_fraction", DEFAULT_CONFIG.valid_fraction))
+        seed = int(card.get("seed", DEFAULT_CONFIG.seed))
+        train_part, valid_part = stratified_split(examples, fraction, seed)
+        examples = valid_part if split == "valid" else train_part
+        log.info("evaluating on the %s part of %s (fraction %.2f, seed %d)", split, data, fraction, seed)
+    report = evaluate_model(predictor, examples)
+    typer.echo(f"model {predictor.version} on {data} ({split}), device {predictor.device}")
+    typer.echo(format_report(report))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+
+
+def bench_model(
+    model: Path = typer.Option(None, "--model", help="model directory; default: the one the settings name"),
+    data: Path = typer.Option(None, "--data", help="CSV of texts to score; default: the repo tweets' valid split"),
+    n: int = typer.Option(1000, "--n", min=1, help="texts to score (each way scores the same texts)"),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="texts per predict() call (the pipeline's batch)"),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON line: batched_per_s, per_event_per_s, ..."),
+) -> None:
+    """Sentences/s of the batched predictor against one-text-per-call transformers pipeline; same model, texts, run."""
+    from nlp.sentiment import ModelNotFoundError, load_sentiment
+    from nlp.sentiment_bench import bench_model as run_bench
+    from nlp.sentiment_data import REPO_TWEETS_VALID, DataFormatError, load_csv
+
+    settings = get_settings().sentiment
+    if model is not None:
+        settings = settings.model_copy(update={"model_dir": model})
+    try:
+        texts = [e.text for e in load_csv(data or REPO_TWEETS_VALID)]
+        predictor = load_sentiment(settings)
+    except (DataFormatError, ModelNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    texts = (texts * (n // len(texts) + 1))[:n]
+    typer.echo(f"scoring {len(texts)} texts with {predictor.version} on {predictor.device}, both ways ...")
+    result = run_bench(predictor, texts, batch_size=batch_size)
+    typer.echo(
+        f"batched:   {result.batched_per_s:8.1f} texts/s  (per {result.batch_size}-text batch: "
+        f"p50 {result.batched_batch_p50_ms:.1f} ms, p95 {result.batched_batch_p95_ms:.1f} ms)"
+    )
+    typer.echo(
+        f"per-event: {result.per_event_per_s:8.1f} texts/s  (per text: "
+        f"p50 {result.per_event_p50_ms:.1f} ms, p95 {result.per_event_p95_ms:.1f} ms)"
+    )
+    typer.echo(
+        f"ratio {result.ratio:.2f}x on {result.device} with {result.threads} threads; "
+        f"labels agree on {result.agreement:.2%} of texts"
+    )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict()))
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    pass
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+    bench.command("model")(bench_model)
