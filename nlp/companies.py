@@ -1,0 +1,129 @@
+"""The company reference list: ticker -> name and sector, and the user's watchlist.
+
+The shipped list is the S&P 500 (nlp/resources/sp500_constituents.csv, public domain).
+A user's own CSV replaces it (setting `entities.companies_csv`); it needs a ticker column
+and a name column, and may carry a sector and an `aliases` column (`;`-separated short
+names the entity ruler should also recognise). Column names are matched loosely, so both
+the shipped layout (`Symbol,Security,GICS Sector`) and a plain `ticker,name,sector` work.
+
+The watchlist (setting `entities.watchlist`) is a text file of tickers, one per line or
+comma-separated; `#` starts a comment. Watchlist tickers weigh more in the risk score.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finsentry.settings import EntitySettings
+
+log = logging.getLogger(__name__)
+
+SHIPPED_CSV = Path(__file__).parent / "resources" / "sp500_constituents.csv"
+
+_TICKER_COLUMNS = ("ticker", "symbol")
+_NAME_COLUMNS = ("name", "security", "company", "company name")
+_SECTOR_COLUMNS = ("sector", "gics sector")
+_ALIAS_COLUMNS = ("aliases", "alias")
+_TICKER_RE = re.compile(r"^[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z])?$")
+
+
+@dataclass(frozen=True)
+class Company:
+    ticker: str
+    name: str
+    sector: str | None = None
+    aliases: tuple[str, ...] = field(default=())
+
+
+def normalize_ticker(raw: str) -> str:
+    """`brk-b`, `$BRK/B`, ` BRK.B ` -> `BRK.B`: one spelling for class suffixes."""
+    t = raw.strip().lstrip("$").upper()
+    return re.sub(r"[/\-]([A-Z])$", r".\1", t)
+
+
+class CompanyDirectory:
+    """Companies by ticker, plus the watchlist."""
+
+    def __init__(self, companies: Iterable[Company], watchlist: Iterable[str] = ()) -> None:
+        self._by_ticker: dict[str, Company] = {}
+        for c in companies:
+            self._by_ticker.setdefault(normalize_ticker(c.ticker), c)
+        self._watchlist = frozenset(normalize_ticker(t) for t in watchlist)
+
+    def get(self, ticker: str) -> Company | None:
+        return self._by_ticker.get(normalize_ticker(ticker))
+
+    def in_watchlist(self, ticker: str) -> bool:
+        return normalize_ticker(ticker) in self._watchlist
+
+    @property
+    def watchlist(self) -> frozenset[str]:
+        return self._watchlist
+
+    def __contains__(self, ticker: object) -> bool:
+        return isinstance(ticker, str) and normalize_ticker(ticker) in self._by_ticker
+
+    def __iter__(self) -> Iterator[Company]:
+        return iter(self._by_ticker.values())
+
+    def __len__(self) -> int:
+        return len(self._by_ticker)
+
+
+def _pick(header: dict[str, str], candidates: tuple[str, ...]) -> str | None:
+    for c in candidates:
+        if c in header:
+            return header[c]
+    return None
+
+
+def read_companies_csv(path: Path) -> list[Company]:
+    """Companies from a CSV with (loosely named) ticker, name, sector and aliases columns."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        header = {h.strip().lower(): h for h in reader.fieldnames or ()}
+        ticker_col, name_col = _pick(header, _TICKER_COLUMNS), _pick(header, _NAME_COLUMNS)
+        if ticker_col is None or name_col is None:
+            raise ValueError(f"{path}: needs a ticker/symbol column and a name/security column, has {list(header)}")
+        sector_col, alias_col = _pick(header, _SECTOR_COLUMNS), _pick(header, _ALIAS_COLUMNS)
+        companies = []
+        for line, row in enumerate(reader, start=2):
+            ticker, name = normalize_ticker(row.get(ticker_col) or ""), (row.get(name_col) or "").strip()
+            if not ticker or not name:
+                log.warning("%s:%d: skipped a row without ticker or name", path, line)
+                continue
+            sector = (row.get(sector_col) or "").strip() or None if sector_col else None
+            aliases = tuple(a.strip() for a in (row.get(alias_col) or "").split(";") if a.strip()) if alias_col else ()
+            companies.append(Company(ticker=ticker, name=name, sector=sector, aliases=aliases))
+    return companies
+
+
+def read_watchlist(path: Path) -> list[str]:
+    """Tickers from a text file: one per line or comma/space separated, `#` comments."""
+    tickers = []
+    for raw_line in path.read_text(encoding="utf-8").splitlines():
+        line = raw_line.split("#", 1)[0]
+        for token in re.split(r"[,\s;]+", line):
+            if not token:
+                continue
+            t = normalize_ticker(token)
+            if t.lower() in ("ticker", "symbol"):
+                continue
+            if not _TICKER_RE.match(t):
+                log.warning("%s: %r does not look like a ticker; kept anyway", path, token)
+            tickers.append(t)
+    return tickers
+
+
+def load_companies(settings: EntitySettings) -> CompanyDirectory:
+    """The directory the settings name: the user's CSV or the shipped S&P 500, plus the watchlist."""
+    path = settings.companies_csv or SHIPPED_CSV
+    companies = read_companies_csv(path)
+    watchlist = read_watchlist(settings.watchlist) if settings.watchlist else []
+    log.info("company list %s: %d companies, watchlist of %d", path.name, len(companies), len(watchlist))
+    return CompanyDirectory(companies, watchlist)

@@ -1,0 +1,533 @@
+"""Company recognition and ticker linking on top of spaCy NER.
+
+Three sources of candidates, then one set of rules that accepts or rejects them:
+
+1. A spaCy `span_ruler` (the successor of the entity ruler) built from the company list:
+   legal names, names with their legal suffix dropped ("Apple Inc." -> "Apple"), and the
+   hand-written short forms in `ALIASES` ("J&J", "BofA", "Google", "Facebook", ...). It
+   writes every match to `doc.spans["companies"]`, overlapping ones included, so the
+   linker below sees all of them; it also holds the `BLOCK_PATTERNS` (phrases such as
+   "price target" or "Amazon rainforest" that hide a company name inside them).
+2. Cashtags (`$AAPL`, `$BRK.B`), found on the raw text: an explicit ticker, linked even
+   when the company is not in the list (setting `link_unknown_cashtags`).
+3. Bare ticker symbols (`XOM`), only where context makes them unambiguous: after an
+   exchange prefix ("NYSE: IT") any listed symbol; inside parentheses a symbol that is not
+   an English word; elsewhere an upper-case symbol of 3+ letters that is not a word or a
+   common acronym (`WORDLIKE_TICKERS`), and never in a headline written in capitals.
+
+The rules: a candidate inside a BLOCK span is dropped ("Target" in "price target"); a
+one-word name that ends a longer PERSON entity, or follows a common first name, is a
+person ("Harrison Ford", "Michael Dell"); overlapping candidates keep the longest.
+spaCy's own ORG entities that the rules did not link are tried once more against the
+company names, case-insensitively ("NVIDIA", "Apple Inc"), with source "ner".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from finsentry.contracts import Entity
+from nlp.companies import Company, CompanyDirectory, normalize_ticker
+
+SPANS_KEY = "companies"
+RULER_NAME = "company_ruler"
+COMPANY_LABEL = "COMPANY"
+BLOCK_LABEL = "BLOCK"
+NER_LABELS: frozenset[str] = frozenset({"ORG", "PERSON", "GPE", "MONEY", "PERCENT"})
+
+# Short forms people write for S&P 500 companies, beyond the legal name without its suffix.
+# Subsidiaries and brands that headlines use in place of the parent map to the parent.
+# Share classes: the first-listed class (GOOGL, FOXA, NWSA) stands for the company.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "AAPL": ("Apple",),
+    "GOOGL": ("Google", "Alphabet", "YouTube"),
+    "META": ("Meta", "Facebook", "Instagram", "WhatsApp", "Meta Platforms"),
+    "AMZN": ("Amazon", "Amazon.com", "AWS", "Amazon Web Services", "Whole Foods"),
+    "MSFT": ("Microsoft", "LinkedIn"),
+    "JNJ": ("J&J", "Johnson & Johnson", "Johnson and Johnson"),
+    "XOM": ("Exxon", "Exxon Mobil", "ExxonMobil"),
+    "BAC": (
+        "BofA",
+        "Bank of America",
+        "BofA Securities",
+        "BofA Merrill Lynch",
+        "Merrill Lynch",
+        "BofA Global Research",
+    ),
+    "JPM": ("JPMorgan", "JP Morgan", "J.P. Morgan", "JPMorgan Chase", "JPMorganChase"),
+    "GM": ("GM", "General Motors"),
+    "F": ("Ford", "Ford Motor", "Ford Motor Co"),
+    "GS": ("Goldman", "Goldman Sachs"),
+    "MS": ("Morgan Stanley",),
+    "C": ("Citi", "Citigroup", "Citibank"),
+    "WFC": ("Wells Fargo",),
+    "KO": ("Coca-Cola", "Coke"),
+    "PEP": ("Pepsi", "PepsiCo"),
+    "PG": ("P&G", "Procter & Gamble", "Procter and Gamble"),
+    "T": ("AT&T",),
+    "MMM": ("3M",),
+    "GE": ("GE", "General Electric", "GE Aerospace"),
+    "GEHC": ("GE HealthCare", "GE Healthcare"),
+    "GEV": ("GE Vernova",),
+    "HPQ": ("HP", "HP Inc"),
+    "HPE": ("HPE", "Hewlett Packard Enterprise"),
+    "AMD": ("AMD", "Advanced Micro Devices"),
+    "NVDA": ("Nvidia", "NVIDIA"),
+    "DIS": ("Disney", "Walt Disney"),
+    "WMT": ("Walmart", "Wal-Mart"),
+    "MCD": ("McDonald's", "McDonalds"),
+    "CVS": ("CVS", "CVS Health"),
+    "UNH": ("UnitedHealth", "UnitedHealthcare", "United Health", "UnitedHealth Group"),
+    "LLY": ("Eli Lilly", "Lilly"),
+    "BMY": ("Bristol Myers", "Bristol-Myers", "Bristol-Myers Squibb", "Bristol Myers Squibb"),
+    "ELV": ("Elevance", "Elevance Health", "Anthem"),
+    "RTX": ("RTX", "Raytheon"),
+    "LMT": ("Lockheed", "Lockheed Martin"),
+    "NOC": ("Northrop", "Northrop Grumman"),
+    "DE": ("Deere", "John Deere"),
+    "UPS": ("UPS", "United Parcel Service"),
+    "DAL": ("Delta", "Delta Air Lines", "Delta Airlines"),
+    "UAL": ("United Airlines",),
+    "LUV": ("Southwest Airlines",),
+    "NCLH": ("Norwegian Cruise", "Norwegian Cruise Line"),
+    "BKNG": ("Booking Holdings", "Booking.com", "Priceline"),
+    "HLT": ("Hilton",),
+    "TGT": ("Target", "Target Corp"),
+    "LOW": ("Lowe's", "Lowes"),
+    "MA": ("Mastercard", "MasterCard"),
+    "AXP": ("American Express", "Amex", "AmEx"),
+    "SCHW": ("Schwab", "Charles Schwab"),
+    "BRK.B": ("Berkshire", "Berkshire Hathaway"),
+    "MCO": ("Moody's", "Moodys", "Moody's Investors Service", "Moody's Ratings"),
+    "SPGI": ("S&P Global", "Standard & Poor's", "S&P Global Ratings", "S&P"),
+    "NDAQ": ("Nasdaq Inc", "Nasdaq, Inc."),
+    "PCG": ("PG&E",),
+    "ED": ("Con Edison", "Con Ed", "ConEd", "Consolidated Edison"),
+    "SO": ("Southern Company", "Southern Co"),
+    "OXY": ("Occidental", "Occidental Petroleum"),
+    "COP": ("ConocoPhillips", "Conoco"),
+    "SLB": ("Schlumberger", "SLB"),
+    "ABT": ("Abbott", "Abbott Labs"),
+    "TMO": ("Thermo Fisher",),
+    "CHTR": ("Charter Communications",),
+    "TMUS": ("T-Mobile", "T-Mobile US"),
+    "WBD": ("Warner Bros. Discovery", "Warner Bros Discovery"),
+    "PSKY": ("Paramount", "Paramount Global", "Paramount Skydance"),
+    "MU": ("Micron",),
+    "PLTR": ("Palantir",),
+    "SMCI": ("Supermicro", "Super Micro", "Super Micro Computer"),
+    "ON": ("onsemi", "ON Semiconductor", "ON Semi"),
+    "A": ("Agilent",),
+    "IT": ("Gartner",),
+    "PRU": ("Prudential", "Prudential Financial"),
+    "TRV": ("Travelers",),
+    "TSN": ("Tyson", "Tyson Foods"),
+    "KHC": ("Kraft Heinz",),
+    "EL": ("Estee Lauder", "Estée Lauder"),
+    "CMG": ("Chipotle",),
+    "YUM": ("Yum Brands", "Yum! Brands"),
+    "DPZ": ("Domino's", "Domino's Pizza"),
+    "ORLY": ("O'Reilly Automotive", "O’Reilly Automotive"),
+    "FIS": ("Fidelity National Information Services",),
+    "KEY": ("KeyCorp", "KeyBank"),
+    "FCX": ("Freeport-McMoRan", "Freeport McMoRan"),
+    "DOW": ("Dow Inc", "Dow Chemical"),
+    "SNDK": ("Sandisk", "SanDisk"),
+    "TTWO": ("Take-Two",),
+    "CL": ("Colgate", "Colgate-Palmolive"),
+    "PM": ("Philip Morris",),
+    "USB": ("U.S. Bancorp", "US Bancorp"),
+    "BNY": ("BNY", "BNY Mellon", "Bank of New York Mellon"),
+    "RJF": ("Raymond James",),
+    "APO": ("Apollo Global", "Apollo Global Management"),
+    "DHI": ("D.R. Horton", "DR Horton"),
+    "PHM": ("Pulte",),
+    "MRSH": ("Marsh McLennan", "Marsh & McLennan"),
+    "CME": ("CME", "CME Group"),
+    "CBOE": ("Cboe",),
+    "NRG": ("NRG",),
+    "AEP": ("AEP",),
+    "XEL": ("Xcel",),
+    "EIX": ("Southern California Edison",),
+    "FANG": ("Diamondback Energy",),
+    "OKE": ("ONEOK",),
+    "ADM": ("ADM",),
+    "TAP": ("Molson Coors",),
+    "SJM": ("Smucker", "J.M. Smucker"),
+    "LYV": ("Live Nation", "Ticketmaster"),
+    "FOXA": ("Fox Corp", "Fox Corporation"),
+    "NWSA": ("News Corp",),
+    "COR": ("Cencora", "AmerisourceBergen"),
+    "HCA": ("HCA",),
+    "ULTA": ("Ulta",),
+    "CCL": ("Carnival",),
+    "AIG": ("AIG",),
+    "KKR": ("KKR",),
+    "PNC": ("PNC",),
+    "EOG": ("EOG",),
+    "EBAY": ("eBay",),
+    "OTIS": ("Otis",),
+    "VRTX": ("Vertex",),
+    "HOOD": ("Robinhood",),
+    # First word of a multi-word legal name, where that word is itself distinctive.
+    "AKAM": ("Akamai",),
+    "ANET": ("Arista",),
+    "BAX": ("Baxter",),
+    "BDX": ("Becton Dickinson", "Becton, Dickinson", "Becton"),
+    "DELL": ("Dell",),
+    "EXPD": ("Expeditors",),
+    "GILD": ("Gilead",),
+    "HON": ("Honeywell",),
+    "HRL": ("Hormel",),
+    "HWM": ("Howmet",),
+    "IDXX": ("Idexx", "IDEXX"),
+    "KEYS": ("Keysight",),
+    "KIM": ("Kimco",),
+    "LULU": ("Lululemon",),
+    "MAR": ("Marriott",),
+    "MRVL": ("Marvell",),
+    "MDLZ": ("Mondelez",),
+    "MSI": ("Motorola",),
+    "NEE": ("NextEra",),
+    "NXPI": ("NXP",),
+    "PPG": ("PPG",),
+    "REGN": ("Regeneron",),
+    "ROK": ("Rockwell",),
+    "SWKS": ("Skyworks",),
+    "STX": ("Seagate",),
+    "SYF": ("Synchrony",),
+    "TDY": ("Teledyne",),
+    "TRGP": ("Targa",),
+    "TT": ("Trane",),
+    "TFC": ("Truist",),
+    "VEEV": ("Veeva",),
+    "VRSK": ("Verisk",),
+    "VLO": ("Valero",),
+    "WYNN": ("Wynn",),
+    "ZBH": ("Zimmer Biomet",),
+    "DRI": ("Darden",),
+    "DECK": ("Deckers",),
+    "EMR": ("Emerson",),
+    "MTD": ("Mettler-Toledo",),
+    "GWW": ("Grainger",),
+    "JBHT": ("JB Hunt", "J.B. Hunt"),
+    "CHRW": ("CH Robinson", "C.H. Robinson"),
+    "WTW": ("WTW",),
+}
+
+# Names from the list whose suffix-less form is an ordinary word, place or index: only the
+# legal name (or an alias above) is matched for these.
+DROP_SHORT_NAMES: frozenset[str] = frozenset(
+    {
+        "Ball", "Block", "Booking", "Dover", "Dow", "Eaton", "Coherent", "Everest", "Flex", "Fox", "News",
+        "Southern", "Mosaic", "Waters", "Hartford", "AES", "APA", "PTC", "TKO", "Nasdaq", "Carrier Global",
+        "American International", "Principal Financial", "Arthur J. Gallagher", "Monster Beverage", "Cadence Design Systems",
+    }
+)  # fmt: skip
+
+# Upper-case symbols that are also English words or acronyms common in headlines: linked
+# bare only after an exchange prefix ("NYSE: ALL"). Symbols of one or two letters are
+# treated the same way whatever they are.
+WORDLIKE_TICKERS: frozenset[str] = frozenset(
+    {
+        "ALL", "ARE", "NOW", "KEY", "KEYS", "LOW", "FAST", "BALL", "HAS", "CAT", "COST", "DOC", "DOW", "ECHO", "FIX",
+        "FLEX", "TECH", "WELL", "ICE", "COIN", "DASH", "HOOD", "APP", "LITE", "TAP", "PEG", "HUM", "LEN", "MAR", "MET",
+        "NWS", "PKG", "PPL", "REG", "TEL", "TXT", "USB", "WAT", "XYZ", "AMP", "CMS", "AES", "GEN", "MAS", "MOS", "NVR",
+        "PTC", "PWR", "ROL", "ROP", "STE", "TER", "URI", "VST", "EXE", "ARES", "GILD", "BEN", "LIN", "TKO", "BRO",
+        "ERIE", "IFF", "LUV", "MTD", "IEX", "KIM", "ORLY", "SNA", "HII", "CHD", "SPG", "EQT", "FOX", "CASY", "DAY",
+        "UBER", "DECK", "FANG", "LULU", "WYNN", "OTIS", "BR", "CEO", "CFO", "IPO", "ETF", "GDP", "CPI", "SEC", "FDA",
+        "EPS", "USA", "API", "EV", "AI",
+    }
+)  # fmt: skip
+
+# First names that make the next capitalised word a surname ("Harrison Ford"). A short
+# list of common ones is enough: the NER PERSON check catches most others.
+FIRST_NAMES: frozenset[str] = frozenset(
+    {
+        "Harrison", "Gerald", "Henry", "Tom", "Betty", "Bill", "William", "Edsel", "Doug", "Rob", "Michael", "Paris",
+        "Nicky", "Conrad", "Mike", "Nikola", "John", "James", "Mary", "David", "Robert", "Richard", "Joseph", "Thomas",
+        "Charles", "Chris", "Daniel", "Matthew", "Mark", "Paul", "Steven", "Steve", "Andrew", "Kevin", "Brian",
+        "George", "Edward", "Ronald", "Anthony", "Jason", "Jeff", "Ryan", "Gary", "Eric", "Jonathan", "Larry",
+        "Justin", "Scott", "Frank", "Patrick", "Jack", "Peter", "Harold", "Jane", "Susan", "Karen", "Nancy", "Lisa",
+        "Emma", "Emily", "Sarah", "Anna", "Helen", "Laura", "Annie", "Kenny", "Lilly", "Sam", "Ben", "Joe", "Tim",
+        "Melinda", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sen.", "Senator", "President", "Rep.",
+    }
+)  # fmt: skip
+
+_ANY_CASE_TARGET: dict[str, object] = {"LOWER": {"IN": ["target", "targets"]}}
+# Phrases that contain a company name but do not mean the company. Each is matched as a
+# token pattern by the ruler and hides every company candidate it overlaps.
+BLOCK_PATTERNS: list[list[dict[str, object]]] = [
+    [{"LOWER": {"IN": ["price", "profit", "sales", "revenue", "earnings", "inflation", "growth", "emissions", "margin",
+                        "delivery", "production", "output", "takeover", "acquisition", "cost", "savings", "deficit",
+                        "debt", "return", "rate", "buyout", "climate", "pt", "new", "raised", "lowered", "stock",
+                        "share", "upside", "downside"]}},
+     _ANY_CASE_TARGET],
+    [_ANY_CASE_TARGET, {"LOWER": {"IN": ["price", "prices", "rate", "range", "date", "audience", "zone", "level",
+                                         "levels", "of", "for", "cut", "raised", "lowered", "hike", "increase"]}}],
+    [{"ORTH": "Amazon"}, {"LOWER": {"IN": ["rainforest", "river", "basin", "jungle", "region", "tribe", "tribes",
+                                           "fires", "deforestation", "forest", "delta"]}}],
+    [{"ORTH": "Apple"}, {"LOWER": {"IN": ["harvest", "orchard", "orchards", "growers", "crop", "crops", "pie",
+                                          "juice", "cider", "farmers", "prices", "trees"]}}],
+    [{"LOWER": "big"}, {"ORTH": "Apple"}],
+    [{"LOWER": {"IN": ["travel", "work", "student", "tourist", "golden", "h-1b", "h1b", "business", "entry",
+                       "investor", "transit", "schengen"]}}, {"ORTH": "Visa"}],
+    [{"ORTH": "Visa"}, {"LOWER": {"IN": ["rules", "applications", "application", "requirements", "program", "holders",
+                                         "ban", "restrictions", "policy", "waiver", "overstays", "processing",
+                                         "-free", "free", "fees", "quotas", "quota"]}}],
+    [{"ORTH": "Chevron"}, {"LOWER": {"IN": ["deference", "doctrine", "ruling", "decision", "precedent"]}}],
+    [{"ORTH": "Delta"}, {"LOWER": {"IN": ["variant", "strain", "wave", "force", "region", "smelt"]}}],
+    [{"LOWER": {"IN": ["mekong", "nile", "niger", "mississippi", "river", "yangtze", "pearl"]}}, {"ORTH": "Delta"}],
+    [{"ORTH": "Oracle"}, {"LOWER": "of"}, {"ORTH": "Omaha"}],
+    [{"ORTH": "Progressive"}, {"LOWER": {"IN": ["policies", "politics", "party", "democrats", "caucus", "agenda",
+                                                "era", "movement", "lawmakers", "tax", "left", "candidates",
+                                                "candidate", "rock", "wing", "groups", "voters"]}}],
+    [{"ORTH": "Ford"}, {"LOWER": {"IN": ["foundation", "administration"]}}],
+    [{"ORTH": "S&P"}, {"LIKE_NUM": True}],
+    [{"ORTH": "S&P"}, {"LOWER": {"IN": ["index", "futures", "e", "e-mini", "emini", "sector", "sectors", "midcap",
+                                         "smallcap"]}}],
+    [{"LOWER": {"IN": ["dow", "nasdaq"]}}, {"LOWER": {"IN": ["jones", "futures", "composite", "index", "100"]}}],
+]  # fmt: skip
+
+# "S&P" alone is the index far more often than the rating agency: it names S&P Global
+# only next to the words of a rating action.
+_CONTEXT_ONLY: dict[str, frozenset[str]] = {
+    "S&P": frozenset(
+        {"global", "ratings", "downgrades", "downgraded", "downgrade", "upgrades", "upgraded", "cuts", "cut", "lowers",
+         "lowered", "raises", "raised", "affirms", "affirmed", "revises", "revised", "says", "said", "places",
+         "placed", "puts", "rates", "rated", "warns", "by", "from", "at", "analysts", "analyst", "'s", "credit",
+         "moves", "slashes", "assigns", "withdraws", "downgrading", "rating"}
+    ),
+}  # fmt: skip
+
+_LEGAL_SUFFIX = re.compile(
+    r"(?:,?\s+(?:Inc\.?|Incorporated|Corporation|Corp\.?|Company|Co\.|plc|Ltd\.?|Limited|Holdings|Group|& Co\.?|&))+$"
+)
+_PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
+# $ followed by a symbol; not part of a longer word and not a dollar amount.
+CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
+_EXCHANGES = frozenset({"NYSE", "NASDAQ", "Nasdaq", "NYSEARCA", "AMEX", "NYSEAMERICAN", "CBOE", "BATS", "OTC"})
+
+
+def short_name(legal_name: str) -> str:
+    """'Caterpillar Inc.' -> 'Caterpillar', 'Home Depot (The)' -> 'Home Depot'."""
+    return _LEGAL_SUFFIX.sub("", _PAREN_NOTE.sub("", legal_name)).strip(" ,")
+
+
+def company_names(company: Company) -> list[str]:
+    """Every surface form the ruler should link to this company."""
+    names = [_PAREN_NOTE.sub("", company.name).strip()]
+    short = short_name(company.name)
+    if short and short not in DROP_SHORT_NAMES:
+        names.append(short)
+    names += ALIASES.get(company.ticker, ())
+    names += company.aliases
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _variants(name: str) -> set[str]:
+    """The name as written, Title Cased ("Bank Of America") and in capitals (multi-word)."""
+    out = {name}
+    words = name.split(" ")
+    if len(words) > 1:
+        out.add(" ".join(w[:1].upper() + w[1:] for w in words))
+        out.add(name.upper())
+    elif len(name) >= 5 and not name.isupper():
+        out.add(name.upper())
+    return out
+
+
+def ruler_patterns(directory: CompanyDirectory) -> list[dict[str, object]]:
+    """span_ruler patterns: one phrase per company surface form (id = ticker), plus blocks.
+
+    A surface form shared by several companies (two share classes) goes to the first.
+    """
+    seen: set[str] = set()
+    patterns: list[dict[str, object]] = []
+    for company in directory:
+        for name in company_names(company):
+            for variant in _variants(name):
+                if variant in seen:
+                    continue
+                seen.add(variant)
+                patterns.append({"label": COMPANY_LABEL, "pattern": variant, "id": company.ticker})
+    patterns += [{"label": BLOCK_LABEL, "pattern": p} for p in BLOCK_PATTERNS]
+    return patterns
+
+
+def add_company_ruler(nlp: Language, directory: CompanyDirectory) -> None:
+    """Add the company span_ruler to `nlp` (after NER; it writes spans, not entities)."""
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        name=RULER_NAME,
+        last=True,
+        config={"spans_key": SPANS_KEY, "annotate_ents": False, "overwrite": True, "validate": False},
+    )
+    ruler.add_patterns(ruler_patterns(directory))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int  # character offsets in doc.text
+    end: int
+    ticker: str
+    source: str  # "ruler" or "ner"
+    span: Span | None  # token span, when the candidate sits on token boundaries
+
+
+def _is_shouting(doc: Doc) -> bool:
+    letters = [t for t in doc if t.is_alpha and len(t) > 1]
+    return len(letters) >= 4 and sum(t.is_upper for t in letters) / len(letters) > 0.6
+
+
+def _person_surname(span: Span, persons: list[Span]) -> bool:
+    """A one-word name that ends a longer PERSON entity or follows a first name."""
+    if len(span) != 1:
+        return False
+    if span.start > 0:
+        prev = span.doc[span.start - 1]
+        if prev.text in FIRST_NAMES:
+            return True
+    return any(p.start < span.start and p.end >= span.end for p in persons)
+
+
+def _context_ok(span: Span) -> bool:
+    allowed = _CONTEXT_ONLY.get(span.text)
+    if allowed is None:
+        return True
+    doc = span.doc
+    nxt = doc[span.end].lower_ if span.end < len(doc) else ""
+    prev = doc[span.start - 1].lower_ if span.start > 0 else ""
+    return nxt in allowed or prev in {"by", "from", "at"}
+
+
+def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iterable[_Candidate]:
+    for tok in doc:
+        text = tok.text
+        if not (text.isupper() and text.replace(".", "").isalpha()) or text not in directory:
+            continue
+        i = tok.i
+        prev = doc[i - 1].text if i > 0 else ""
+        prev2 = doc[i - 2].text if i > 1 else ""
+        nxt = doc[i + 1].text if i + 1 < len(doc) else ""
+        wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
+        if prev == ":" and prev2 in _EXCHANGES:
+            ok = True  # NYSE: IT, (NASDAQ:AAPL)
+        elif prev == "(" and nxt == ")":
+            ok = not wordlike  # Alphabet (GOOGL)
+        else:
+            ok = not wordlike and not shouting and prev != "$"
+        if ok:
+            yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
+
+
+def _cashtags(doc: Doc) -> Iterable[_Candidate]:
+    for m in CASHTAG_RE.finditer(doc.text):
+        ticker = normalize_ticker(m.group(1))
+        span = doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+        yield _Candidate(m.start(), m.end(), ticker, "ruler", span)
+
+
+_NER_NORMALIZE = re.compile(r"(?:'s|’s)$")
+
+
+class CompanyLinker:
+    """Turns a processed Doc into linked company entities plus spaCy's own entities."""
+
+    def __init__(
+        self,
+        directory: CompanyDirectory,
+        *,
+        link_unknown_cashtags: bool = True,
+        ner_labels: Iterable[str] = NER_LABELS,
+    ) -> None:
+        self.directory = directory
+        self.link_unknown_cashtags = link_unknown_cashtags
+        self.ner_labels = frozenset(ner_labels)
+        # Case-insensitive names for a second look at NER ORGs the ruler did not link.
+        self._by_lower: dict[str, str] = {}
+        for company in directory:
+            for name in company_names(company):
+                if name not in _CONTEXT_ONLY:
+                    self._by_lower.setdefault(name.lower(), company.ticker)
+
+    def _ruler_candidates(self, doc: Doc) -> list[_Candidate]:
+        spans = doc.spans.get(SPANS_KEY, [])
+        blocks = [s for s in spans if s.label_ == BLOCK_LABEL]
+        persons = [e for e in doc.ents if e.label_ == "PERSON"]
+        out = []
+        for s in spans:
+            if s.label_ != COMPANY_LABEL:
+                continue
+            if any(b.start < s.end and s.start < b.end for b in blocks):
+                continue
+            if _person_surname(s, persons) or not _context_ok(s):
+                continue
+            out.append(_Candidate(s.start_char, s.end_char, s.id_, "ruler", s))
+        return out
+
+    def _ner_candidates(self, doc: Doc, taken: list[_Candidate]) -> list[_Candidate]:
+        out = []
+        # A name the ruler saw (and perhaps rejected: "Amazon river") is not linked again here.
+        seen = [(s.start_char, s.end_char) for s in doc.spans[SPANS_KEY]] if SPANS_KEY in doc.spans else []
+        seen += [(c.start, c.end) for c in taken]
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or any(a < ent.end_char and ent.start_char < b for a, b in seen):
+                continue
+            key = _LEGAL_SUFFIX.sub("", _NER_NORMALIZE.sub("", ent.text)).strip(" ,").lower()
+            ticker = self._by_lower.get(key)
+            if ticker is not None:
+                out.append(_Candidate(ent.start_char, ent.end_char, ticker, "ner", ent))
+        return out
+
+    def link(self, doc: Doc) -> list[Entity]:
+        """Linked companies first (in text order), then spaCy's entities that were not linked."""
+        shouting = _is_shouting(doc)
+        candidates = (
+            self._ruler_candidates(doc) + list(_cashtags(doc)) + list(_bare_symbols(doc, self.directory, shouting))
+        )
+        # Longest first, then earliest: overlapping candidates keep the longest.
+        candidates.sort(key=lambda c: (-(c.end - c.start), c.start))
+        kept: list[_Candidate] = []
+        for c in candidates:
+            if not any(k.start < c.end and c.start < k.end for k in kept):
+                kept.append(c)
+        kept += self._ner_candidates(doc, kept)
+        kept.sort(key=lambda c: c.start)
+
+        entities: list[Entity] = []
+        org_spans: list[Span] = []
+        for c in kept:
+            company = self.directory.get(c.ticker)
+            if company is None and not self.link_unknown_cashtags:
+                continue
+            entities.append(
+                Entity(
+                    text=doc.text[c.start : c.end],
+                    type="ORG",
+                    ticker=company.ticker if company else c.ticker,
+                    name=company.name if company else None,
+                    sector=company.sector if company else None,
+                    start=c.start,
+                    end=c.end,
+                    source="ruler" if c.source == "ruler" else "ner",
+                )
+            )
+            if c.span is not None:
+                org_spans.append(Span(doc, c.span.start, c.span.end, label="ORG", kb_id=c.ticker))
+        for ent in doc.ents:
+            if ent.label_ in self.ner_labels and not any(
+                k.start < ent.end_char and ent.start_char < k.end for k in kept
+            ):
+                entities.append(
+                    Entity(text=ent.text, type=ent.label_, start=ent.start_char, end=ent.end_char, source="ner")
+                )
+        # Linked companies become ORG entities on the Doc, so event rules can refer to them.
+        doc.ents = filter_spans([*org_spans, *doc.ents])
+        return entities

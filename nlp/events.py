@@ -1,0 +1,693 @@
+"""Rule-based event classification: spaCy Matcher patterns over word forms.
+
+Each event type has positive patterns, and may have veto patterns (a near-miss phrase
+that contains a trigger: "fraud detection", "credit default swap", "follow suit"). A
+pattern is a short phrase with small gaps ("cuts full-year profit forecast" matches
+cut ... forecast); a match records the words that matched, minus the gap, as the
+trigger the risk score shows. Overlapping matches of two related types are settled by
+`_PRECEDENCE` ("Moody's downgrades" is a credit downgrade, not an analyst downgrade).
+
+Why word forms and not spaCy lemmas: the small English pipeline tags a Title Cased
+headline word as a proper noun and then leaves its lemma alone ("Downgrades" stays
+"Downgrades"), so lemma patterns miss a large share of real headlines. Each rule is
+therefore written with lemmas (`_v("cut")`) and expanded to every inflected form here,
+matched on the lower-cased text. This also spares the tagger and lemmatizer, so only
+NER runs in the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from finsentry.contracts import Event
+from nlp.taxonomy import EVENT_TYPES
+
+Tok = dict[str, object]
+Pattern = list[Tok]
+
+_IRREGULAR: dict[str, tuple[str, ...]] = {
+    "cut": ("cut", "cuts", "cutting"),
+    "sue": ("sue", "sues", "sued", "suing"),
+    "lay": ("lay", "lays", "laid", "laying"),
+    "quit": ("quit", "quits", "quitting"),
+    "leave": ("leave", "leaves", "left", "leaving"),
+    "buy": ("buy", "buys", "bought", "buying"),
+    "take": ("take", "takes", "took", "taken", "taking"),
+    "fall": ("fall", "falls", "fell", "fallen", "falling"),
+    "sink": ("sink", "sinks", "sank", "sunk", "sinking"),
+    "slide": ("slide", "slides", "slid", "sliding"),
+    "swing": ("swing", "swings", "swung", "swinging"),
+    "beat": ("beat", "beats", "beating", "beaten"),
+    "hit": ("hit", "hits", "hitting"),
+    "shed": ("shed", "sheds", "shedding"),
+    "step": ("step", "steps", "stepped", "stepping"),
+    "top": ("top", "tops", "topped", "topping"),
+    "trim": ("trim", "trims", "trimmed", "trimming"),
+    "drop": ("drop", "drops", "dropped", "dropping"),
+    "slip": ("slip", "slips", "slipped", "slipping"),
+    "dip": ("dip", "dips", "dipped", "dipping"),
+    "ban": ("ban", "bans", "banned", "banning"),
+    "bar": ("bar", "bars", "barred", "barring"),
+    "spin": ("spin", "spins", "spun", "spinning"),
+    "split": ("split", "splits", "splitting"),
+    "rise": ("rise", "rises", "rose", "risen", "rising"),
+    "grow": ("grow", "grows", "grew", "grown", "growing"),
+    "up": ("up", "ups", "upped", "upping"),
+    "stop": ("stop", "stops", "stopped", "stopping"),
+    "scrap": ("scrap", "scraps", "scrapped", "scrapping"),
+    "slump": ("slump", "slumps", "slumped", "slumping"),
+    "shut": ("shut", "shuts", "shutting"),
+    "see": ("see", "sees", "saw", "seen", "seeing"),
+    "set": ("set", "sets", "setting"),
+    "put": ("put", "puts", "putting"),
+    "steal": ("steal", "steals", "stole", "stolen", "stealing"),
+    "find": ("find", "finds", "found", "finding"),
+    "mislead": ("mislead", "misleads", "misled", "misleading"),
+    "break": ("break", "breaks", "broke", "broken", "breaking"),
+    "pay": ("pay", "pays", "paid", "paying"),
+    "go": ("go", "goes", "went", "gone", "going"),
+    "plan": ("plan", "plans", "planned", "planning"),
+    "ax": ("ax", "axes", "axed", "axing"),
+    "bid": ("bid", "bids", "bidding"),
+    "slash": ("slash", "slashes", "slashed", "slashing"),
+    "rocket": ("rocket", "rockets", "rocketed", "rocketing"),
+    "double": ("double", "doubles", "doubled", "doubling"),
+    "halve": ("halve", "halves", "halved", "halving"),
+    "oust": ("oust", "ousts", "ousted", "ousting"),
+    "fire": ("fire", "fires", "fired", "firing"),
+    "quadruple": ("quadruple", "quadruples", "quadrupled"),
+}
+
+
+def inflect(lemma: str) -> tuple[str, ...]:
+    """Every form of a verb or noun lemma: base, -s, -ed, -ing (regular rules + exceptions)."""
+    if lemma in _IRREGULAR:
+        return _IRREGULAR[lemma]
+    w = lemma
+    if w.endswith("e"):
+        return (w, w + "s", w + "d", w[:-1] + "ing")
+    if w.endswith(("s", "sh", "ch", "x", "z")):
+        return (w, w + "es", w + "ed", w + "ing")
+    if w.endswith("y") and len(w) > 1 and w[-2] not in "aeiou":
+        return (w, w[:-1] + "ies", w[:-1] + "ied", w + "ing")
+    return (w, w + "s", w + "ed", w + "ing")
+
+
+def _w(*words: str) -> Tok:
+    """Any of these words (lower-cased)."""
+    return {"LOWER": {"IN": sorted({w.lower() for w in words})}}
+
+
+def _v(*lemmas: str) -> Tok:
+    """Any form of these lemmas."""
+    return _w(*(f for lemma in lemmas for f in inflect(lemma)))
+
+
+def _gap(n: int) -> Tok:
+    """Up to n words that do not cross a clause boundary."""
+    return {"ORTH": {"NOT_IN": [",", ";", ":", ".", "!", "?", "|", "—", "–", "(", ")"]}, "OP": f"{{0,{n}}}"}
+
+
+_HYPHEN: Tok = {"ORTH": "-", "OP": "?"}
+# A token of a company the linker linked (its ticker is the entity's kb_id).
+_LINKED: Tok = {"ENT_KB_ID": {"REGEX": "."}}
+
+
+def _ph(text: str) -> Pattern:
+    """A fixed phrase; its hyphens are optional ("class-action" = "class action")."""
+    out: Pattern = []
+    for word in text.replace("-", " - ").split():
+        out.append(dict(_HYPHEN) if word == "-" else {"LOWER": word.lower()})
+    return out
+
+
+def _cat(*parts: Tok | Pattern) -> Pattern:
+    out: Pattern = []
+    for p in parts:
+        out.extend(p if isinstance(p, list) else [p])
+    return out
+
+
+def _alt(
+    prefix: Iterable[Tok | Pattern], options: Iterable[str], suffix: Iterable[Tok | Pattern] = ()
+) -> list[Pattern]:
+    """One pattern per option phrase, between a fixed prefix and suffix."""
+    return [_cat(*prefix, _ph(o), *suffix) for o in options]
+
+
+# --- shared vocabularies -----------------------------------------------------------------
+_DOWN_RATINGS = ("sell", "underperform", "underweight", "reduce", "strong sell", "negative")
+_MID_RATINGS = ("neutral", "hold", "equal weight", "equal-weight", "equalweight", "market perform", "sector perform",
+                "peer perform", "in line", "in-line", "inline", "market weight", "sector weight", "mixed")  # fmt: skip
+_UP_RATINGS = ("buy", "outperform", "overweight", "strong buy", "accumulate", "add", "sector outperform",
+               "market outperform", "positive", "top pick", "conviction buy")  # fmt: skip
+_ESTIMATES = _w("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
+                "consensus", "street", "projections", "expected")  # fmt: skip
+_RESULTS = _w("results", "earnings", "profit", "profits", "revenue", "revenues", "sales", "quarter", "quarterly",
+              "eps", "income", "q1", "q2", "q3", "q4")  # fmt: skip
+_GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "projection", "projections",
+            "guide", "target", "targets")  # fmt: skip
+_GUIDE_STRICT = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "projection", "projections")
+_CUT_VERBS = ("cut", "lower", "reduce", "slash", "trim", "pare", "downgrade", "withdraw", "pull", "suspend",
+              "scrap", "drop", "abandon", "rescind", "ditch", "revise", "chop", "axe", "ax", "halve")  # fmt: skip
+_RAISE_VERBS = ("raise", "lift", "boost", "hike", "increase", "bump", "upgrade", "improve", "elevate", "bolster")
+_EXEC = _w("ceo", "cfo", "coo", "cto", "cio", "chairman", "chairwoman", "chair", "president", "founder", "executive",
+           "executives", "chief", "head", "boss", "director", "directors", "co-founder", "cofounder", "treasurer")  # fmt: skip
+_LEAVE = _w("resign", "resigns", "resigned", "resigning", "resignation", "quits", "quit", "quitting", "departs",
+            "depart", "departed", "departing", "departure", "leaves", "leave", "leaving", "exits", "exit", "exiting",
+            "exited", "retires", "retire", "retiring", "retirement", "ousted", "ousts", "oust", "ouster", "fired",
+            "sacked", "axed", "dismissed", "terminated", "replaced", "out")  # fmt: skip
+_REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa", "occ", "fed", "finra", "cftc", "ecb",
+                 "fca", "cma", "regulator", "regulators", "watchdog", "watchdogs", "eu", "ec", "brussels", "ofac",
+                 "commission", "department", "authorities", "authority", "government", "ministry", "prosecutors",
+                 "treasury", "court", "judge", "beijing", "washington", "china", "nrc", "ferc", "osha", "irs",
+                 "antitrust", "competition", "bafin", "finma", "sebi", "samr")  # fmt: skip
+_RATING_AGENCY = _w("moody", "moodys", "fitch", "dbrs", "s&p", "kbra", "standard", "agency", "agencies")
+_STAFF = _w("job", "jobs", "worker", "workers", "employee", "employees", "staff", "staffers", "position",
+            "positions", "role", "roles", "workforce", "headcount", "people", "personnel")  # fmt: skip
+_MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "hefty", "antitrust", "regulatory",
+                  "civil", "criminal", "$", "€", "£", "big", "huge", "massive", "steep", "eu")  # fmt: skip
+
+
+def _rules() -> dict[str, list[Pattern]]:
+    r: dict[str, list[Pattern]] = defaultdict(list)
+    cutv = _v(*_CUT_VERBS)
+    # "ups" the verb, never "UPS" the company: matched on the text as written.
+    ups: Tok = {"ORTH": {"IN": ["up", "ups", "upped", "upping", "Ups", "Upped"]}}
+    raisev: Tok = _v(*_RAISE_VERBS)
+
+    # Analyst rating changes.
+    r["downgrade"] += [
+        [_v("downgrade")],
+        *_alt([_v("cut", "lower", "move", "drop", "reduce", "take", "slash", "knock"), _gap(4), _w("to")],
+              _DOWN_RATINGS + _MID_RATINGS),
+        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _DOWN_RATINGS + _MID_RATINGS for b in _UP_RATINGS],
+        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _DOWN_RATINGS for b in _MID_RATINGS],
+        [_v("turn"), _w("bearish", "cautious"), _w("on")],
+        [_w("cut", "lowered", "downgraded", "trimmed"), _w("at"), {"IS_TITLE": True}],
+        [_v("cool"), _w("on")],
+    ]  # fmt: skip
+    r["downgrade!"] += [
+        [_w("hurricane", "storm", "typhoon", "cyclone", "tropical"), _gap(3), _v("downgrade")],
+        [_v("downgrade"), _gap(3), _w("tropical", "storm", "hurricane", "category")],
+    ]
+    rating = _UP_RATINGS + _MID_RATINGS + _DOWN_RATINGS
+    r["upgrade"] += [
+        *_alt([_v("upgrade"), _gap(4), _w("to", "from")], rating),
+        [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
+        [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
+            "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
+        [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        [_w("raised", "lifted", "boosted", "upgraded"), _w("at"), {"IS_TITLE": True}],
+        [_w("upgrades", "upgraded"), {"ORTH": "$"}],
+        *_alt([_v("raise", "lift", "boost", "move", "take", "bump", "hike", "elevate"), _gap(4), _w("to")],
+              _UP_RATINGS),
+        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _UP_RATINGS + _MID_RATINGS for b in _DOWN_RATINGS],
+        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _UP_RATINGS for b in _MID_RATINGS],
+        [_v("turn"), _w("bullish", "positive", "constructive"), _w("on")],
+    ]  # fmt: skip
+
+    # Results against expectations.
+    r["earnings_miss"] += [
+        [_v("miss", "trail", "lag"), _gap(3), _ESTIMATES],
+        [_v("miss"), _w("by")],
+        [_v("miss"), _w("on"), _RESULTS],
+        [_v("miss"), _w("on", "in"), _w("top", "bottom"), _w("line", "-line")],
+        [_v("fall", "come"), _w("short")],
+        [_w("below", "under", "shy", "short"), _gap(1), _ESTIMATES],
+        *_alt([], ("worse-than-expected", "weaker-than-expected", "lower-than-expected", "softer-than-expected",
+                   "wider-than-expected", "bigger-than-expected", "larger-than-expected", "disappointing",
+                   "dismal", "weak", "poor", "lackluster", "underwhelming"), [_gap(1), _RESULTS]),
+        *_alt([], ("wider-than-expected", "bigger-than-expected", "larger-than-expected", "surprise", "unexpected"),
+              [_gap(1), _w("loss", "losses")]),
+        [_v("post", "report", "swing", "sink", "slip", "plunge", "turn", "book", "flag", "log"), _gap(3),
+         _w("loss", "losses", "deficit")],
+        [_w("loss", "losses"), _v("widen", "deepen")],
+        [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
+         _v("fall", "drop", "decline", "plunge", "slump", "tumble", "sink", "slide", "shrink", "dip", "slip", "halve",
+            "miss", "disappoint", "crater", "collapse", "sag")],
+        [_w("lower", "weaker", "falling", "declining", "shrinking", "reduced"), _gap(1),
+         _w("profit", "profits", "earnings", "revenue", "revenues", "income")],
+    ]  # fmt: skip
+    r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of")]]
+    r["earnings_beat"] += [
+        [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(3), _ESTIMATES],
+        [_v("beat"), _w("by")],
+        [_v("beat"), _w("on"), _RESULTS],
+        [_w("above", "ahead"), _gap(1), _ESTIMATES],
+        *_alt([], ("better-than-expected", "stronger-than-expected", "higher-than-expected", "forecast-beating",
+                   "estimate-beating", "blowout", "stellar", "bumper"), [_gap(1), _RESULTS]),
+        [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
+         _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
+            "quadruple", "balloon")],
+        [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+    ]  # fmt: skip
+
+    # Company guidance.
+    r["guidance_cut"] += [
+        [cutv, _gap(4), _GUIDE_STRICT],
+        [_GUIDE_STRICT, _gap(3), _w("cut", "cuts", "lowered", "reduced", "slashed", "trimmed", "withdrawn", "pulled",
+                                   "suspended", "scrapped", "downgraded")],
+        [_w("weak", "weaker", "soft", "softer", "disappointing", "downbeat", "gloomy", "bleak", "dim", "cautious",
+            "lower", "reduced", "below-consensus", "tepid", "muted", "lackluster", "grim", "dour", "sluggish",
+            "gloomier", "lowered", "conservative"), _gap(2), _GUIDE_STRICT],
+        [_w("profit", "earnings", "sales", "revenue"), _w("warning", "warnings", "downgrade", "downgrades")],
+        [_v("warn"), _gap(3), _w("profit", "profits", "earnings", "sales", "revenue", "revenues", "lower", "weaker",
+                                 "slowdown", "slowing", "weak", "headwinds", "loss", "losses", "hit", "decline")],
+        [_v("guide"), _w("lower", "below", "down", "weaker", "light")],
+        [_GUIDE_STRICT, _gap(2), _w("below", "short", "shy", "under", "misses", "miss", "trails", "lags", "disappoints")],
+        [_v("see", "expect", "forecast", "project"), _w("lower", "weaker", "reduced", "falling", "declining")],
+    ]  # fmt: skip
+    r["guidance_cut!"] += [[_w("growth", "gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global",
+                               "imf", "world"), _GUIDE_STRICT]]  # fmt: skip
+    r["guidance_raise"] += [
+        [raisev, _gap(4), _GUIDE_STRICT],
+        [ups, _gap(4), _GUIDE_STRICT],
+        [_GUIDE_STRICT, _gap(2), _w("raised", "lifted", "boosted", "hiked", "increased", "upgraded")],
+        [_w("upbeat", "strong", "stronger", "bullish", "rosy", "robust", "higher", "raised", "solid", "optimistic",
+            "better-than-expected", "above-consensus", "sunny", "bright", "brighter", "rosier"), _gap(2), _GUIDE_STRICT],
+        [_v("guide"), _w("higher", "above", "up", "ahead")],
+        [_GUIDE_STRICT, _gap(2), _w("above", "tops", "beats", "exceeds", "ahead")],
+    ]  # fmt: skip
+    r["guidance_raise!"] = r["guidance_cut!"]
+
+    # Legal and regulatory.
+    r["lawsuit"] += [
+        [_v("sue")],
+        [_v("countersue")],
+        [_w("lawsuit", "lawsuits", "litigation", "litigations", "verdict", "suit", "suits")],
+        _ph("class-action"),
+        _ph("class action"),
+        _ph("legal action"),
+        _ph("breach of contract"),
+        [_v("settle"), _gap(3), _w("lawsuit", "lawsuits", "suit", "suits", "litigation", "claims", "case", "cases",
+                                  "allegations", "breach", "dispute", "disputes", "class")],
+        [_w("jury", "juries"), _gap(2), _v("order", "award", "find", "rule")],
+        [_v("file"), _gap(2), _w("complaint", "complaints")],
+    ]  # fmt: skip
+    r["lawsuit!"] += [
+        [_v("follow"), _w("suit")],
+        [_w("space", "swim", "pressure", "birthday", "wet"), _w("suit", "suits")],
+    ]
+    r["investigation"] += [
+        [_w("investigation", "investigations", "probe", "probes", "inquiry", "inquiries", "enquiry", "subpoena",
+            "subpoenas", "subpoenaed", "probed", "probing")],
+        [_v("investigate")],
+        [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
+    ]  # fmt: skip
+    r["investigation!"] += [[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")]]
+    r["fine"] += [
+        [_w("fined", "fines", "penalized", "penalised")],
+        [_MONEY_WORDS, _gap(1), _w("fine", "penalty", "penalties")],
+        [_w("fine"), _w("of"), _w("$", "€", "£", "us$", "about", "up", "nearly", "almost", "more")],
+        [_v("pay", "face", "impose", "slap", "hit", "levy", "receive", "incur", "get"), _gap(3),
+         _w("fine", "penalty", "penalties")],
+        [_w("civil", "monetary", "regulatory"), _w("penalty", "penalties")],
+        [_w("penalty", "penalties")],
+    ]  # fmt: skip
+    r["fine!"] += [
+        [_w("fine"), _w("print", "tuning", "tune", "tuned", "wine", "wines", "art", "arts", "dining", "line", "china",
+                         "jewelry", "jewellery", "-")],
+        [_w("penalty"), _w("kick", "kicks", "shootout", "box", "area", "spot")],
+        [_w("fines"), _w("wine", "wines", "art")],
+    ]  # fmt: skip
+    r["recall"] += [[_w("recall", "recalls", "recalled", "recalling")]]
+    r["recall!"] += [
+        [{"ENT_TYPE": "PERSON"}, _w("recall", "recalls", "recalled")],
+        [_w("recall", "recalls", "recalled", "recalling"),
+         _w("how", "that", "when", "what", "why", "where", "his", "her", "their", "my", "our", "being", "seeing",
+            "growing", "working", "meeting", "early", "days", "fondly", "vividly")],
+        [_w("recall"), _w("election", "elections", "vote", "votes", "petition", "campaign", "effort")],
+        [_w("total", "perfect", "photographic"), _w("recall")],
+        [_w("i", "you", "we", "they", "he", "she", "to", "cannot", "can't", "don't", "didn't"), _w("recall")],
+    ]  # fmt: skip
+    r["regulatory_action"] += [
+        [_v("ban")],
+        [_w("barred"), _w("from")],
+        [_w("sanction", "sanctions", "sanctioned", "sanctioning")],
+        _ph("warning letter"),
+        _ph("cease-and-desist"),
+        _ph("cease and desist"),
+        _ph("consent decree"),
+        _ph("consent order"),
+        _ph("complete response letter"),
+        _ph("clinical hold"),
+        _ph("regulatory action"),
+        [_w("grounds", "grounded", "grounding"), _gap(3),
+         _w("jets", "jet", "planes", "plane", "fleet", "aircraft", "max", "flights", "737", "airplanes")],
+        [_w("block", "blocks", "blocked", "blocking"), _gap(3),
+         _w("deal", "merger", "acquisition", "takeover", "purchase", "sale", "bid", "buyout", "combination")],
+        [_REGULATORS, _gap(3),
+         _v("reject", "order", "charge", "halt", "suspend", "revoke", "restrict", "bar", "deny", "refuse", "force",
+            "cap", "limit", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline",
+            "demand")],
+        [_REGULATORS, _gap(2), _w("charges", "order", "orders", "crackdown", "ruling", "rejection")],
+        [_w("antitrust", "regulatory"), _w("charges", "crackdown", "complaint", "action", "order", "ruling")],
+        [_w("license", "licence", "licenses"), _w("revoked", "suspended", "pulled", "withdrawn")],
+    ]  # fmt: skip
+    r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")]]
+    r["fraud_allegation"] += [
+        [_w("fraud", "frauds", "fraudulent", "fraudulently", "defraud", "defrauded", "defrauding", "ponzi",
+            "embezzlement", "embezzled", "embezzling", "bribery", "bribes", "bribe", "kickbacks", "misstated",
+            "misstatement", "misstatements", "falsified", "falsifying", "irregularities", "manipulation",
+            "swindle", "swindled", "scam")],
+        [_v("mislead"), _gap(2), _w("investors", "shareholders", "regulators", "customers", "auditors", "public")],
+        _ph("short seller"),
+        _ph("short-seller"),
+        _ph("insider trading"),
+        _ph("money laundering"),
+        _ph("cooked the books"),
+        _ph("cook the books"),
+        [_v("accuse", "allege"), _gap(4),
+         _w("inflating", "misleading", "falsifying", "cooking", "manipulating", "hiding", "concealing", "overstating",
+            "defrauding", "deceiving", "lying", "fraud", "misrepresenting", "inflated", "overstated")],
+    ]  # fmt: skip
+    r["fraud_allegation!"] += [
+        [_w("fraud"), _w("detection", "prevention", "protection", "tool", "tools", "team", "alerts", "monitoring",
+                          "controls", "screening", "losses")],
+        [_w("anti"), _HYPHEN, _w("fraud", "bribery", "money")],
+        [_w("scam"), _w("calls", "texts", "emails")],
+    ]  # fmt: skip
+
+    # Credit.
+    r["bankruptcy"] += [
+        [_w("bankruptcy", "bankruptcies", "bankrupt", "bankrupted", "insolvency", "insolvent", "insolvencies",
+            "receivership", "liquidation")],
+        [_w("chapter"), _w("11", "7", "15", "eleven")],
+        [_w("creditor"), _w("protection")],
+        [_v("go"), _w("bust")],
+    ]  # fmt: skip
+    r["bankruptcy!"] += [[_w("morally", "intellectually", "spiritually", "creatively"), _w("bankrupt")]]
+    r["default"] += [
+        [_v("default"), _w("on")],
+        [_w("defaulted", "defaulting", "defaults")],
+        [_w("debt", "bond", "sovereign", "loan", "payment", "technical", "in", "cross", "selective", "corporate",
+            "mortgage", "first", "toward", "towards", "into", "near", "brink", "of", "imminent", "possible"),
+         _w("default", "defaults")],
+        [_v("miss", "skip", "delay", "suspend", "halt"), _gap(3),
+         _w("payment", "payments", "coupon", "coupons", "installment", "repayment", "repayments")],
+        [_w("nonpayment", "non-payment")],
+    ]  # fmt: skip
+    r["default!"] += [
+        _ph("credit default swap"),
+        _ph("credit default swaps"),
+        [_w("default"), _w("swaps", "swap")],
+        [_w("by"), _w("default")],
+        [_w("default"), _w("settings", "setting", "search", "browser", "app", "apps", "option", "options", "engine",
+                            "mode", "password", "choice", "value", "values", "payment", "wallet", "assistant")],
+        [_w("defaults"), _w("to")],
+    ]  # fmt: skip
+    r["credit_downgrade"] += [
+        [_RATING_AGENCY, _gap(4), _v("downgrade", "cut", "lower", "slash", "reduce", "strip")],
+        [_v("downgrade", "cut", "lower", "slash", "reduce", "drop"), _gap(4), _w("credit", "debt", "bond", "sovereign",
+                                                                                  "issuer", "long-term"),
+         _w("rating", "ratings", "grade")],
+        [_w("credit", "debt", "bond", "sovereign"), _w("rating", "ratings"), _gap(2),
+         _w("cut", "cuts", "lowered", "downgraded", "slashed", "reduced")],
+        [_w("to", "into"), _w("junk")],
+        [_w("junk"), _w("status", "territory", "rating")],
+        [_w("outlook"), _gap(3), _w("to"), _w("negative")],
+        [_w("negative"), _w("watch", "outlook")],
+        [_w("creditwatch"), _w("negative")],
+        [_w("watch"), _w("negative")],
+        [_w("review"), _w("for"), _w("downgrade", "possible")],
+        [_RATING_AGENCY, _gap(2), _v("turn"), _w("negative")],
+    ]  # fmt: skip
+
+    # Corporate actions.
+    r["restructuring"] += [
+        [_w("restructuring", "restructure", "restructures", "restructured", "reorganization", "reorganisation",
+            "reorganize", "reorganizes", "reorganise", "overhaul", "overhauls", "overhauled", "overhauling",
+            "spinoff", "spinoffs", "spin-off", "breakup", "break-up", "downsizing", "downsize", "downsizes")],
+        _ph("strategic review"),
+        _ph("strategic alternatives"),
+        _ph("strategic options"),
+        [_v("split"), _gap(1), _w("into", "up")],
+        [_v("spin"), _w("off")],
+        [_v("break"), _w("up")],
+        _ph("cost-cutting"),
+        _ph("cost cuts"),
+        _ph("cost reduction"),
+        _ph("cost savings plan"),
+        [_v("close", "shut", "shutter", "idle"), _gap(3),
+         _w("plant", "plants", "factory", "factories", "store", "stores", "mill", "mills", "facility", "facilities",
+            "office", "offices", "location", "locations", "branch", "branches", "mine", "mines", "refinery",
+            "refineries", "restaurant", "restaurants", "site", "sites", "outlets", "warehouses")],
+        [_w("closure", "closures", "closing"), _w("of"), _gap(2),
+         _w("plant", "plants", "factory", "factories", "stores", "store", "mills", "facilities", "branches")],
+        [_w("plant", "store", "factory", "branch"), _w("closures", "closings")],
+    ]  # fmt: skip
+    r["layoffs"] += [
+        [_w("layoff", "layoffs", "redundancies", "furlough", "furloughs", "furloughed", "furloughing")],
+        _ph("lay-off"),
+        _ph("lay-offs"),
+        [_v("lay"), _w("off")],
+        [_w("job", "jobs", "staff", "workforce", "headcount"), _w("cut", "cuts", "reduction", "reductions", "losses")],
+        [_v("cut", "slash", "eliminate", "shed", "axe", "ax", "trim", "reduce", "furlough", "drop", "shrink"), _gap(4),
+         _STAFF],
+        _ph("reduction in force"),
+        _ph("workforce reduction"),
+    ]  # fmt: skip
+    r["layoffs!"] += [[_w("jobs"), _w("report", "data", "numbers", "market", "growth", "added")]]
+    r["executive_departure"] += [
+        [_EXEC, _gap(5), _LEAVE],
+        [_LEAVE, _gap(3), _EXEC],
+        [_w("resigns", "resigned", "resignation", "resigning")],
+        [_v("step"), _w("down", "aside")],
+    ]
+    r["executive_departure!"] += [
+        [_w("retire", "retires", "retiring"), _w("debt", "notes", "bonds", "shares", "stock")],
+        [_w("on"), _gap(1), _w("leave")],
+        [_w("out"), _w("of")],
+    ]
+    r["merger_acquisition"] += [
+        [_w("acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "merger", "mergers",
+            "merge", "merges", "merged", "merging", "takeover", "takeovers", "buyout", "buyouts", "acquirer")],
+        _ph("tender offer"),
+        [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
+        [_v("agree", "plan", "offer", "move", "seek", "look", "want", "aim", "bid", "deal", "talks", "poised", "set",
+            "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
+        [{"ENT_TYPE": "ORG"}, _w("to"), _v("buy", "purchase")],
+        [_w("buys", "bought", "purchases", "purchased"), {"IS_TITLE": True}],
+        [_w("buys", "bought", "purchases", "purchased"), {"ENT_TYPE": "ORG"}],
+        [_w("purchase", "sale"), _w("of"), {"IS_TITLE": True}],
+        [_w("deal"), _w("for"), {"IS_TITLE": True}],
+        [_w("deal"), _w("for"), {"ENT_TYPE": "ORG"}],
+        [_v("combine"), _w("with")],
+        _ph("all-stock deal"),
+        _ph("all-cash deal"),
+    ]  # fmt: skip
+    r["merger_acquisition!"] += [
+        [_w("buys", "bought"), _w("back")],
+        [_w("bid"), _w("for"), _w("more")],
+        # Buying shares or a stake in a company is an investment, not a takeover.
+        [_w("buys", "bought", "purchases", "purchased", "buy", "buying"), _gap(2),
+         _w("shares", "stake", "stakes", "stock", "stocks", "bonds", "notes", "debt", "units", "options", "tickets")],
+    ]  # fmt: skip
+    r["dividend_cut"] += [
+        [_v("cut", "slash", "suspend", "reduce", "eliminate", "halt", "scrap", "omit", "lower", "skip", "pause", "axe",
+            "trim", "stop", "drop", "halve", "freeze", "cancel"), _gap(3),
+         _w("dividend", "dividends", "payout", "payouts", "distribution", "distributions")],
+        [_w("dividend", "dividends", "payout"), _gap(1), _w("cut", "cuts", "suspension", "reduction", "reductions",
+                                                           "slashed", "suspended", "eliminated", "halted")],
+    ]  # fmt: skip
+    r["dividend_raise"] += [
+        [_v("raise", "lift", "boost", "hike", "increase", "bump", "grow", "double"), _gap(3),
+         _w("dividend", "dividends", "payout", "payouts", "distribution")],
+        [ups, _gap(3), _w("dividend", "dividends", "payout", "payouts")],
+        [_w("dividend", "dividends", "payout"), _w("hike", "hikes", "increase", "increases", "raise", "boost")],
+    ]  # fmt: skip
+    r["data_breach"] += [
+        [_w("breach", "breaches")],
+        [_w("hack", "hacks", "hacked", "hacking", "hackers", "hacker", "cyberattack", "cyberattacks", "ransomware",
+            "cyber-attack", "cybersecurity", "malware", "cyberbreach")],
+        _ph("cyber attack"),
+        _ph("cyber-attack"),
+        _ph("security incident"),
+        _ph("unauthorized access"),
+        [_w("leak", "leaks", "leaked", "exposed", "compromised", "stolen"), _gap(2),
+         _w("data", "records", "information", "emails", "passwords", "details", "accounts")],
+        [_w("data", "records", "information", "emails", "passwords"), _gap(1), _w("leak", "leaked", "exposed",
+                                                                                  "compromised", "stolen")],
+        [_v("steal"), _gap(3), _w("data", "records", "information", "emails", "passwords", "details")],
+    ]  # fmt: skip
+    r["data_breach!"] += [
+        [_w("breach", "breaches"), _w("of"), _w("contract", "duty", "covenant", "covenants", "trust", "fiduciary",
+                                                "rules", "law", "sanctions", "agreement", "regulations")],
+        [_w("covenant", "contract", "fiduciary", "rule", "rules", "ceasefire"), _w("breach", "breaches")],
+        [_w("life", "growth"), _w("hack", "hacks", "hacking")],
+        [_w("cybersecurity"), _w("firm", "company", "stocks", "stock", "spending", "startup", "deal", "sector")],
+    ]  # fmt: skip
+    r["going_concern"] += [_ph("going concern"), _ph("going-concern"), _ph("substantial doubt")]
+    r["delisting"] += [
+        [_w("delist", "delisted", "delisting", "delists", "delistings")],
+        _ph("listing standards"),
+        _ph("listing requirements"),
+        _ph("non-compliance notice"),
+    ]
+
+    price = [_w("price"), _HYPHEN, _w("target", "targets")]
+    target_only: Tok = {"ORTH": {"IN": ["target", "targets", "PT", "PTs", "pt"]}}
+    down = (
+        "cut",
+        "cuts",
+        "lowered",
+        "lowers",
+        "lower",
+        "slashed",
+        "slashes",
+        "slash",
+        "trimmed",
+        "trims",
+        "trim",
+        "reduced",
+        "reduces",
+        "reduce",
+        "decreased",
+        "decreases",
+        "tempered",
+        "pared",
+        "lowering",
+        "cutting",
+    )
+    up = (
+        "raised",
+        "raises",
+        "raise",
+        "lifted",
+        "lifts",
+        "lift",
+        "boosted",
+        "boosts",
+        "boost",
+        "hiked",
+        "hikes",
+        "increased",
+        "increases",
+        "bumped",
+        "bumps",
+        "upped",
+        "ups",
+        "raising",
+        "hike",
+        "increase",
+    )
+    r["price_target_cut"] += [
+        _cat(price, _gap(3), _w(*down)),
+        [target_only, _gap(2), _w(*down)],
+        _cat(_w(*down), _gap(4), price),
+        [_w(*down), _gap(3), target_only],
+    ]  # fmt: skip
+    r["price_target_raise"] += [
+        _cat(price, _gap(3), _w(*up)),
+        [target_only, _gap(2), _w(*up)],
+        _cat(_w(*up), _gap(4), price),
+        [_w(*up), _gap(3), target_only],
+    ]
+    return dict(r)
+
+
+# When matches of two types overlap, the first type wins and the second's match is dropped.
+_PRECEDENCE: tuple[tuple[str, str], ...] = (
+    ("credit_downgrade", "downgrade"),
+    ("guidance_cut", "downgrade"),
+    ("guidance_cut", "earnings_miss"),
+    ("guidance_raise", "earnings_beat"),
+    ("price_target_cut", "downgrade"),
+    ("price_target_raise", "upgrade"),
+    ("price_target_cut", "guidance_cut"),
+    ("price_target_raise", "guidance_raise"),
+    ("dividend_cut", "guidance_cut"),
+    ("dividend_raise", "guidance_raise"),
+    ("default", "earnings_miss"),
+    ("credit_downgrade", "guidance_cut"),
+    ("layoffs", "restructuring"),
+)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    type: str
+    start: int
+    end: int
+    tokens: tuple[int, ...]  # doc indices of the words that matched, gaps excluded
+
+
+class EventClassifier:
+    """Finds every event type a text mentions, with the words that triggered it."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.matcher = Matcher(vocab, validate=False)
+        # One key per pattern, so an alignment can be read against the pattern it came from.
+        self._keys: dict[int, tuple[str, bool, frozenset[int]]] = {}
+        for key, patterns in _rules().items():
+            event_type, veto = key.rstrip("!"), key.endswith("!")
+            if event_type not in EVENT_TYPES:
+                raise ValueError(f"rule for unknown event type {event_type!r}")
+            for i, pattern in enumerate(patterns):
+                name = f"{key}#{i}"
+                self.matcher.add(name, [pattern])
+                gaps = frozenset(j for j, tok in enumerate(pattern) if "OP" in tok)
+                self._keys[vocab.strings[name]] = (event_type, veto, gaps)
+
+    @property
+    def n_patterns(self) -> int:
+        return len(self._keys)
+
+    def _hits(self, doc: Doc) -> tuple[list[_Hit], list[_Hit]]:
+        hits: list[_Hit] = []
+        vetoes: list[_Hit] = []
+        for match_id, start, end, align in self.matcher(doc, with_alignments=True):  # type: ignore[misc]
+            event_type, veto, gaps = self._keys[match_id]
+            tokens = tuple(start + k for k, p in enumerate(align) if p not in gaps)
+            (vetoes if veto else hits).append(_Hit(event_type, start, end, tokens or (start,)))
+        return hits, vetoes
+
+    def classify(self, doc: Doc) -> list[Event]:
+        hits, vetoes = self._hits(doc)
+        veto_tokens: dict[str, set[int]] = defaultdict(set)
+        for v in vetoes:
+            veto_tokens[v.type].update(range(v.start, v.end))
+        hits = [h for h in hits if not veto_tokens[h.type].intersection(h.tokens)]
+        by_type: dict[str, list[_Hit]] = defaultdict(list)
+        for h in hits:
+            by_type[h.type].append(h)
+        for winner, loser in _PRECEDENCE:
+            if winner in by_type and loser in by_type:
+                won = {t for h in by_type[winner] for t in range(h.start, h.end)}
+                by_type[loser] = [h for h in by_type[loser] if not won.intersection(h.tokens)]
+        events = []
+        for event_type, type_hits in by_type.items():
+            if not type_hits:
+                continue
+            # The tightest match explains the event best; ties go to the earliest.
+            best = min(type_hits, key=lambda h: (h.end - h.start, h.start))
+            events.append(
+                (
+                    best.start,
+                    Event(
+                        type=event_type,
+                        trigger=_trigger_text(doc, best.tokens),
+                        severity=EVENT_TYPES[event_type].severity,
+                    ),
+                )
+            )
+        return [e for _, e in sorted(events, key=lambda x: x[0])]
+
+
+def _trigger_text(doc: Doc, tokens: tuple[int, ...]) -> str:
+    out = ""
+    prev = -2
+    for i in tokens:
+        tok = doc[i]
+        if out and not (prev == i - 1 and not doc[prev].whitespace_):
+            out += " "
+        out += tok.text
+        prev = i
+    return out
