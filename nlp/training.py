@@ -67,6 +67,9 @@ class TrainConfig:
     evals_per_epoch: int = 2
     # Loss weight of a class: (n / (k * count)) ** power; "sqrt" softens the skew without flipping it.
     class_weighting: ClassWeighting = "sqrt"
+    # Which validation examples pick the kept weights: all files', or only the first file's
+    # (train on a target corpus plus helper data, and select on the target corpus alone).
+    select_on: Literal["all", "first"] = "all"
     max_grad_norm: float = 1.0
     # Caps for quick runs (tests, fixtures): stop after this many optimizer steps / use this many rows.
     max_steps: int | None = None
@@ -245,7 +248,8 @@ def train(
 
     sources = _load_sources(paths, config)
     train_examples = _cap([e for s in sources for e in s.train], config.max_train_rows, config.seed)
-    valid_examples = _cap([e for s in sources for e in s.valid], config.max_valid_rows, config.seed)
+    selecting = sources[:1] if config.select_on == "first" else sources
+    valid_examples = _cap([e for s in selecting for e in s.valid], config.max_valid_rows, config.seed)
     log.info(
         "training on %d examples %s, validating on %d, from %s",
         len(train_examples),

@@ -35,6 +35,9 @@ def train(
     max_length: int = typer.Option(None, help="tokens per training text"),
     valid_fraction: float = typer.Option(None, help="share of each file held out for validation"),
     class_weighting: str = typer.Option(None, help="loss weight of rarer classes: none, sqrt or inverse"),
+    select_on: str = typer.Option(
+        None, help="validation data that picks the kept weights: all files, or only the first --data file"
+    ),
     max_steps: int = typer.Option(None, help="stop after this many optimizer steps (quick trials)"),
     threads: int = typer.Option(None, help="torch CPU threads; 0 = all cores"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
@@ -50,11 +53,14 @@ def train(
         "max_length": max_length,
         "valid_fraction": valid_fraction,
         "class_weighting": class_weighting,
+        "select_on": select_on,
         "max_steps": max_steps,
         "threads": threads,
     }
     if class_weighting not in (None, "none", "sqrt", "inverse"):
         raise typer.BadParameter("expected none, sqrt or inverse", param_hint="--class-weighting")
+    if select_on not in (None, "all", "first"):
+        raise typer.BadParameter("expected all or first", param_hint="--select-on")
     config = replace(training.DEFAULT_CONFIG, **{k: v for k, v in overrides.items() if v is not None})
     try:
         result = training.train(out, data or None, config, eval_data=eval_data or (), progress=progress)
