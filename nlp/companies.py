@@ -61,6 +61,10 @@ class CompanyDirectory:
     def in_watchlist(self, ticker: str) -> bool:
         return normalize_ticker(ticker) in self._watchlist
 
+    def tickers(self) -> list[str]:
+        """Every ticker in the list, in file order."""
+        return list(self._by_ticker)
+
     @property
     def watchlist(self) -> frozenset[str]:
         return self._watchlist

@@ -59,6 +59,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "BofA Merrill Lynch",
         "Merrill Lynch",
         "BofA Global Research",
+        "BofAML",
+        "BAML",
     ),
     "JPM": ("JPMorgan", "JP Morgan", "J.P. Morgan", "JPMorgan Chase", "JPMorganChase"),
     "GM": ("GM", "General Motors"),
@@ -312,6 +314,9 @@ _LEGAL_SUFFIX = re.compile(
 _PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
 # $ followed by a symbol; not part of a longer word and not a dollar amount.
 CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
+_PRICE_MOVE = re.compile(r"^[+\-−]\d")
+# @handles of companies in social media text ("@Tesla").
+HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
 _EXCHANGES = frozenset({"NYSE", "NASDAQ", "Nasdaq", "NYSEARCA", "AMEX", "NYSEAMERICAN", "CBOE", "BATS", "OTC"})
 
 
@@ -394,7 +399,11 @@ def _person_surname(span: Span, persons: list[Span]) -> bool:
         prev = span.doc[span.start - 1]
         if prev.text in FIRST_NAMES:
             return True
-    return any(p.start < span.start and p.end >= span.end for p in persons)
+    if span.start == 0:
+        return False
+    prev = span.doc[span.start - 1]
+    # Only a name-like word before it makes it a surname: "Harrison Ford", not "+ BofAML".
+    return prev.is_title and prev.is_alpha and any(p.start < span.start and p.end >= span.end for p in persons)
 
 
 def _context_ok(span: Span) -> bool:
@@ -417,8 +426,8 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         prev2 = doc[i - 2].text if i > 1 else ""
         nxt = doc[i + 1].text if i + 1 < len(doc) else ""
         wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
-        if prev == ":" and prev2 in _EXCHANGES:
-            ok = True  # NYSE: IT, (NASDAQ:AAPL)
+        if (prev == ":" and prev2 in _EXCHANGES) or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
+            ok = True  # NYSE: IT, (NASDAQ:AAPL), "HUM +2%" in a list of movers
         elif prev == "(" and nxt == ")":
             ok = not wordlike  # Alphabet (GOOGL)
         else:
@@ -472,6 +481,15 @@ class CompanyLinker:
             out.append(_Candidate(s.start_char, s.end_char, s.id_, "ruler", s))
         return out
 
+    def _handles(self, doc: Doc) -> list[_Candidate]:
+        out = []
+        for m in HANDLE_RE.finditer(doc.text):
+            ticker = self._by_lower.get(m.group(1).lower())
+            if ticker is not None:
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                out.append(_Candidate(m.start(), m.end(), ticker, "ruler", span))
+        return out
+
     def _ner_candidates(self, doc: Doc, taken: list[_Candidate]) -> list[_Candidate]:
         out = []
         # A name the ruler saw (and perhaps rejected: "Amazon river") is not linked again here.
@@ -490,7 +508,10 @@ class CompanyLinker:
         """Linked companies first (in text order), then spaCy's entities that were not linked."""
         shouting = _is_shouting(doc)
         candidates = (
-            self._ruler_candidates(doc) + list(_cashtags(doc)) + list(_bare_symbols(doc, self.directory, shouting))
+            self._ruler_candidates(doc)
+            + list(_cashtags(doc))
+            + list(_bare_symbols(doc, self.directory, shouting))
+            + self._handles(doc)
         )
         # Longest first, then earliest: overlapping candidates keep the longest.
         candidates.sort(key=lambda c: (-(c.end - c.start), c.start))

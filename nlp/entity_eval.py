@@ -145,3 +145,38 @@ def score(items: Sequence[EvalItem], annotations: Sequence[Annotation]) -> EvalR
 def evaluate(annotator: Annotator, items: Sequence[EvalItem]) -> EvalReport:
     annotations = annotator.annotate([i.text for i in items], [None] * len(items))
     return score(items, annotations)
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    texts: int
+    wall_s: float
+    batch_size: int
+    device: str
+    entities: int
+    events: int
+
+    @property
+    def per_s(self) -> float:
+        return self.texts / self.wall_s if self.wall_s else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "bench": "entities",
+            "texts": self.texts,
+            "wall_s": round(self.wall_s, 3),
+            "headlines_per_s": round(self.per_s, 1),
+            "ms_per_headline": round(1000 * self.wall_s / self.texts, 3) if self.texts else None,
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "entities_found": self.entities,
+            "events_found": self.events,
+        }
+
+
+def bench_texts(n: int, path: Path = DEFAULT_EVAL) -> list[str]:
+    """n headlines for the benchmark: the eval set's texts, repeated as often as needed."""
+    texts = [i.text for i in read_eval(path)]
+    if not texts:
+        raise ValueError(f"{path}: no texts")
+    return [texts[k % len(texts)] for k in range(n)]

@@ -18,7 +18,7 @@ NER runs in the pipeline.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.matcher import Matcher
@@ -141,6 +141,27 @@ def _alt(
     return [_cat(*prefix, _ph(o), *suffix) for o in options]
 
 
+def _rating(phrases: Sequence[str]) -> list[Pattern]:
+    """Rating names as at most three patterns: one-word names, and first/second word sets.
+
+    Crossing the word sets of two-word names admits a few non-ratings ("market buy"), a
+    price worth paying for 3 patterns instead of one per name: the Matcher's cost grows
+    with the number of patterns.
+    """
+    words = [p.replace("-", " ").split() for p in phrases]
+    single = {w[0] for w in words if len(w) == 1}
+    pairs = [w for w in words if len(w) == 2]
+    out: list[Pattern] = [[_w(*single)]] if single else []
+    if pairs:
+        out.append([_w(*(w[0] for w in pairs)), _HYPHEN, _w(*(w[1] for w in pairs))])
+    return out
+
+
+def _to_from(to: Sequence[str], frm: Sequence[str]) -> list[Pattern]:
+    """'to <rating> from <rating>' for every pair of rating patterns."""
+    return [_cat(_w("to"), a, _w("from"), b) for a in _rating(to) for b in _rating(frm)]
+
+
 # --- shared vocabularies -----------------------------------------------------------------
 _DOWN_RATINGS = ("sell", "underperform", "underweight", "reduce", "strong sell", "negative")
 _MID_RATINGS = ("neutral", "hold", "equal weight", "equal-weight", "equalweight", "market perform", "sector perform",
@@ -175,6 +196,17 @@ _MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "heft
                   "civil", "criminal", "$", "€", "£", "big", "huge", "massive", "steep", "eu")  # fmt: skip
 
 
+# Economic data "falls short of expectations" too; that is not a company's results.
+_MACRO_VETO: list[Pattern] = [
+    [_w("retail", "home", "housing", "gdp", "payrolls", "jobs", "cpi", "inflation", "pmi", "factory", "durable",
+        "consumer", "economy", "economic", "industrial", "manufacturing", "services", "wage", "wages", "employment",
+        "jobless", "trade", "import", "export", "exports", "imports"),
+     _gap(2),
+     _w("falls", "fall", "fell", "come", "comes", "came", "miss", "misses", "missed", "beat", "beats", "top", "tops",
+        "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
+]  # fmt: skip
+
+
 def _rules() -> dict[str, list[Pattern]]:
     r: dict[str, list[Pattern]] = defaultdict(list)
     cutv = _v(*_CUT_VERBS)
@@ -185,10 +217,10 @@ def _rules() -> dict[str, list[Pattern]]:
     # Analyst rating changes.
     r["downgrade"] += [
         [_v("downgrade")],
-        *_alt([_v("cut", "lower", "move", "drop", "reduce", "take", "slash", "knock"), _gap(4), _w("to")],
-              _DOWN_RATINGS + _MID_RATINGS),
-        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _DOWN_RATINGS + _MID_RATINGS for b in _UP_RATINGS],
-        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _DOWN_RATINGS for b in _MID_RATINGS],
+        *[_cat(_v("cut", "lower", "move", "drop", "reduce", "take", "slash", "knock"), _gap(4), _w("to"), a)
+          for a in _rating(_DOWN_RATINGS + _MID_RATINGS)],
+        *_to_from(_DOWN_RATINGS + _MID_RATINGS, _UP_RATINGS),
+        *_to_from(_DOWN_RATINGS, _MID_RATINGS),
         [_v("turn"), _w("bearish", "cautious"), _w("on")],
         [_w("cut", "lowered", "downgraded", "trimmed"), _w("at"), {"IS_TITLE": True}],
         [_v("cool"), _w("on")],
@@ -199,17 +231,17 @@ def _rules() -> dict[str, list[Pattern]]:
     ]
     rating = _UP_RATINGS + _MID_RATINGS + _DOWN_RATINGS
     r["upgrade"] += [
-        *_alt([_v("upgrade"), _gap(4), _w("to", "from")], rating),
+        *[_cat(_v("upgrade"), _gap(4), _w("to", "from"), a) for a in _rating(rating)],
         [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
         [_w("raised", "lifted", "boosted", "upgraded"), _w("at"), {"IS_TITLE": True}],
         [_w("upgrades", "upgraded"), {"ORTH": "$"}],
-        *_alt([_v("raise", "lift", "boost", "move", "take", "bump", "hike", "elevate"), _gap(4), _w("to")],
-              _UP_RATINGS),
-        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _UP_RATINGS + _MID_RATINGS for b in _DOWN_RATINGS],
-        *[_cat(_w("to"), _ph(a), _w("from"), _ph(b)) for a in _UP_RATINGS for b in _MID_RATINGS],
+        *[_cat(_v("raise", "lift", "boost", "move", "take", "bump", "hike", "elevate"), _gap(4), _w("to"), a)
+          for a in _rating(_UP_RATINGS)],
+        *_to_from(_UP_RATINGS + _MID_RATINGS, _DOWN_RATINGS),
+        *_to_from(_UP_RATINGS, _MID_RATINGS),
         [_v("turn"), _w("bullish", "positive", "constructive"), _w("on")],
     ]  # fmt: skip
 
@@ -217,7 +249,9 @@ def _rules() -> dict[str, list[Pattern]]:
     r["earnings_miss"] += [
         [_v("miss", "trail", "lag"), _gap(3), _ESTIMATES],
         [_v("miss"), _w("by")],
-        [_v("miss"), _w("on"), _RESULTS],
+        [_v("miss"), _w("on"), _gap(2), _RESULTS],
+        [_w("q1", "q2", "q3", "q4", "quarter", "results", "earnings", "profit", "revenue", "sales", "eps"),
+         _v("disappoint", "underwhelm")],
         [_v("miss"), _w("on", "in"), _w("top", "bottom"), _w("line", "-line")],
         [_v("fall", "come"), _w("short")],
         [_w("below", "under", "shy", "short"), _gap(1), _ESTIMATES],
@@ -235,7 +269,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("lower", "weaker", "falling", "declining", "shrinking", "reduced"), _gap(1),
          _w("profit", "profits", "earnings", "revenue", "revenues", "income")],
     ]  # fmt: skip
-    r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of")]]
+    r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of")], *_MACRO_VETO]
+    r["earnings_beat!"] += _MACRO_VETO
     r["earnings_beat"] += [
         [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(3), _ESTIMATES],
         [_v("beat"), _w("by")],
@@ -261,7 +296,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("warn"), _gap(3), _w("profit", "profits", "earnings", "sales", "revenue", "revenues", "lower", "weaker",
                                  "slowdown", "slowing", "weak", "headwinds", "loss", "losses", "hit", "decline")],
         [_v("guide"), _w("lower", "below", "down", "weaker", "light")],
-        [_GUIDE_STRICT, _gap(2), _w("below", "short", "shy", "under", "misses", "miss", "trails", "lags", "disappoints")],
+        [_GUIDE_STRICT, _gap(2), _w("below", "short", "shy", "under"), _gap(1), _ESTIMATES],
+        [_GUIDE_STRICT, _gap(2), _v("miss", "trail", "lag", "disappoint", "undershoot")],
+        [cutv, _w("profit", "earnings", "sales", "revenue", "margin"), {"ORTH": {"IN": [",", "and", "&"]}}, _gap(2),
+         _GUIDE_STRICT],
         [_v("see", "expect", "forecast", "project"), _w("lower", "weaker", "reduced", "falling", "declining")],
     ]  # fmt: skip
     r["guidance_cut!"] += [[_w("growth", "gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global",
@@ -378,7 +416,9 @@ def _rules() -> dict[str, list[Pattern]]:
     # Credit.
     r["bankruptcy"] += [
         [_w("bankruptcy", "bankruptcies", "bankrupt", "bankrupted", "insolvency", "insolvent", "insolvencies",
-            "receivership", "liquidation")],
+            "receivership")],
+        [_w("into", "enter", "enters", "entered", "file", "files", "filed", "forced", "seek", "seeks", "voluntary"),
+         _gap(1), _w("liquidation", "administration", "receivership")],
         [_w("chapter"), _w("11", "7", "15", "eleven")],
         [_w("creditor"), _w("protection")],
         [_v("go"), _w("bust")],
@@ -473,7 +513,13 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
         [_v("agree", "plan", "offer", "move", "seek", "look", "want", "aim", "bid", "deal", "talks", "poised", "set",
             "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
-        [{"ENT_TYPE": "ORG"}, _w("to"), _v("buy", "purchase")],
+        [_LINKED, _w("to"), _v("buy", "purchase")],
+        [_w("to"), _v("buy", "purchase"), {"IS_TITLE": True}],
+        [_v("buy", "purchase", "acquire"), _gap(2),
+         _w("competitor", "competitors", "rival", "rivals", "peer", "company", "firm", "maker", "startup", "business",
+            "unit", "chain", "operator", "retailer", "insurer", "bank", "lender", "developer", "producer", "brand",
+            "division", "subsidiary")],
+        [_w("bid", "bids", "offer", "approach", "overture", "proposal"), _w("from"), {"IS_TITLE": True}],
         [_w("buys", "bought", "purchases", "purchased"), {"IS_TITLE": True}],
         [_w("buys", "bought", "purchases", "purchased"), {"ENT_TYPE": "ORG"}],
         [_w("purchase", "sale"), _w("of"), {"IS_TITLE": True}],
@@ -600,6 +646,7 @@ _PRECEDENCE: tuple[tuple[str, str], ...] = (
     ("guidance_cut", "earnings_miss"),
     ("guidance_raise", "earnings_beat"),
     ("price_target_cut", "downgrade"),
+    ("upgrade", "merger_acquisition"),
     ("price_target_raise", "upgrade"),
     ("price_target_cut", "guidance_cut"),
     ("price_target_raise", "guidance_raise"),
@@ -623,30 +670,53 @@ class EventClassifier:
     """Finds every event type a text mentions, with the words that triggered it."""
 
     def __init__(self, vocab: Vocab) -> None:
-        self.matcher = Matcher(vocab, validate=False)
-        # One key per pattern, so an alignment can be read against the pattern it came from.
+        # One Matcher per rule key (type, or type + "!" for its vetoes), run only on texts
+        # that contain one of the key's anchor words: the Matcher's cost grows with the
+        # number of patterns it holds, and most headlines touch few event types.
+        self._matchers: dict[str, Matcher] = {}
+        self._by_word: dict[str, set[str]] = defaultdict(set)
+        self._always: set[str] = set()
+        # One match id per pattern, so an alignment can be read against the pattern it came from.
         self._keys: dict[int, tuple[str, bool, frozenset[int]]] = {}
         for key, patterns in _rules().items():
             event_type, veto = key.rstrip("!"), key.endswith("!")
             if event_type not in EVENT_TYPES:
                 raise ValueError(f"rule for unknown event type {event_type!r}")
+            matcher = self._matchers[key] = Matcher(vocab, validate=False)
             for i, pattern in enumerate(patterns):
                 name = f"{key}#{i}"
-                self.matcher.add(name, [pattern])
+                matcher.add(name, [pattern])
                 gaps = frozenset(j for j, tok in enumerate(pattern) if "OP" in tok)
                 self._keys[vocab.strings[name]] = (event_type, veto, gaps)
+                anchors = _anchor_words(pattern)
+                if anchors is None:
+                    self._always.add(key)
+                for word in anchors or ():
+                    self._by_word[word].add(key)
 
     @property
     def n_patterns(self) -> int:
         return len(self._keys)
 
+    def _run(self, key: str, doc: Doc, hits: list[_Hit]) -> None:
+        for match_id, start, end, align in self._matchers[key](doc, with_alignments=True):  # type: ignore[misc]
+            event_type, _, gaps = self._keys[match_id]
+            tokens = tuple(start + k for k, p in enumerate(align) if p not in gaps)
+            hits.append(_Hit(event_type, start, end, tokens or (start,)))
+
     def _hits(self, doc: Doc) -> tuple[list[_Hit], list[_Hit]]:
+        keys = set(self._always)
+        for word in {t.lower_ for t in doc}:
+            keys.update(self._by_word.get(word, ()))
         hits: list[_Hit] = []
         vetoes: list[_Hit] = []
-        for match_id, start, end, align in self.matcher(doc, with_alignments=True):  # type: ignore[misc]
-            event_type, veto, gaps = self._keys[match_id]
-            tokens = tuple(start + k for k, p in enumerate(align) if p not in gaps)
-            (vetoes if veto else hits).append(_Hit(event_type, start, end, tokens or (start,)))
+        for key in keys:
+            if not key.endswith("!"):
+                self._run(key, doc, hits)
+        fired = {h.type for h in hits}
+        for key in keys:
+            if key.endswith("!") and key[:-1] in fired:
+                self._run(key, doc, vetoes)
         return hits, vetoes
 
     def classify(self, doc: Doc) -> list[Event]:
@@ -679,6 +749,28 @@ class EventClassifier:
                 )
             )
         return [e for _, e in sorted(events, key=lambda x: x[0])]
+
+
+def _anchor_words(pattern: Pattern) -> frozenset[str] | None:
+    """The smallest set of words one of which a text must contain for the pattern to match.
+
+    None when no required token is a plain word test (the pattern must always be run).
+    """
+    best: frozenset[str] | None = None
+    for tok in pattern:
+        if tok.get("OP") not in (None, "1", "+"):
+            continue
+        for attr in ("LOWER", "ORTH"):
+            spec = tok.get(attr)
+            if isinstance(spec, str):
+                words = frozenset({spec.lower()})
+            elif isinstance(spec, dict) and isinstance(spec.get("IN"), list):
+                words = frozenset(str(w).lower() for w in spec["IN"])
+            else:
+                continue
+            if best is None or len(words) < len(best):
+                best = words
+    return best
 
 
 def _trigger_text(doc: Doc, tokens: tuple[int, ...]) -> str:

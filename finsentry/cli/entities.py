@@ -1,9 +1,111 @@
-"""Commands of this part are added here by its owner."""
+"""`finsentry evaluate-entities` and `finsentry bench entities`: the entity/event annotator's commands."""
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from pathlib import Path
+
 import typer
+
+from finsentry.settings import get_settings
+
+log = logging.getLogger("finsentry.entities")
+
+
+def evaluate_entities(
+    data: Path = typer.Option(None, "--data", help="annotated JSONL (text, tickers, events); default: the shipped set"),
+    split: str = typer.Option("all", "--split", help="rows whose `split` field is this (dev, heldout, wild), or all"),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON line of all figures"),
+    errors: int = typer.Option(0, "--errors", help="also list up to this many headlines the annotator got wrong"),
+) -> None:
+    """Score ticker linking (precision/recall/F1) and event types (per type and macro-F1) on annotated headlines."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from nlp.annotator import load_annotator
+    from nlp.entity_eval import DEFAULT_EVAL, evaluate, read_eval
+
+    path = data or DEFAULT_EVAL
+    try:
+        items = read_eval(path)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if split != "all":
+        items = [i for i in items if i.split == split]
+    if not items:
+        typer.echo(f"error: no rows in {path} for split {split!r}", err=True)
+        raise typer.Exit(2)
+    annotator = load_annotator(get_settings().entities)
+    log.info("scoring %d headlines from %s (split %s)", len(items), path, split)
+    report = evaluate(annotator, items)
+
+    console = Console(stderr=as_json)
+    t = report.tickers
+    console.print(
+        f"[bold]ticker linking[/] on {report.n} headlines: precision {t.precision:.4f}  recall {t.recall:.4f}  "
+        f"F1 {t.f1:.4f}  (tp {t.tp}, fp {t.fp}, fn {t.fn})"
+    )
+    table = Table(title="event types")
+    for col in ("type", "precision", "recall", "F1", "support", "fp"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for name, prf in sorted(report.events.items()):
+        table.add_row(
+            name, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}", str(prf.tp + prf.fn), str(prf.fp)
+        )
+    console.print(table)
+    console.print(f"[bold]event macro-F1[/] {report.macro_f1:.4f} over {len(report.events)} types")
+    for err in report.errors[:errors]:
+        console.print(err)
+    if as_json:
+        out = {"data": str(path), "split": split, "annotator": annotator.version, **report.as_dict()}
+        typer.echo(json.dumps(out))
+
+
+def bench_entities(
+    n: int = typer.Option(5000, "--n", help="headlines to annotate (the eval set's texts, repeated)"),
+    batch_size: int = typer.Option(None, "--batch-size", help="texts per annotate() call; default: the setting"),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON line of the figures"),
+) -> None:
+    """Measure entities + events throughput (headlines/s) of the spaCy annotator on this machine."""
+    from rich.progress import Progress
+
+    from nlp.annotator import load_annotator
+    from nlp.entity_eval import BenchResult, bench_texts
+
+    settings = get_settings().entities
+    annotator = load_annotator(settings)
+    size = batch_size or settings.batch_size
+    texts = bench_texts(n)
+    annotator.annotate(texts[:size], [None] * min(size, len(texts)))  # warm-up: first-call allocations
+    entities = events = 0
+    wall = 0.0
+    try:
+        with Progress(transient=True, disable=as_json) as progress:
+            task = progress.add_task("annotating", total=len(texts))
+            for k in range(0, len(texts), size):
+                chunk = texts[k : k + size]
+                t0 = time.perf_counter()
+                annotations = annotator.annotate(chunk, [None] * len(chunk))
+                wall += time.perf_counter() - t0
+                entities += sum(len(a.entities) for a in annotations)
+                events += sum(len(a.events) for a in annotations)
+                progress.advance(task, len(chunk))
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    result = BenchResult(len(texts), wall, size, annotator.device, entities, events)
+    typer.echo(
+        f"entities+events: {result.per_s:.0f} headlines/s ({1000 * wall / len(texts):.3f} ms each) over "
+        f"{len(texts)} headlines, batch {size}, {annotator.device}; {entities} entities, {events} events",
+        err=as_json,
+    )
+    if as_json:
+        typer.echo(json.dumps({"annotator": annotator.version, **result.as_dict()}))
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
-    pass
+    app.command("evaluate-entities")(evaluate_entities)
+    bench.command("entities")(bench_entities)
