@@ -8,22 +8,36 @@ the project, so any part may import it.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
 def _rfc3339_text(value: object) -> object:
-    # Feeds send RFC 3339 text; a bare number is ambiguous (seconds? ms?) so it is refused.
-    if isinstance(value, int | float):
-        raise ValueError("must be an RFC 3339 string such as 2024-05-01T13:30:00Z, not a number")
+    # Feeds send RFC 3339 text; a bare number ("0", 1700000000) is ambiguous (seconds? ms?)
+    # and pydantic would read it as Unix time, so only the RFC 3339 shape is let through.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 string such as 2024-05-01T13:30:00Z")
+    return value
+
+
+def _has_text(value: str) -> str:
+    if not any(ch.isalnum() for ch in value):
+        raise ValueError("must contain letters or digits")
     return value
 
 
 RFC3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+Headline = Annotated[NonEmpty, AfterValidator(_has_text)]
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
@@ -54,7 +68,7 @@ class NewsEvent(_Record):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: NonEmpty
-    headline: NonEmpty
+    headline: Headline
     body: str | None = None
     source: str | None = None
     published_at: RFC3339 | None = None

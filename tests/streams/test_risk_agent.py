@@ -41,8 +41,15 @@ def _key_of(value: bytes, records: list[Enriched]) -> bytes:
     return (data["entity"] or data["news_id"]).encode()
 
 
-def alerts_until(bootstrap: str, pred: Callable[[list[dict[str, Any]]], bool], timeout_s: float = 90) -> list[dict[str, Any]]:
-    return [r["value"] for r in read_topic(bootstrap, topics.ALERTS, until=lambda rs: pred([r["value"] for r in rs]), timeout_s=timeout_s)]
+def alerts_until(
+    bootstrap: str, pred: Callable[[list[dict[str, Any]]], bool], timeout_s: float = 90
+) -> list[dict[str, Any]]:
+    return [
+        r["value"]
+        for r in read_topic(
+            bootstrap, topics.ALERTS, until=lambda rs: pred([r["value"] for r in rs]), timeout_s=timeout_s
+        )
+    ]
 
 
 def assert_no_key_fires_twice(alerts: list[dict[str, Any]]) -> None:
@@ -94,7 +101,15 @@ def test_sigkill_mid_stream_loses_nothing_and_fires_each_key_once(
     records = []
     for step in range(len(BURST)):
         for t in tickers:
-            records.append(record(f"{t}-{step}", t, BURST[step].replace("Acme", t), minutes=step * 3, events=[("fraud_allegation", 0.9)]))
+            records.append(
+                record(
+                    f"{t}-{step}",
+                    t,
+                    BURST[step].replace("Acme", t),
+                    minutes=step * 3,
+                    events=[("fraud_allegation", 0.9)],
+                )
+            )
     news = [
         {"id": f"kill-{i}", "headline": f"Company {i} news", "published_at": "2026-03-02T09:00:00Z", "tickers": ["ZZ"]}
         for i in range(4000)

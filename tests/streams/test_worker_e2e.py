@@ -72,7 +72,9 @@ def test_valid_to_enriched_invalid_to_dlq_and_clean_stop(fresh_kafka: Callable[[
         assert r["value"]["offset"] is not None and r["value"]["partition"] is not None
     reasons = {base64.b64decode(r["value"]["original_b64"]): r["value"]["reason"] for r in dlq}
     assert reasons[b"not json at all"].startswith("invalid_json")
-    assert reasons[b'{"headline": "missing id"}'].startswith("schema") and "id" in reasons[b'{"headline": "missing id"}']
+    assert (
+        reasons[b'{"headline": "missing id"}'].startswith("schema") and "id" in reasons[b'{"headline": "missing id"}']
+    )
     assert reasons[b"\xff\xfe\x00"].startswith("invalid_utf8")
     assert "stopped" in worker.log()
 

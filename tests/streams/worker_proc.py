@@ -15,7 +15,10 @@ READY_LINE = "enrich stage reading"
 
 
 class WorkerProc:
-    def __init__(self, bootstrap: str, app_id: str, workdir: Path, *, model: str = "noop", env: dict[str, str] | None = None):
+    def __init__(
+        self, bootstrap: str, app_id: str, workdir: Path, *, model: str = "noop", env: dict[str, str] | None = None
+    ):
+        workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / f"worker-{app_id}-{time.monotonic_ns()}.log"
         self.metrics_port = free_port_pair()
         full_env = {
