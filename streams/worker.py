@@ -25,10 +25,13 @@ def run_worker(
         "sentiment", name=models.sentiment.name, version=models.sentiment.version, device=models.sentiment.device
     )
     metrics.set_model_info("entities", name=models.annotator.name, version=models.annotator.version, device="cpu")
+    r = settings.risk
+    metrics.set_risk_thresholds({"critical": r.critical, "high": r.high, "medium": r.medium, "low": r.low})
     metrics.register_gpu_collector()
     metrics.serve_metrics(settings.metrics.host, settings.metrics.port)
-    lag = metrics.LagMonitor(settings.kafka, enrich.group_id, [topics.NEWS])
-    lag_stage2 = metrics.LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED])
+    every = settings.metrics.lag_interval_s
+    lag = metrics.LagMonitor(settings.kafka, enrich.group_id, [topics.NEWS], interval_s=every)
+    lag_stage2 = metrics.LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every)
     lag.start()
     lag_stage2.start()
     log.info(

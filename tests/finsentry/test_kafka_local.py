@@ -19,7 +19,9 @@ def test_session_broker_has_topics_with_partition_counts(kafka_bootstrap: str) -
 @pytest.mark.kafka
 def test_round_trip_through_the_broker(kafka_bootstrap: str) -> None:
     produce(kafka_bootstrap, topics.NEWS_DLQ, [{"probe": "round-trip"}])
-    got = read_topic(kafka_bootstrap, topics.NEWS_DLQ, until=lambda rs: any(r["value"] == {"probe": "round-trip"} for r in rs))
+    got = read_topic(
+        kafka_bootstrap, topics.NEWS_DLQ, until=lambda rs: any(r["value"] == {"probe": "round-trip"} for r in rs)
+    )
     assert {"probe": "round-trip"} in [r["value"] for r in got]
 
 
