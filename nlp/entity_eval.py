@@ -10,6 +10,7 @@ Feed tickers are not given to the annotator, so linking is scored on the text al
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,7 @@ def evaluate(annotator: Annotator, items: Sequence[EvalItem]) -> EvalReport:
 class BenchResult:
     texts: int
     wall_s: float
+    cpu_s: float
     batch_size: int
     device: str
     entities: int
@@ -167,6 +169,12 @@ class BenchResult:
             "wall_s": round(self.wall_s, 3),
             "headlines_per_s": round(self.per_s, 1),
             "ms_per_headline": round(1000 * self.wall_s / self.texts, 3) if self.texts else None,
+            # CPU time of this process: what the work costs on a core of its own, even when
+            # other processes share the machine and stretch the wall clock.
+            "cpu_s": round(self.cpu_s, 3),
+            "headlines_per_cpu_s": round(self.texts / self.cpu_s, 1) if self.cpu_s else None,
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "cpu_count": os.cpu_count(),
             "batch_size": self.batch_size,
             "device": self.device,
             "entities_found": self.entities,

@@ -489,7 +489,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("lay-offs"),
         [_v("lay"), _w("off")],
         [_w("job", "jobs", "staff", "workforce", "headcount"), _w("cut", "cuts", "reduction", "reductions", "losses")],
-        [_v("cut", "slash", "eliminate", "shed", "axe", "ax", "trim", "reduce", "furlough", "drop", "shrink"), _gap(4),
+        [_v("cut", "slash", "eliminate", "shed", "axe", "ax", "trim", "reduce", "furlough", "drop", "shrink"), _gap(5),
          _STAFF],
         _ph("reduction in force"),
         _ph("workforce reduction"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -81,25 +82,28 @@ def bench_entities(
     texts = bench_texts(n)
     annotator.annotate(texts[:size], [None] * min(size, len(texts)))  # warm-up: first-call allocations
     entities = events = 0
-    wall = 0.0
+    wall = cpu = 0.0
     try:
         with Progress(transient=True, disable=as_json) as progress:
             task = progress.add_task("annotating", total=len(texts))
             for k in range(0, len(texts), size):
                 chunk = texts[k : k + size]
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 annotations = annotator.annotate(chunk, [None] * len(chunk))
                 wall += time.perf_counter() - t0
+                cpu += time.process_time() - c0
                 entities += sum(len(a.entities) for a in annotations)
                 events += sum(len(a.events) for a in annotations)
                 progress.advance(task, len(chunk))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
-    result = BenchResult(len(texts), wall, size, annotator.device, entities, events)
+    result = BenchResult(len(texts), wall, cpu, size, annotator.device, entities, events)
     typer.echo(
-        f"entities+events: {result.per_s:.0f} headlines/s ({1000 * wall / len(texts):.3f} ms each) over "
-        f"{len(texts)} headlines, batch {size}, {annotator.device}; {entities} entities, {events} events",
+        f"entities+events: {result.per_s:.0f} headlines/s wall ({1000 * wall / len(texts):.3f} ms each), "
+        f"{len(texts) / cpu if cpu else 0:.0f} headlines per CPU-second, over {len(texts)} headlines, batch {size}, "
+        f"{annotator.device}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        f"{entities} entities, {events} events",
         err=as_json,
     )
     if as_json:

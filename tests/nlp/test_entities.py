@@ -1,0 +1,224 @@
+"""Company recognition and ticker linking: aliases, cashtags, traps, feed merge, odd input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from finsentry.contracts import Entity
+from finsentry.settings import EntitySettings
+from nlp.annotator import SpacyAnnotator, load_annotator
+from nlp.entity_eval import DEFAULT_EVAL, read_eval
+from nlp.interfaces import Annotation, Annotator
+from nlp.taxonomy import REQUIRED_TYPES
+
+
+@pytest.fixture(scope="module")
+def annotator() -> SpacyAnnotator:
+    return load_annotator(EntitySettings())
+
+
+def _tickers(ann: Annotation) -> list[str]:
+    return [e.ticker for e in ann.entities if e.ticker]
+
+
+def _linked(annotator: SpacyAnnotator, text: str) -> set[str]:
+    return set(_tickers(annotator.annotate_one(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "ticker"),
+    [
+        ("Apple unveils cheaper iPhone", "AAPL"),
+        ("Google faces new ad-tech trial", "GOOGL"),
+        ("Alphabet shares climb after earnings", "GOOGL"),
+        ("J&J talc settlement wins approval", "JNJ"),
+        ("Exxon to expand Guyana output", "XOM"),
+        ("Meta opens Llama to the military", "META"),
+        ("Facebook outage hits millions", "META"),
+        ("Amazon opens new fulfilment centre", "AMZN"),
+        ("Microsoft signs nuclear power deal", "MSFT"),
+        ("BofA strategists see bonds rallying", "BAC"),
+        ("JPMorgan expands branch network", "JPM"),
+        ("GM to build EVs in Mexico", "GM"),
+        ("Ford sales rise in October", "F"),
+        ("Procter & Gamble lifts prices", "PG"),
+        ("The Home Depot opens 12 stores", "HD"),
+        ("BANK OF AMERICA RAISES MINIMUM WAGE", "BAC"),
+    ],
+)
+def test_short_names_and_legal_names_link(annotator: SpacyAnnotator, text: str, ticker: str) -> None:
+    assert ticker in _linked(annotator, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_ticker"),
+    [
+        ("A new era for chipmakers begins", "A"),
+        ("IT budgets shrink as firms cut costs", "IT"),
+        ("ALL EYES ON JACKSON HOLE", "ALL"),
+        ("ALL EYES ON JACKSON HOLE", "ON"),
+        ("Stocks turn ON a dime after CPI print", "ON"),
+        ("Analyst raises price target on Nvidia", "TGT"),
+        ("Hitting Your Price Target: Three Picks", "TGT"),
+        ("Harrison Ford returns as Indiana Jones", "F"),
+        ("Gerald Ford's economic policy revisited", "F"),
+        ("Michael Dell buys more shares", "DELL"),
+        ("S&P 500 closes at record high", "SPGI"),
+        ("Dow Jones slips 200 points", "DOW"),
+        ("Nasdaq falls 2% on chip selloff", "NDAQ"),
+        ("Amazon rainforest fires spread", "AMZN"),
+        ("Delta variant cases rise", "DAL"),
+        ("CAT scan costs are rising", "CAT"),
+        ("Oracle of Omaha buys more oil stocks", "ORCL"),
+    ],
+)
+def test_ambiguity_traps_do_not_link(annotator: SpacyAnnotator, text: str, not_ticker: str) -> None:
+    assert not_ticker not in _linked(annotator, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "ticker"),
+    [
+        ("Target misses holiday sales estimates", "TGT"),
+        ("Analyst raises price target on Target to $180", "TGT"),
+        ("Ford recalls 90,000 pickups", "F"),
+        ("Gartner (NYSE: IT) beats estimates", "IT"),
+        ("Allstate raises auto rates", "ALL"),
+        ("onsemi cuts outlook", "ON"),
+        ("Agilent Technologies (NYSE: A) to buy lab firm", "A"),
+        ("S&P downgrades Boeing to BBB-", "SPGI"),
+        ("Shares of XOM rose 2% in early trading", "XOM"),
+        ("Movers: ABB +4%, HUM +2%, CMG +1.6%", "HUM"),
+    ],
+)
+def test_the_same_words_link_where_context_makes_them_unambiguous(
+    annotator: SpacyAnnotator, text: str, ticker: str
+) -> None:
+    assert ticker in _linked(annotator, text)
+
+
+def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -> None:
+    text = "Watching $AAPL, $brk.b and $PRTY today; $5B deal and $100 target are not tickers"
+    ann = annotator.annotate_one(text)
+    by_ticker = {e.ticker: e for e in ann.entities if e.ticker}
+    assert set(by_ticker) == {"AAPL", "BRK.B", "PRTY"}
+    aapl = by_ticker["AAPL"]
+    assert aapl.source == "ruler" and aapl.type == "ORG"
+    assert aapl.name is not None and aapl.name.startswith("Apple") and aapl.sector == "Information Technology"
+    assert aapl.start is not None and aapl.end is not None and text[aapl.start : aapl.end] == "$AAPL"
+    # Not in the S&P list: linked as an explicit ticker, without a name.
+    assert by_ticker["PRTY"].name is None
+
+
+def test_unknown_cashtags_can_be_left_unlinked() -> None:
+    strict = load_annotator(EntitySettings(link_unknown_cashtags=False))
+    assert _linked(strict, "$PRTY and $AAPL move") == {"AAPL"}
+
+
+def test_entity_spans_point_into_the_text(annotator: SpacyAnnotator) -> None:
+    text = "Goldman Sachs downgrades Johnson & Johnson; CEO Joaquin Duato in London; shares -3%"
+    for e in annotator.annotate_one(text).entities:
+        assert e.start is not None and e.end is not None
+        assert text[e.start : e.end] == e.text
+    assert _linked(annotator, text) == {"GS", "JNJ"}
+
+
+def test_spacy_ner_entities_are_kept(annotator: SpacyAnnotator) -> None:
+    ann = annotator.annotate_one("Apple CEO Tim Cook said in London that revenue rose 5% to $90 billion")
+    types = {e.type for e in ann.entities if e.source == "ner"}
+    assert {"PERSON", "GPE", "PERCENT", "MONEY"} <= types
+    assert all(e.ticker is None for e in ann.entities if e.source == "ner" and e.type != "ORG")
+
+
+def test_feed_tickers_merge_without_duplicates(annotator: SpacyAnnotator) -> None:
+    ann = annotator.annotate(["Apple and Tesla shares rise"], [["AAPL", "msft", "MSFT", "ZZZZ", "tsla"]])[0]
+    tickers = _tickers(ann)
+    assert sorted(tickers) == ["AAPL", "MSFT", "TSLA", "ZZZZ"]
+    by_ticker = {e.ticker: e for e in ann.entities if e.ticker}
+    assert by_ticker["AAPL"].source == "ruler" and by_ticker["TSLA"].source == "ruler"
+    msft = by_ticker["MSFT"]
+    assert msft.source == "feed" and msft.name == "Microsoft" and msft.sector == "Information Technology"
+    assert by_ticker["ZZZZ"].source == "feed" and by_ticker["ZZZZ"].name is None
+
+
+def test_headline_with_no_entity_or_event(annotator: SpacyAnnotator) -> None:
+    ann = annotator.annotate_one("markets wait for jobs data")
+    assert _tickers(ann) == [] and ann.events == []
+
+
+def test_batch_keeps_order_and_checks_lengths(annotator: SpacyAnnotator) -> None:
+    texts = ["Nvidia rallies", "nothing here", "Pfizer recalls pills"]
+    anns = annotator.annotate(texts, [None, None, None])
+    assert [_tickers(a) for a in anns] == [["NVDA"], [], ["PFE"]]
+    assert annotator.annotate([], []) == []
+    with pytest.raises(ValueError):
+        annotator.annotate(texts, [None])
+
+
+def test_unicode_text(annotator: SpacyAnnotator) -> None:
+    text = "Nestlé & L’Oréal rally 📈 — Apple’s “Vision Pro” slows; Estée Lauder cuts guidance ünd so weiter"
+    ann = annotator.annotate_one(text)
+    assert {"AAPL", "EL"} <= set(_tickers(ann))
+    assert "guidance_cut" in {e.type for e in ann.events}
+    for e in ann.entities:
+        assert e.start is not None and e.end is not None and text[e.start : e.end] == e.text
+
+
+def test_very_long_text(annotator: SpacyAnnotator) -> None:
+    filler = "The committee met again and discussed the weather at length. " * 1000
+    text = "Quarterly update\n" + filler + "Finally, Boeing announced layoffs."
+    ann = annotator.annotate_one(text)
+    (boeing,) = [e for e in ann.entities if e.ticker == "BA"]
+    assert boeing.start is not None and text[boeing.start : boeing.end] == "Boeing"
+    assert boeing.start > 60_000
+    assert [e.type for e in ann.events] == ["layoffs"]
+
+
+def test_annotator_satisfies_the_protocol(annotator: SpacyAnnotator) -> None:
+    model: Annotator = annotator
+    assert model.name and "rules" in model.version
+    out = model.annotate(["Tesla recalls cars"], [["TSLA"]])
+    assert isinstance(out[0], Annotation) and all(isinstance(e, Entity) for e in out[0].entities)
+    assert [e.ticker for e in out[0].entities if e.ticker] == ["TSLA"]
+
+
+def test_pipeline_runs_only_what_it_needs(annotator: SpacyAnnotator) -> None:
+    assert "parser" not in annotator.nlp.pipe_names and "lemmatizer" not in annotator.nlp.pipe_names
+    assert annotator.nlp.pipe_names[-1] == "company_ruler" and "ner" in annotator.nlp.pipe_names
+
+
+def test_eval_set_covers_every_type_and_the_traps() -> None:
+    items = read_eval(DEFAULT_EVAL)
+    assert len(items) >= 200
+    assert len({i.id for i in items}) == len(items)
+    gold_types = {t for i in items for t in i.events}
+    assert set(REQUIRED_TYPES) <= gold_types
+    assert sum(1 for i in items if not i.tickers and not i.events) >= 20
+    texts = " ".join(i.text for i in items)
+    for trap in ("price target", "Harrison Ford", " IT ", "ALL ", " ON ", "A "):
+        assert trap in texts, trap
+    for split in ("dev", "heldout"):
+        assert any(i.split == split for i in items)
+
+
+def test_evaluate_entities_command_meets_the_targets() -> None:
+    from finsentry.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate-entities", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["n"] == len(read_eval(DEFAULT_EVAL))
+    assert report["tickers"]["precision"] >= 0.95
+    assert report["tickers"]["recall"] >= 0.90
+    assert report["events_macro_f1"] >= 0.85
+    assert set(REQUIRED_TYPES) <= set(report["events"])
+
+
+def test_evaluate_entities_rejects_a_missing_file() -> None:
+    from finsentry.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate-entities", "--data", "/nonexistent/eval.jsonl"])
+    assert result.exit_code == 2

@@ -1,0 +1,126 @@
+"""Event rules: each type fires on a positive headline and stays quiet on a near-miss.
+
+The headlines here are written for these tests, in other words than the eval set's, so
+they check that the rules generalise rather than repeat the eval set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from finsentry.settings import EntitySettings
+from nlp.annotator import SpacyAnnotator, load_annotator
+from nlp.events import inflect
+from nlp.taxonomy import EVENT_TYPES, REQUIRED_TYPES
+
+
+@pytest.fixture(scope="module")
+def annotator() -> SpacyAnnotator:
+    return load_annotator(EntitySettings())
+
+
+def _types(annotator: SpacyAnnotator, text: str) -> set[str]:
+    return {e.type for e in annotator.annotate_one(text).events}
+
+
+# (type, positive headline, near-miss headline that must NOT carry the type)
+CASES: list[tuple[str, str, str]] = [
+    ("downgrade", "Morgan Stanley lowers Chevron to equal-weight", "Tropical storm downgraded as it moves inland"),
+    ("upgrade", "Nvidia Upgraded To Buy At HSBC", "Intel upgrades its Ohio fab with new tools"),
+    ("earnings_miss", "Walmart quarterly EPS misses consensus", "Striker misses penalty in cup final"),
+    ("earnings_beat", "Merck earnings top Wall Street expectations", "Apple beats Samsung in tablet sales race"),
+    ("guidance_cut", "3M lowers its 2025 profit forecast", "IMF cuts its global growth forecast"),
+    ("guidance_raise", "Visa raises annual revenue outlook", "Stripe raises $600 million from investors"),
+    ("lawsuit", "Pfizer sued by Texas over vaccine claims", "Others follow suit as banks lift savings rates"),
+    ("investigation", "Regulators probe Amazon's marketplace fees", "NASA probe slingshots around Jupiter"),
+    ("fine", "Uber fined $290 million by Dutch privacy regulator", "Chef says the fine print on menus matters"),
+    ("recall", "Honda recalls 750,000 SUVs over airbags", "Tim Cook recalls his first day at Apple"),
+    ("bankruptcy", "Rite Aid files for Chapter 11", "Critics call the plan morally bankrupt"),
+    ("default", "Developer defaults on $2 billion of bonds", "Google is the default search engine on iPhones"),
+    ("restructuring", "Bayer unveils sweeping restructuring plan", "Bayer unveils new crop science lab"),
+    ("layoffs", "Tesla to cut 10% of its global workforce", "Tesla to hire 3,000 workers in Texas"),
+    ("executive_departure", "Disney CFO steps down after two years", "Disney names new head of parks"),
+    ("merger_acquisition", "Cisco agrees to acquire Splunk", "Cisco buys back $5 billion of stock"),
+    ("dividend_cut", "Intel slashes its quarterly dividend", "Intel declares regular quarterly dividend"),
+    ("data_breach", "Okta says hackers stole customer data", "Supplier sues over breach of contract"),
+    ("regulatory_action", "FDA rejects Novavax application", "FDA approves Novavax application"),
+    ("fraud_allegation", "Prosecutors allege fraud at crypto lender", "Bank rolls out new fraud detection tools"),
+    ("credit_downgrade", "Fitch downgrades Ford to junk", "Ford shares rise on strong truck sales"),
+    ("price_target_cut", "Citi trims Tesla price target to $180", "Target cuts prices on 5,000 items"),
+    ("price_target_raise", "Jefferies raises Apple price target to $250", "Apple raises prices of iPhones in India"),
+    ("dividend_raise", "Coca-Cola hikes dividend for 62nd year", "Coca-Cola declares quarterly dividend"),
+    ("going_concern", "Auditor raises going concern doubt at WeWork", "WeWork keeps going despite losses"),
+    ("delisting", "Nasdaq moves to delist the Chinese firm", "Nasdaq lists three new IPOs"),
+]
+
+
+def test_every_required_type_has_a_case() -> None:
+    assert set(REQUIRED_TYPES) <= {c[0] for c in CASES}
+
+
+@pytest.mark.parametrize(("event_type", "positive", "near_miss"), CASES, ids=[c[0] for c in CASES])
+def test_type_fires_on_positive_and_not_on_near_miss(
+    annotator: SpacyAnnotator, event_type: str, positive: str, near_miss: str
+) -> None:
+    assert event_type in _types(annotator, positive), positive
+    assert event_type not in _types(annotator, near_miss), near_miss
+
+
+def test_event_records_trigger_words_and_base_severity(annotator: SpacyAnnotator) -> None:
+    text = "Boeing CEO Dave Calhoun to step down at year end"
+    events = annotator.annotate_one(text).events
+    assert [e.type for e in events] == ["executive_departure"]
+    assert events[0].severity == EVENT_TYPES["executive_departure"].severity
+    assert events[0].trigger == "step down"
+
+
+def test_trigger_leaves_out_the_words_in_a_gap(annotator: SpacyAnnotator) -> None:
+    text = "Hasbro cuts full-year profit forecast"
+    (event,) = annotator.annotate_one(text).events
+    assert event.type == "guidance_cut"
+    assert event.trigger == "cuts forecast"
+
+
+def test_several_events_in_one_headline(annotator: SpacyAnnotator) -> None:
+    got = _types(annotator, "Carmaker recalls 1 million cars, CFO resigns and shares are cut to sell at UBS")
+    assert {"recall", "executive_departure", "downgrade"} <= got
+
+
+def test_credit_downgrade_is_not_also_an_analyst_downgrade(annotator: SpacyAnnotator) -> None:
+    got = _types(annotator, "Moody's downgrades Intel's debt rating")
+    assert "credit_downgrade" in got and "downgrade" not in got
+
+
+def test_price_target_cut_is_not_a_rating_downgrade(annotator: SpacyAnnotator) -> None:
+    got = _types(annotator, "Nike price target cut to $90 from $110 at Barclays")
+    assert got == {"price_target_cut"}
+
+
+def test_title_case_headlines_match(annotator: SpacyAnnotator) -> None:
+    assert "downgrade" in _types(annotator, "Goldman Downgrades Apple To Neutral")
+    assert "layoffs" in _types(annotator, "Microsoft Lays Off 1,900 Gaming Employees")
+
+
+def test_no_event_in_plain_market_news(annotator: SpacyAnnotator) -> None:
+    assert _types(annotator, "Stocks edge higher as investors await inflation data") == set()
+    assert _types(annotator, "Retail sales fall short of expectations in March") == set()
+
+
+def test_events_come_in_text_order(annotator: SpacyAnnotator) -> None:
+    events = annotator.annotate_one("Lender defaults on loans, then files for bankruptcy").events
+    assert [e.type for e in events] == ["default", "bankruptcy"]
+
+
+@pytest.mark.parametrize(
+    ("lemma", "forms"),
+    [
+        ("downgrade", {"downgrade", "downgrades", "downgraded", "downgrading"}),
+        ("slash", {"slash", "slashes", "slashed", "slashing"}),
+        ("cut", {"cut", "cuts", "cutting"}),
+        ("lay", {"lay", "lays", "laid", "laying"}),
+        ("deny", {"deny", "denies", "denied", "denying"}),
+        ("probe", {"probe", "probes", "probed", "probing"}),
+    ],
+)
+def test_inflect(lemma: str, forms: set[str]) -> None:
+    assert set(inflect(lemma)) == forms
