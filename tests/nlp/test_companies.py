@@ -78,7 +78,7 @@ def test_user_csv_replaces_the_list_and_its_aliases_are_recognised(tmp_path: Pat
 def test_csv_without_required_columns_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("foo,bar\n1,2\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="bad.csv"):
+    with pytest.raises(ValueError, match=r"bad\.csv"):
         load_companies(EntitySettings(companies_csv=path))
 
 
