@@ -49,11 +49,13 @@ TRAINING_FILE = "training.json"
 CARD_FILE = "README.md"
 
 ClassWeighting = Literal["none", "sqrt", "inverse"]
+# Without a progress bar (logs, CI), say how far training is this often.
+_LOG_EVERY = 50
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 4
+    epochs: int = 6
     lr: float = 1e-4
     batch_size: int = 32
     max_length: int = 64
@@ -63,7 +65,7 @@ class TrainConfig:
     valid_fraction: float = 0.1
     seed: int = 42
     # Validation passes without a better macro-F1 before training stops.
-    patience: int = 2
+    patience: int = 3
     evals_per_epoch: int = 2
     # Loss weight of a class: (n / (k * count)) ** power; "sqrt" softens the skew without flipping it.
     class_weighting: ClassWeighting = "sqrt"
@@ -74,6 +76,7 @@ class TrainConfig:
     # Caps for quick runs (tests, fixtures): stop after this many optimizer steps / use this many rows.
     max_steps: int | None = None
     max_train_rows: int | None = None
+    # ... and score at most this many rows of each validation or evaluation set.
     max_valid_rows: int | None = None
     threads: int = 0
 
@@ -122,6 +125,16 @@ def _load_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source]:
         train, valid = stratified_split(load_csv(path), config.valid_fraction, config.seed)
         sources.append(_Source(Path(path), train, valid))
     return sources
+
+
+def _selection_examples(sources: Sequence[_Source], config: TrainConfig) -> list[Example]:
+    selecting = sources[:1] if config.select_on == "first" else sources
+    return _cap([e for s in selecting for e in s.valid], config.max_valid_rows, config.seed)
+
+
+def validation_examples(data: Sequence[Path], config: TrainConfig) -> list[Example]:
+    """The held-out examples whose macro-F1 picks the kept weights, exactly as `train` cuts them."""
+    return _selection_examples(_load_sources([Path(p) for p in data], config), config)
 
 
 def _cap(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
@@ -248,8 +261,7 @@ def train(
 
     sources = _load_sources(paths, config)
     train_examples = _cap([e for s in sources for e in s.train], config.max_train_rows, config.seed)
-    selecting = sources[:1] if config.select_on == "first" else sources
-    valid_examples = _cap([e for s in selecting for e in s.valid], config.max_valid_rows, config.seed)
+    valid_examples = _selection_examples(sources, config)
     log.info(
         "training on %d examples %s, validating on %d, from %s",
         len(train_examples),
@@ -303,6 +315,7 @@ def train(
     best_f1, best_state, best_step, stale = -1.0, None, 0, 0
     step, running = 0, 0.0
     stop = False
+    loop_started = time.monotonic()
     with _progress_bar(progress, total_steps) as advance:
         for epoch in range(config.epochs):
             for batch in _length_grouped([len(x) for x in train_ids], config.batch_size, rng):
@@ -341,6 +354,16 @@ def train(
                         stop = True
                 else:
                     advance(advance=1, status=f"loss {running:.3f} val F1 {max(best_f1, 0):.3f}")
+                if not progress and step % _LOG_EVERY == 0:
+                    rate = step / (time.monotonic() - loop_started)
+                    log.info(
+                        "step %d/%d: loss %.4f, %.2f steps/s, ETA %.0f s",
+                        step,
+                        total_steps,
+                        running,
+                        rate,
+                        (total_steps - step) / rate,
+                    )
                 if stop or last:
                     stop = True
                     break
@@ -353,11 +376,11 @@ def train(
     valid_report = _report(valid_examples, valid_pred)
     by_source: dict[str, Report] = {}
     for source in sources:
-        ids = encode(source.valid)
-        by_source[str(source.path)] = _report(source.valid, _predict_ids(model, ids, pad_id))
+        part = _cap(source.valid, config.max_valid_rows, config.seed)
+        by_source[str(source.path)] = _report(part, _predict_ids(model, encode(part), pad_id))
     extra: dict[str, Report] = {}
     for path in eval_data:
-        examples = load_csv(Path(path))
+        examples = _cap(load_csv(Path(path)), config.max_valid_rows, config.seed)
         extra[str(path)] = _report(examples, _predict_ids(model, encode(examples), pad_id))
     wall_s = time.monotonic() - started
 
@@ -493,4 +516,5 @@ __all__ = [
     "read_training_card",
     "train",
     "train_tiny_model",
+    "validation_examples",
 ]

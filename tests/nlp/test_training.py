@@ -13,7 +13,15 @@ from finsentry.settings import SentimentSettings
 from nlp.metrics_eval import evaluate_model
 from nlp.sentiment import BatchedSentiment, has_model, load_sentiment
 from nlp.sentiment_data import REPO_TWEETS_TRAIN, DataFormatError, load_csv, stratified_split
-from nlp.training import TINY_CONFIG, TRAINING_FILE, ensure_default_model, read_training_card, train, train_tiny_model
+from nlp.training import (
+    TINY_CONFIG,
+    TRAINING_FILE,
+    ensure_default_model,
+    read_training_card,
+    train,
+    train_tiny_model,
+    validation_examples,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +57,17 @@ def test_model_card_records_data_hyperparameters_metrics_date_and_code(tiny: Pat
 def test_saved_model_predicts_what_the_trainer_measured(tiny: Path) -> None:
     """Round trip: the loaded model reproduces the confusion matrix computed in memory before saving."""
     card = read_training_card(tiny)
-    _, valid = stratified_split(load_csv(REPO_TWEETS_TRAIN), TINY_CONFIG.valid_fraction, TINY_CONFIG.seed)
+    valid = validation_examples([REPO_TWEETS_TRAIN], TINY_CONFIG)
+    assert len(valid) == TINY_CONFIG.max_valid_rows
     predictor = BatchedSentiment(tiny, device="cpu", max_length=TINY_CONFIG.max_length)
     report = evaluate_model(predictor, valid)
-    assert report.n == len(valid)
+    assert report.confusion == card["validation"]["confusion"]
     assert report.confusion == card["validation_by_source"][str(REPO_TWEETS_TRAIN)]["confusion"]
+
+
+def test_validation_examples_come_from_the_held_out_part() -> None:
+    _, valid = stratified_split(load_csv(REPO_TWEETS_TRAIN), TINY_CONFIG.valid_fraction, TINY_CONFIG.seed)
+    assert set(validation_examples([REPO_TWEETS_TRAIN], TINY_CONFIG)) <= set(valid)
 
 
 def test_loading_twice_gives_the_same_probabilities(tiny: Path) -> None:
