@@ -68,7 +68,12 @@ class NoopAnnotator:
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]:
         return [
             Annotation(
-                entities=[Entity(text=t, type="ORG", ticker=t, source="feed") for t in dict.fromkeys(tickers or ())]
+                entities=[
+                    Entity.model_construct(
+                        text=t, type="ORG", ticker=t, name=None, sector=None, start=None, end=None, source="feed"
+                    )
+                    for t in dict.fromkeys(tickers or ())
+                ]
             )
             for tickers in feed_tickers
         ]

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 TABLE = "entity-risk"
 
 
-def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset()) -> faust.App:
+def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset(), score: bool = True) -> faust.App:
+    """The Faust app; with `score=False` it carries no agent (an enrich-only worker)."""
     s = settings.stream
     (s.data_dir / s.app_id).mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -44,6 +45,8 @@ def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset()) -
         broker_commit_every=1000,
         broker_commit_interval=1.0,
     )
+    if not score:
+        return app
     enriched_topic = app.topic(topics.ENRICHED, key_serializer="raw", value_serializer="raw", internal=False)
     table = app.Table(
         TABLE,

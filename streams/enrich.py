@@ -28,6 +28,7 @@ from finsentry.contracts import DeadLetter, Enriched, NewsEvent
 from finsentry.pipeline import Models, enrich
 from finsentry.settings import Settings
 from finsentry.validation import InvalidEvent, parse_news
+from streams.tables import partition_of_bytes
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class EnrichService(Service):
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self.processed = 0
+        self._partitions: dict[str, int] = {}
+        self._spread = 0
 
     async def on_start(self) -> None:
         s = self.settings
@@ -132,13 +135,10 @@ class EnrichService(Service):
             records = result.records
             metrics.observe_model("sentiment", self.models.sentiment.device, result.timings.sentiment_s)
             metrics.observe_model("entities", "cpu", result.timings.entities_s)
-        send = self._producer.send
-        futures = []
-        for r in records:
-            key = (r.entity or r.news_id).encode()
-            futures.append(await send(topics.ENRICHED, r.to_json(), key=key))
-        for letter, _reason in valid.dead:
-            futures.append(await send(topics.NEWS_DLQ, letter.to_json()))
+        futures = await self._send_keyed(
+            topics.ENRICHED, [((r.entity or r.news_id).encode(), r.to_json()) for r in records]
+        )
+        futures += await self._send_keyed(topics.NEWS_DLQ, [(None, letter.to_json()) for letter, _ in valid.dead])
         if futures:
             await asyncio.gather(*futures)  # surfaces send errors before we commit
         now = time.time()
@@ -151,6 +151,36 @@ class EnrichService(Service):
         self.processed += len(msgs)
         if valid.dead:
             log.warning("%d invalid news records sent to %s", len(valid.dead), topics.NEWS_DLQ)
+
+    async def _send_keyed(self, topic: str, items: list[tuple[bytes | None, bytes]]) -> list[asyncio.Future[Any]]:
+        """Send (key, value) pairs as whole record batches, one or more per partition.
+
+        Building batches ourselves skips aiokafka's per-message coroutine (`send`), the
+        largest per-event cost of this stage; keys are partitioned exactly as the default
+        partitioner would, so a ticker always lands on the same partition.
+        """
+        if not items:
+            return []
+        assert self._producer is not None
+        producer = self._producer
+        n = self._partitions.get(topic)
+        if n is None:
+            n = self._partitions[topic] = len(await producer.partitions_for(topic))
+        by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
+        for i, (key, value) in enumerate(items):
+            p = partition_of_bytes(key, n) if key is not None else (self._spread + i) % n
+            by_partition.setdefault(p, []).append((key, value))
+        self._spread += len(items)
+        futures: list[asyncio.Future[Any]] = []
+        for partition, pairs in by_partition.items():
+            batch = producer.create_batch()
+            for key, value in pairs:
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
+                    batch.append(key=key, value=value, timestamp=None)
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+        return futures
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None

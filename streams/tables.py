@@ -15,9 +15,13 @@ from aiokafka.partitioner import murmur2
 from alerts.state import EntityState
 
 
+def partition_of_bytes(key: bytes, partitions: int) -> int:
+    """The partition the Java/aiokafka default partitioner picks for a key."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
 def partition_of(key: str, partitions: int) -> int:
-    """The partition the Java/aiokafka default partitioner picks for a string key."""
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+    return partition_of_bytes(key.encode(), partitions)
 
 
 class FaustTableStore:

@@ -1,8 +1,14 @@
-"""`finsentry worker`: one process running both stages, its metrics and its lag monitor."""
+"""`finsentry worker`: the stages of one worker process, its metrics and its lag monitors.
+
+`--stage all` (default) runs both stages in one process. Because the enrich stage is
+model-bound and the scoring stage is light, large deployments run them as separate
+process pools (`--stage enrich` / `--stage score`), each scaled by its own partitions.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 import faust
 
@@ -14,29 +20,46 @@ from streams.enrich import EnrichService
 
 log = logging.getLogger(__name__)
 
+Stage = Literal["all", "enrich", "score"]
+
 
 def run_worker(
-    settings: Settings, models: Models, *, watchlist: frozenset[str] = frozenset(), loglevel: str = "info"
+    settings: Settings,
+    models: Models,
+    *,
+    watchlist: frozenset[str] = frozenset(),
+    loglevel: str = "info",
+    stage: Stage = "all",
 ) -> None:
     """Run until SIGINT/SIGTERM; Faust's worker stops the services cleanly on either."""
-    app = create_app(settings, watchlist=watchlist)
-    enrich = EnrichService(settings, models)
-    metrics.set_model_info(
-        "sentiment", name=models.sentiment.name, version=models.sentiment.version, device=models.sentiment.device
-    )
-    metrics.set_model_info("entities", name=models.annotator.name, version=models.annotator.version, device="cpu")
+    enrich_on = stage in ("all", "enrich")
+    score_on = stage in ("all", "score")
+    app = create_app(settings, watchlist=watchlist, score=score_on)
+    services = [EnrichService(settings, models)] if enrich_on else []
+    if enrich_on:
+        for kind, model, device in (
+            ("sentiment", models.sentiment, models.sentiment.device),
+            ("entities", models.annotator, "cpu"),
+        ):
+            metrics.set_model_info(kind, name=model.name, version=model.version, device=device)  # type: ignore[arg-type]
     r = settings.risk
     metrics.set_risk_thresholds({"critical": r.critical, "high": r.high, "medium": r.medium, "low": r.low})
     metrics.register_gpu_collector()
     metrics.serve_metrics(settings.metrics.host, settings.metrics.port)
     every = settings.metrics.lag_interval_s
-    lag = metrics.LagMonitor(settings.kafka, enrich.group_id, [topics.NEWS], interval_s=every)
-    lag_stage2 = metrics.LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every)
-    lag.start()
-    lag_stage2.start()
+    monitors = []
+    if enrich_on:
+        monitors.append(
+            metrics.LagMonitor(settings.kafka, f"{settings.stream.app_id}-enrich", [topics.NEWS], interval_s=every)
+        )
+    if score_on:
+        monitors.append(metrics.LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every))
+    for monitor in monitors:
+        monitor.start()
     log.info(
-        "worker %s: %s -> %s -> %s (Kafka %s, batch %d / %.2fs)",
+        "worker %s (stage %s): %s -> %s -> %s on Kafka %s, batches of %d / %.2fs",
         settings.stream.app_id,
+        stage,
         topics.NEWS,
         topics.ENRICHED,
         topics.ALERTS,
@@ -45,8 +68,8 @@ def run_worker(
         settings.stream.batch_timeout_s,
     )
     try:
-        worker = faust.Worker(app, enrich, loglevel=loglevel, loop=None, redirect_stdouts=False, override_logging=False)
+        worker = faust.Worker(app, *services, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
         worker.execute_from_commandline()
     finally:
-        lag.stop()
-        lag_stage2.stop()
+        for monitor in monitors:
+            monitor.stop()

@@ -17,15 +17,21 @@ _MODEL_HELP = "default: the fine-tuned sentiment model + spaCy entities; noop: n
 def worker(
     model: str = typer.Option("default", "--model", help=_MODEL_HELP),
     app_id: str = typer.Option(None, "--app-id", help="consumer group / app id (default from settings)"),
+    stage: str = typer.Option(
+        "all", "--stage", help="all | enrich (news -> news.enriched) | score (news.enriched -> alerts)"
+    ),
 ) -> None:
     """Run the streaming worker: news -> news.enriched (+ news.dlq) -> alerts. Ctrl-C stops it cleanly."""
     from streams.worker import run_worker
 
+    if stage not in ("all", "enrich", "score"):
+        raise typer.BadParameter("must be all, enrich or score", param_hint="--stage")
     settings = get_settings()
     if app_id:
         settings.stream.app_id = app_id
-    models = load_models(settings, _choice(model))
-    run_worker(settings, models, watchlist=load_watchlist(settings))
+    # A scoring-only worker needs no models: it reads what the enrich stage wrote.
+    models = load_models(settings, "noop" if stage == "score" else _choice(model))
+    run_worker(settings, models, watchlist=load_watchlist(settings), stage=stage)  # type: ignore[arg-type]
 
 
 def score(
@@ -83,6 +89,36 @@ def replay(
     typer.echo(f"sent {sent} records to {topic} on {settings.kafka}")
 
 
+def bench_pipeline(
+    model: str = typer.Option("noop", "--model", help=_MODEL_HELP),
+    events: int = typer.Option(50_000, "--events", min=1, help="events for the throughput phase"),
+    latency_seconds: float = typer.Option(8.0, "--latency-seconds", min=1, help="length of the steady-load phase"),
+    latency_rate: float = typer.Option(
+        None, "--latency-rate", help="events/s in the latency phase (default: half the throughput)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON line"),
+) -> None:
+    """Events/s and event-to-enriched / event-to-alert latency through a fresh real broker and worker."""
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
+    from streams.bench import as_dict, run_pipeline_bench
+
+    console = Console(stderr=as_json)
+    result = run_pipeline_bench(
+        model=_choice(model), events=events, latency_seconds=latency_seconds, latency_rate=latency_rate, log=console.log
+    )
+    table = Table(title=f"pipeline benchmark (--model {model})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in as_dict(result).items():
+        table.add_row(key, str(value))
+    console.print(table)
+    if as_json:
+        typer.echo(orjson.dumps(as_dict(result)).decode())
+
+
 def _choice(model: str) -> ModelChoice:
     if model not in ("default", "noop"):
         raise typer.BadParameter("must be 'default' or 'noop'", param_hint="--model")
@@ -93,3 +129,4 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command()(worker)
     app.command()(score)
     app.command()(replay)
+    bench.command("pipeline")(bench_pipeline)

@@ -1,0 +1,258 @@
+"""`finsentry bench pipeline`: events/s and latency through a real broker and a real worker.
+
+It starts its own broker (fresh, on free loopback ports, in a temporary folder) and a
+`finsentry worker` subprocess, so runs are comparable and nothing else is disturbed.
+
+1. Throughput: N events are produced first, then the worker starts; the rate is N over
+   the time from the first to the last enriched record (Kafka timestamps).
+2. Latency: events are then produced at a steady rate below that throughput; latency is
+   output record time minus input record time (both Kafka CreateTime, one clock) for
+   news -> news.enriched and, for alerts, news -> alerts (via the alert's last news id).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from finsentry import kafka_local, topics
+
+TWEETS = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "twitter_financial_news" / "valid.csv"
+_CASHTAG = re.compile(r"\$([A-Z]{1,5})\b")
+_NEGATIVE = [
+    "{t} shares plunge after accounting fraud allegations",
+    "{t} files for bankruptcy protection",
+    "{t} hit with class action lawsuit over misleading investors",
+    "{t} recalls products after safety defect",
+    "{t} cuts full-year guidance as demand slumps",
+]
+
+
+@dataclass
+class PipelineBench:
+    model: str
+    events: int
+    events_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    latency_events: int
+    latency_rate_per_s: float
+    alert_p50_ms: float | None
+    alert_p99_ms: float | None
+    alerts: int
+
+
+def _free_port() -> int:
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        with socket.socket() as s2:
+            try:
+                s2.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair")
+
+
+def _headlines() -> list[tuple[str, list[str]]]:
+    out = []
+    with TWEETS.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            text = row["text"].split("http")[0].strip()
+            if text:
+                out.append((text, _CASHTAG.findall(text)[:3] or ["SPY"]))
+    return out
+
+
+def _news(i: int, pool: list[tuple[str, list[str]]], prefix: str) -> bytes:
+    headline, tickers = pool[i % len(pool)]
+    return orjson.dumps(
+        {
+            "id": f"{prefix}-{i}",
+            "headline": headline,
+            "published_at": datetime.now(UTC).isoformat(),
+            "tickers": tickers,
+            "source": "bench",
+        }
+    )
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
+
+
+class _Reader:
+    """Reads a topic from the beginning, keeping the first Kafka time of each key field."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        from kafka import KafkaConsumer, TopicPartition
+
+        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_bytes=64 << 20)
+        parts = None
+        while parts is None:
+            parts = self.consumer.partitions_for_topic(topic)
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        self.consumer.assign(tps)
+        self.consumer.seek_to_beginning(*tps)
+
+    def poll(self, on_record: Callable[[dict[str, object], float], None]) -> int:
+        n = 0
+        for msgs in self.consumer.poll(timeout_ms=200, max_records=50_000).values():
+            for m in msgs:
+                on_record(orjson.loads(m.value), m.timestamp / 1000)
+                n += 1
+        return n
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def run_pipeline_bench(
+    *,
+    model: str,
+    events: int,
+    latency_seconds: float = 8.0,
+    latency_rate: float | None = None,
+    log: Callable[[str], None] = print,
+    extra_env: dict[str, str] | None = None,
+) -> PipelineBench:
+    from kafka import KafkaProducer
+
+    workdir = Path(tempfile.mkdtemp(prefix="finsentry-bench-"))
+    broker = kafka_local.LocalKafka(home=workdir / "kafka", port=_free_port(), heap="1g")
+    log(f"starting a fresh broker on {broker.bootstrap}")
+    broker.start(timeout_s=120)
+    pool = _headlines()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=20, batch_size=256 * 1024)
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        log(f"producing {events} events")
+        for i in range(events):
+            producer.send(topics.NEWS, _news(i, pool, "tp"))
+        producer.flush()
+        env = {
+            **os.environ,
+            "FINSENTRY_KAFKA": broker.bootstrap,
+            "FINSENTRY_STREAM__APP_ID": "bench",
+            "FINSENTRY_STREAM__DATA_DIR": str(workdir / "faust"),
+            "FINSENTRY_METRICS__PORT": str(_free_port()),
+            "FINSENTRY_LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        log(f"starting the worker (--model {model})")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "finsentry.cli", "worker", "--model", model],
+            env=env,
+            stdout=(workdir / "worker.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        enriched = _Reader(broker.bootstrap, topics.ENRICHED)
+        out_time: dict[str, float] = {}
+
+        def on_enriched(value: dict[str, object], ts: float) -> None:
+            out_time.setdefault(str(value["news_id"]), ts)
+
+        deadline = time.monotonic() + max(600.0, events / 50)
+        while sum(1 for k in out_time if k.startswith("tp-")) < events:
+            if worker.poll() is not None:
+                raise RuntimeError(f"worker exited: {(workdir / 'worker.log').read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the worker did not drain the topic in time")
+            enriched.poll(on_enriched)
+        times = [t for k, t in out_time.items() if k.startswith("tp-")]
+        span = max(times) - min(times)
+        rate = events / span if span > 0 else float("inf")
+        log(f"throughput: {rate:,.0f} events/s ({events} events in {span:.2f}s)")
+
+        # Latency under a steady load below capacity.
+        lat_rate = latency_rate or max(1.0, min(rate * 0.5, 5000.0))
+        n_lat = max(1, int(lat_rate * latency_seconds))
+        sent_at: dict[str, float] = {}
+        log(f"latency: {n_lat} events at {lat_rate:,.0f}/s")
+        started = time.monotonic()
+        for i in range(n_lat):
+            ahead = i / lat_rate - (time.monotonic() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+            if i % 10 == 0:
+                neg = _NEGATIVE[(i // 10) % len(_NEGATIVE)].format(t="Acme")
+                value = orjson.dumps(
+                    {
+                        "id": f"lat-{i}",
+                        "headline": neg,
+                        "tickers": ["ACME"],
+                        "source": f"s{i % 3}",
+                        "published_at": datetime.now(UTC).isoformat(),
+                    }
+                )
+            else:
+                value = _news(i, pool, "lat")
+            fut = producer.send(topics.NEWS, value)
+            fut.add_callback(lambda md, k=f"lat-{i}": sent_at.__setitem__(k, md.timestamp / 1000))
+        producer.flush()
+        deadline = time.monotonic() + 120
+        while sum(1 for k in out_time if k.startswith("lat-")) < n_lat and time.monotonic() < deadline:
+            enriched.poll(on_enriched)
+        lat_ms = [(out_time[k] - sent_at[k]) * 1000 for k in sent_at if k in out_time]
+        alerts = _Reader(broker.bootstrap, topics.ALERTS)
+        alert_ms: list[float] = []
+
+        def on_alert(value: dict[str, object], ts: float) -> None:
+            ids = value.get("news_ids") or []
+            if value.get("status") == "firing" and isinstance(ids, list) and ids and ids[-1] in sent_at:
+                alert_ms.append((ts - sent_at[ids[-1]]) * 1000)
+
+        time.sleep(1.0)
+        for _ in range(10):
+            alerts.poll(on_alert)
+        alerts.close()
+        enriched.close()
+        return PipelineBench(
+            model=model,
+            events=events,
+            events_per_s=round(rate, 1),
+            p50_ms=round(_percentile(lat_ms, 0.50), 2),
+            p95_ms=round(_percentile(lat_ms, 0.95), 2),
+            p99_ms=round(_percentile(lat_ms, 0.99), 2),
+            latency_events=len(lat_ms),
+            latency_rate_per_s=round(lat_rate, 1),
+            alert_p50_ms=round(_percentile(alert_ms, 0.50), 2) if alert_ms else None,
+            alert_p99_ms=round(_percentile(alert_ms, 0.99), 2) if alert_ms else None,
+            alerts=len(alert_ms),
+        )
+    finally:
+        producer.close()
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        broker.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def as_dict(result: PipelineBench) -> dict[str, object]:
+    return asdict(result)
