@@ -51,8 +51,9 @@ class TokenBucket:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
                 self._last = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                # The epsilon stops float dust from asking for a sleep too short to advance the clock.
+                if self._tokens >= 1.0 - 1e-9:
+                    self._tokens = max(self._tokens - 1.0, 0.0)
                     return waited
                 pause = (1.0 - self._tokens) / self.rate
                 waited += pause
