@@ -74,9 +74,10 @@ class PagerDutyReceiver:
 
     async def send(self, alert: Alert, *, redelivery: bool = False) -> None:
         # A re-sent trigger with the same dedup_key updates the open incident and pages
-        # nobody again, so a redelivery needs no special field here.
+        # nobody again; the header only tells proxies and logs that this is a copy.
         body = orjson.dumps(event(alert, self._key.get_secret_value(), self._config.source))
-        await post_json(self._client, self._config.url, body, {}, self._what)
+        headers = {"X-Finsentry-Redelivery": "true" if redelivery else "false"}
+        await post_json(self._client, self._config.url, body, headers, self._what)
 
     async def aclose(self) -> None:
         await self._client.aclose()
