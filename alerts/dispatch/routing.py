@@ -339,8 +339,8 @@ def _cross_check(config: RoutingConfig) -> list[tuple[tuple[str | int, ...], str
     if config.digest and config.digest.receivers:
         check(config.digest.receivers, ("digest", "receivers"))
         for name in config.digest.receivers:
-            receiver = config.receivers.get(name)
-            if receiver is not None and not isinstance(receiver, SmtpReceiverConfig):
+            target = config.receivers.get(name)
+            if target is not None and not isinstance(target, SmtpReceiverConfig):
                 problems.append((("digest", "receivers"), f"receiver {name!r} is not e-mail; a digest is an e-mail"))
     return problems
 
