@@ -81,7 +81,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "HPE": ("HPE", "Hewlett Packard Enterprise"),
     "AMD": ("AMD", "Advanced Micro Devices"),
     "NVDA": ("Nvidia", "NVIDIA"),
-    "DIS": ("Disney", "Walt Disney"),
+    "DIS": ("Disney", "Walt Disney", "Disney+"),
     "WMT": ("Walmart", "Wal-Mart"),
     "MCD": ("McDonald's", "McDonalds"),
     "CVS": ("CVS", "CVS Health"),
@@ -278,6 +278,8 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
     [{"ORTH": "Apple"}, {"LOWER": {"IN": ["harvest", "orchard", "orchards", "growers", "crop", "crops", "pie",
                                           "juice", "cider", "farmers", "prices", "trees"]}}],
     [{"LOWER": "big"}, {"ORTH": "Apple"}],
+    # A number before "Target" is a level, not the retailer ("aims at 1.0940 Target").
+    [{"LIKE_NUM": True}, {"ORTH": {"IN": ["Target", "Targets"]}}],
     [{"LOWER": {"IN": ["travel", "work", "student", "tourist", "golden", "h-1b", "h1b", "business", "entry",
                        "investor", "transit", "schengen"]}}, {"ORTH": "Visa"}],
     [{"ORTH": "Visa"}, {"LOWER": {"IN": ["rules", "applications", "application", "requirements", "program", "holders",

@@ -176,7 +176,7 @@ _GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", 
             "guide", "target", "targets")  # fmt: skip
 _GUIDE_STRICT = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "projection", "projections")
 _CUT_VERBS = ("cut", "lower", "reduce", "slash", "trim", "pare", "downgrade", "withdraw", "pull", "suspend",
-              "scrap", "drop", "abandon", "rescind", "ditch", "revise", "chop", "axe", "ax", "halve")  # fmt: skip
+              "scrap", "drop", "abandon", "rescind", "ditch", "revise", "chop", "axe", "ax", "halve", "hack")  # fmt: skip
 _RAISE_VERBS = ("raise", "lift", "boost", "hike", "increase", "bump", "upgrade", "improve", "elevate", "bolster")
 _EXEC = _w("ceo", "cfo", "coo", "cto", "cio", "chairman", "chairwoman", "chair", "president", "founder", "executive",
            "executives", "chief", "head", "boss", "director", "directors", "co-founder", "cofounder", "treasurer")  # fmt: skip
@@ -260,7 +260,7 @@ def _rules() -> dict[str, list[Pattern]]:
                    "dismal", "weak", "poor", "lackluster", "underwhelming"), [_gap(1), _RESULTS]),
         *_alt([], ("wider-than-expected", "bigger-than-expected", "larger-than-expected", "surprise", "unexpected"),
               [_gap(1), _w("loss", "losses")]),
-        [_v("post", "report", "swing", "sink", "slip", "plunge", "turn", "book", "flag", "log"), _gap(3),
+        [_v("post", "report", "swing", "sink", "slip", "plunge", "turn", "book", "flag", "log"), _gap(4),
          _w("loss", "losses", "deficit")],
         [_w("loss", "losses"), _v("widen", "deepen")],
         [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
@@ -271,6 +271,14 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of")], *_MACRO_VETO]
     r["earnings_beat!"] += _MACRO_VETO
+    r["earnings_miss"] += [
+        [_w("results", "earnings", "eps", "revenue", "revenues", "sales", "profit", "quarter"),
+         _w("miss", "misses", "shortfall", "disappointment", "letdown")],
+        [_v("come"), _w("in"), _gap(3), _w("light", "soft", "weak", "short", "below")],
+    ]  # fmt: skip
+    r["earnings_beat!"] += [
+        [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")]
+    ]
     r["earnings_beat"] += [
         [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(3), _ESTIMATES],
         [_v("beat"), _w("by")],
@@ -291,7 +299,9 @@ def _rules() -> dict[str, list[Pattern]]:
                                    "suspended", "scrapped", "downgraded")],
         [_w("weak", "weaker", "soft", "softer", "disappointing", "downbeat", "gloomy", "bleak", "dim", "cautious",
             "lower", "reduced", "below-consensus", "tepid", "muted", "lackluster", "grim", "dour", "sluggish",
-            "gloomier", "lowered", "conservative"), _gap(2), _GUIDE_STRICT],
+            "gloomier", "lowered", "conservative", "light", "downside", "cautious"), _gap(2),
+         _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "views", "projection", "projections")],
+        [_GUIDE_STRICT, _gap(2), _v("come"), _w("in"), _gap(3), _w("light", "soft", "weak", "short", "below", "low")],
         [_w("profit", "earnings", "sales", "revenue"), _w("warning", "warnings", "downgrade", "downgrades")],
         [_v("warn"), _gap(3), _w("profit", "profits", "earnings", "sales", "revenue", "revenues", "lower", "weaker",
                                  "slowdown", "slowing", "weak", "headwinds", "loss", "losses", "hit", "decline")],
@@ -302,8 +312,13 @@ def _rules() -> dict[str, list[Pattern]]:
          _GUIDE_STRICT],
         [_v("see", "expect", "forecast", "project"), _w("lower", "weaker", "reduced", "falling", "declining")],
     ]  # fmt: skip
-    r["guidance_cut!"] += [[_w("growth", "gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global",
-                               "imf", "world"), _GUIDE_STRICT]]  # fmt: skip
+    # Forecasts of the economy, not of a company ("IMF cuts global growth forecast").
+    r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
+                               "world", "economy", "macro", "eurozone", "china's", "u.s."), _gap(1), _GUIDE_STRICT]]  # fmt: skip
+    r["guidance_cut"] += [
+        [_GUIDE_STRICT, _gap(2), _v("fail"), _w("to"), _w("impress", "satisfy", "excite", "reassure")]
+    ]
+    r["earnings_miss"] += [[_RESULTS, _gap(2), _v("fail"), _w("to"), _w("impress", "satisfy", "excite", "reassure")]]
     r["guidance_raise"] += [
         [raisev, _gap(4), _GUIDE_STRICT],
         [ups, _gap(4), _GUIDE_STRICT],
@@ -317,6 +332,9 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Legal and regulatory.
     r["lawsuit"] += [
+        [_v("settle"), _w("with")],
+        [_w("settlement", "settlements"), _w("with", "over")],
+        _ph("legal settlement"),
         [_v("sue")],
         [_v("countersue")],
         [_w("lawsuit", "lawsuits", "litigation", "litigations", "verdict", "suit", "suits")],
@@ -337,6 +355,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("investigation", "investigations", "probe", "probes", "inquiry", "inquiries", "enquiry", "subpoena",
             "subpoenas", "subpoenaed", "probed", "probing")],
         [_v("investigate")],
+        [_w("antitrust", "regulatory", "federal", "congressional"), _w("scrutiny")],
         [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
     ]  # fmt: skip
     r["investigation!"] += [[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")]]
@@ -357,7 +376,9 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["recall"] += [[_w("recall", "recalls", "recalled", "recalling")]]
     r["recall!"] += [
-        [{"ENT_TYPE": "PERSON"}, _w("recall", "recalls", "recalled")],
+        # A person who recalls something: two-word names only ("Tim Cook recalls"), as the
+        # small NER also takes one-word brands for people ("Cruise recalls robotaxis").
+        [{"ENT_TYPE": "PERSON"}, {"ENT_TYPE": "PERSON"}, _w("recall", "recalls", "recalled")],
         [_w("recall", "recalls", "recalled", "recalling"),
          _w("how", "that", "when", "what", "why", "where", "his", "her", "their", "my", "our", "being", "seeing",
             "growing", "working", "meeting", "early", "days", "fondly", "vividly")],
@@ -387,7 +408,9 @@ def _rules() -> dict[str, list[Pattern]]:
             "demand")],
         [_REGULATORS, _gap(2), _w("charges", "order", "orders", "crackdown", "ruling", "rejection")],
         [_w("antitrust", "regulatory"), _w("charges", "crackdown", "complaint", "action", "order", "ruling")],
-        [_w("license", "licence", "licenses"), _w("revoked", "suspended", "pulled", "withdrawn")],
+        [_w("license", "licence", "licenses", "licences"),
+         _w("revoked", "suspended", "pulled", "withdrawn", "loss", "revocation", "suspension", "stripped", "denied")],
+        [_v("lose", "revoke", "strip", "pull", "suspend"), _gap(2), _w("license", "licence", "licenses", "licences")],
     ]  # fmt: skip
     r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")]]
     r["fraud_allegation"] += [
@@ -397,6 +420,9 @@ def _rules() -> dict[str, list[Pattern]]:
             "swindle", "swindled", "scam")],
         [_v("mislead"), _gap(2), _w("investors", "shareholders", "regulators", "customers", "auditors", "public")],
         _ph("short seller"),
+        _ph("short report"),
+        [_w("alleging", "alleges", "alleged", "allegations", "allegation", "accusations", "accused"), _gap(2),
+         _w("accounting", "fraud", "misconduct", "manipulation", "irregularities", "misreporting", "inflated")],
         _ph("short-seller"),
         _ph("insider trading"),
         _ph("money laundering"),
@@ -422,6 +448,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("chapter"), _w("11", "7", "15", "eleven")],
         [_w("creditor"), _w("protection")],
         [_v("go"), _w("bust")],
+        [_w("liquidation", "winding-up", "winding"), _w("order", "petition", "up")],
+        [_w("ordered", "forced", "forces", "orders"), _w("to"), _v("liquidate")],
     ]  # fmt: skip
     r["bankruptcy!"] += [[_w("morally", "intellectually", "spiritually", "creatively"), _w("bankrupt")]]
     r["default"] += [
@@ -489,13 +517,15 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("lay-offs"),
         [_v("lay"), _w("off")],
         [_w("job", "jobs", "staff", "workforce", "headcount"), _w("cut", "cuts", "reduction", "reductions", "losses")],
-        [_v("cut", "slash", "eliminate", "shed", "axe", "ax", "trim", "reduce", "furlough", "drop", "shrink"), _gap(5),
+        [_v("cut", "slash", "eliminate", "shed", "axe", "ax", "trim", "reduce", "furlough", "drop", "shrink"), _gap(6),
          _STAFF],
         _ph("reduction in force"),
         _ph("workforce reduction"),
     ]  # fmt: skip
     r["layoffs!"] += [[_w("jobs"), _w("report", "data", "numbers", "market", "growth", "added")]]
     r["executive_departure"] += [
+        [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
+        [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy")],
         [_EXEC, _gap(5), _LEAVE],
         [_LEAVE, _gap(3), _EXEC],
         [_w("resigns", "resigned", "resignation", "resigning")],
@@ -510,6 +540,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "merger", "mergers",
             "merge", "merges", "merged", "merging", "takeover", "takeovers", "buyout", "buyouts", "acquirer")],
         _ph("tender offer"),
+        [_v("take", "go"), _w("private")],
+        _ph("take-private"),
         [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
         [_v("agree", "plan", "offer", "move", "seek", "look", "want", "aim", "bid", "deal", "talks", "poised", "set",
             "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
@@ -527,6 +559,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("deal"), _w("for"), {"ENT_TYPE": "ORG"}],
         [_v("combine"), _w("with")],
         _ph("all-stock deal"),
+        [_w("new"), _w("owner", "owners", "parent")],
+        [_v("find", "seek", "attract", "draw", "line"), _gap(1), _w("buyer", "buyers", "suitor", "suitors")],
+        [_w("suitor", "suitors", "divestiture", "divestitures", "divest", "divests", "divested", "divesting")],
+        [_v("sell", "offload", "unload"), _gap(4),
+         _w("unit", "units", "segment", "segments", "division", "divisions", "business", "businesses", "subsidiary",
+            "subsidiaries", "arm", "operations")],
         _ph("all-cash deal"),
     ]  # fmt: skip
     r["merger_acquisition!"] += [
@@ -538,7 +576,7 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["dividend_cut"] += [
         [_v("cut", "slash", "suspend", "reduce", "eliminate", "halt", "scrap", "omit", "lower", "skip", "pause", "axe",
-            "trim", "stop", "drop", "halve", "freeze", "cancel"), _gap(3),
+            "trim", "stop", "drop", "halve", "freeze", "cancel", "withhold", "forgo", "defer"), _gap(3),
          _w("dividend", "dividends", "payout", "payouts", "distribution", "distributions")],
         [_w("dividend", "dividends", "payout"), _gap(1), _w("cut", "cuts", "suspension", "reduction", "reductions",
                                                            "slashed", "suspended", "eliminated", "halted")],
@@ -556,6 +594,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("cyber attack"),
         _ph("cyber-attack"),
         _ph("security incident"),
+        [_w("cyber", "cybersecurity", "it", "network"), _w("incident", "attack", "attacks", "breach", "intrusion")],
         _ph("unauthorized access"),
         [_w("leak", "leaks", "leaked", "exposed", "compromised", "stolen"), _gap(2),
          _w("data", "records", "information", "emails", "passwords", "details", "accounts")],
@@ -564,6 +603,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("steal"), _gap(3), _w("data", "records", "information", "emails", "passwords", "details")],
     ]  # fmt: skip
     r["data_breach!"] += [
+        [_w("hack", "hacks", "hacked", "hacking"), _gap(2), _GUIDE_STRICT],
         [_w("breach", "breaches"), _w("of"), _w("contract", "duty", "covenant", "covenants", "trust", "fiduciary",
                                                 "rules", "law", "sanctions", "agreement", "regulations")],
         [_w("covenant", "contract", "fiduciary", "rule", "rules", "ceasefire"), _w("breach", "breaches")],
@@ -655,6 +695,7 @@ _PRECEDENCE: tuple[tuple[str, str], ...] = (
     ("default", "earnings_miss"),
     ("credit_downgrade", "guidance_cut"),
     ("layoffs", "restructuring"),
+    ("guidance_cut", "data_breach"),
 )
 
 
