@@ -52,3 +52,11 @@ def fresh_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
     yield make
     for broker in started:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A genuine (barely trained) sentiment model directory, made once per session in seconds."""
+    from nlp.training import train_tiny_model
+
+    return train_tiny_model(tmp_path_factory.mktemp("tiny-model") / "model")
