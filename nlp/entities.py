@@ -316,6 +316,8 @@ _LEGAL_SUFFIX = re.compile(
 _PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
 # $ followed by a symbol; not part of a longer word and not a dollar amount.
 CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
+_RIC_ENDINGS = (".O", ".N", ".OQ", ".K", ".A", ".P")
+_RIC_SUFFIX = re.compile(r"\.(?:O|N|OQ|K|A|P)$")
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
 # @handles of companies in social media text ("@Tesla").
 HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
@@ -341,6 +343,11 @@ def company_names(company: Company) -> list[str]:
 def _variants(name: str) -> set[str]:
     """The name as written, Title Cased ("Bank Of America") and in capitals (multi-word)."""
     out = {name}
+    # Typographic and straight apostrophes are both common ("McDonald’s", "McDonald's").
+    if "'" in name:
+        out.add(name.replace("'", "’"))
+    if "’" in name:
+        out.add(name.replace("’", "'"))
     words = name.split(" ")
     if len(words) > 1:
         out.add(" ".join(w[:1].upper() + w[1:] for w in words))
@@ -421,6 +428,11 @@ def _context_ok(span: Span) -> bool:
 def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iterable[_Candidate]:
     for tok in doc:
         text = tok.text
+        ric = _RIC_SUFFIX.sub("", text) if text.endswith(_RIC_ENDINGS) else text
+        if ric != text and ric in directory and doc[tok.i - 1 : tok.i].text == "(":
+            # Reuters instrument codes: "Apple Inc (AAPL.O)".
+            yield _Candidate(tok.idx, tok.idx + len(text), ric, "ruler", doc[tok.i : tok.i + 1])
+            continue
         if not (text.isupper() and text.replace(".", "").isalpha()) or text not in directory:
             continue
         i = tok.i

@@ -282,7 +282,7 @@ def _rules() -> dict[str, list[Pattern]]:
     r["earnings_beat"] += [
         [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(3), _ESTIMATES],
         [_v("beat"), _w("by")],
-        [_v("beat"), _w("on"), _RESULTS],
+        [_v("beat"), _w("on"), _gap(2), _RESULTS],
         [_w("above", "ahead"), _gap(1), _ESTIMATES],
         *_alt([], ("better-than-expected", "stronger-than-expected", "higher-than-expected", "forecast-beating",
                    "estimate-beating", "blowout", "stellar", "bumper"), [_gap(1), _RESULTS]),
@@ -356,6 +356,7 @@ def _rules() -> dict[str, list[Pattern]]:
             "subpoenas", "subpoenaed", "probed", "probing")],
         [_v("investigate")],
         [_w("antitrust", "regulatory", "federal", "congressional"), _w("scrutiny")],
+        [_REGULATORS, _w("scrutiny", "review", "inquiry")],
         [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
     ]  # fmt: skip
     r["investigation!"] += [[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")]]
@@ -541,6 +542,8 @@ def _rules() -> dict[str, list[Pattern]]:
             "merge", "merges", "merged", "merging", "takeover", "takeovers", "buyout", "buyouts", "acquirer")],
         _ph("tender offer"),
         [_v("take", "go"), _w("private")],
+        [_v("agree", "plan", "offer", "move", "bid", "seek", "deal", "talks", "set", "poised"), _gap(1), _w("to"),
+         _w("take"), _w("over")],
         _ph("take-private"),
         [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
         [_v("agree", "plan", "offer", "move", "seek", "look", "want", "aim", "bid", "deal", "talks", "poised", "set",
