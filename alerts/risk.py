@@ -92,7 +92,7 @@ class RiskEngine:
     def decayed(self, score: float, since: float, now: float) -> float:
         if now <= since:
             return score
-        return score * 0.5 ** ((now - since) / self.s.decay_half_life_s)
+        return float(score * 0.5 ** ((now - since) / self.s.decay_half_life_s))
 
     def resolve_at(self, ep: Episode) -> float:
         """Event time at which the episode resolves if no stronger news comes."""

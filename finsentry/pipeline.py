@@ -77,7 +77,7 @@ def enrich(
     for i, (event, sentiment, ann) in enumerate(zip(batch, sentiments, annotations, strict=True)):
         fallback = fallback_times[i] if fallback_times is not None else None
         event_time = event.published_at or fallback or processed_at
-        tickers = list(dict.fromkeys(e.ticker for e in ann.entities if e.ticker))
+        tickers: list[str | None] = list(dict.fromkeys(e.ticker for e in ann.entities if e.ticker))
         for ticker in tickers or [None]:
             # model_construct: every field is already a validated record or a plain value,
             # and re-validating ~2 records per event costs more than the rest of the stage.

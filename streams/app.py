@@ -59,7 +59,7 @@ def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset(), s
     app.finsentry_engine = engine  # type: ignore[attr-defined]
 
     @app.agent(enriched_topic, name="score")
-    async def score(stream: faust.StreamT[bytes]) -> None:
+    async def score_agent(stream: Any) -> None:
         async for events in stream.take_events(s.batch_size, within=s.batch_timeout_s):
             await _score_batch(app, engine, store, events)
 

@@ -146,8 +146,9 @@ class EnrichService(Service):
         metrics.observe_produced(topics.NEWS_DLQ, len(valid.dead))
         metrics.observe_invalid_reasons(reason for _, reason in valid.dead)  # type: ignore[misc]
         metrics.observe_enriched_latency([e.published_at for e in valid.events], valid.kafka_times, now=now)
-        seen: set[str] = set()
-        metrics.observe_sentiment(r.sentiment.label for r in records if not (r.news_id in seen or seen.add(r.news_id)))
+        # One label per article, not per (article, ticker) record.
+        first = {r.news_id: r.sentiment.label for r in reversed(records)}
+        metrics.observe_sentiment(first.values())
         self.processed += len(msgs)
         if valid.dead:
             log.warning("%d invalid news records sent to %s", len(valid.dead), topics.NEWS_DLQ)

@@ -17,7 +17,7 @@ from alerts.state import EntityState
 
 def partition_of_bytes(key: bytes, partitions: int) -> int:
     """The partition the Java/aiokafka default partitioner picks for a key."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def partition_of(key: str, partitions: int) -> int:
