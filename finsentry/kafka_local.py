@@ -234,6 +234,25 @@ class LocalKafka:
         return True
 
 
+def free_port_pair(host: str = "127.0.0.1") -> int:
+    """A port p such that p and p + 1 are free on `host` (a broker and its controller)."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        if port >= 65535:
+            continue
+        with socket.socket() as s2:
+            try:
+                s2.bind((host, port + 1))
+            except OSError:
+                continue
+        return port
+    raise KafkaError(f"no free pair of ports on {host}")
+
+
 def _alive(pid: int) -> bool:
     try:
         waited, _ = os.waitpid(pid, os.WNOHANG)

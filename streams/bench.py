@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,20 +55,6 @@ class PipelineBench:
     alert_p50_ms: float | None
     alert_p99_ms: float | None
     alerts: int
-
-
-def _free_port() -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        with socket.socket() as s2:
-            try:
-                s2.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair")
 
 
 def _headlines() -> list[tuple[str, list[str]]]:
@@ -141,7 +126,7 @@ def run_pipeline_bench(
     from kafka import KafkaProducer
 
     workdir = Path(tempfile.mkdtemp(prefix="finsentry-bench-"))
-    broker = kafka_local.LocalKafka(home=workdir / "kafka", port=_free_port(), heap="1g")
+    broker = kafka_local.LocalKafka(home=workdir / "kafka", port=kafka_local.free_port_pair(), heap="1g")
     log(f"starting a fresh broker on {broker.bootstrap}")
     broker.start(timeout_s=120)
     pool = _headlines()
@@ -157,7 +142,7 @@ def run_pipeline_bench(
             "FINSENTRY_KAFKA": broker.bootstrap,
             "FINSENTRY_STREAM__APP_ID": "bench",
             "FINSENTRY_STREAM__DATA_DIR": str(workdir / "faust"),
-            "FINSENTRY_METRICS__PORT": str(_free_port()),
+            "FINSENTRY_METRICS__PORT": str(kafka_local.free_port_pair()),
             "FINSENTRY_LOG_LEVEL": "WARNING",
             **(extra_env or {}),
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -10,22 +9,9 @@ from typing import Any
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from finsentry.kafka_local import free_port_pair
 
-def free_port_pair() -> int:
-    """A port p such that p and p + 1 are free on loopback (broker + controller)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port >= 65535:
-            continue
-        with socket.socket() as s2:
-            try:
-                s2.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair on loopback")
+__all__ = ["committed_offsets", "free_port_pair", "produce", "produce_tracked", "read_topic"]
 
 
 def produce(
