@@ -171,7 +171,7 @@ _UP_RATINGS = ("buy", "outperform", "overweight", "strong buy", "accumulate", "a
 _ESTIMATES = _w("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
                 "consensus", "street", "projections", "expected")  # fmt: skip
 _RESULTS = _w("results", "earnings", "profit", "profits", "revenue", "revenues", "sales", "quarter", "quarterly",
-              "eps", "income", "q1", "q2", "q3", "q4")  # fmt: skip
+              "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin")  # fmt: skip
 _GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "projection", "projections",
             "guide", "target", "targets")  # fmt: skip
 _GUIDE_STRICT = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "projection", "projections")
@@ -187,7 +187,7 @@ _LEAVE = _w("resign", "resigns", "resigned", "resigning", "resignation", "quits"
 _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa", "occ", "fed", "finra", "cftc", "ecb",
                  "fca", "cma", "regulator", "regulators", "watchdog", "watchdogs", "eu", "ec", "brussels", "ofac",
                  "commission", "department", "authorities", "authority", "government", "ministry", "prosecutors",
-                 "treasury", "court", "judge", "beijing", "washington", "china", "nrc", "ferc", "osha", "irs",
+                 "treasury", "beijing", "washington", "china", "nrc", "ferc", "osha", "irs",
                  "antitrust", "competition", "bafin", "finma", "sebi", "samr")  # fmt: skip
 _RATING_AGENCY = _w("moody", "moodys", "fitch", "dbrs", "s&p", "kbra", "standard", "agency", "agencies")
 _STAFF = _w("job", "jobs", "worker", "workers", "employee", "employees", "staff", "staffers", "position",
@@ -257,12 +257,14 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("below", "under", "shy", "short"), _gap(1), _ESTIMATES],
         *_alt([], ("worse-than-expected", "weaker-than-expected", "lower-than-expected", "softer-than-expected",
                    "wider-than-expected", "bigger-than-expected", "larger-than-expected", "disappointing",
-                   "dismal", "weak", "poor", "lackluster", "underwhelming"), [_gap(1), _RESULTS]),
+                   "dismal", "weak", "poor", "lackluster", "underwhelming", "grim", "bleak", "rough", "tough",
+                   "ugly", "terrible", "soft", "sluggish", "disappointing"), [_gap(1), _RESULTS]),
+        [_v("stumble", "falter", "stall", "slip", "trip"), _w("on", "in", "with"), _gap(1), _RESULTS],
         *_alt([], ("wider-than-expected", "bigger-than-expected", "larger-than-expected", "surprise", "unexpected"),
               [_gap(1), _w("loss", "losses")]),
         [_v("post", "report", "swing", "sink", "slip", "plunge", "turn", "book", "flag", "log"), _gap(4),
          _w("loss", "losses", "deficit")],
-        [_w("loss", "losses"), _v("widen", "deepen")],
+        [_w("loss", "losses"), _v("widen", "deepen", "mount", "grow", "balloon", "pile", "swell")],
         [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
          _v("fall", "drop", "decline", "plunge", "slump", "tumble", "sink", "slide", "shrink", "dip", "slip", "halve",
             "miss", "disappoint", "crater", "collapse", "sag")],
@@ -310,7 +312,13 @@ def _rules() -> dict[str, list[Pattern]]:
         [_GUIDE_STRICT, _gap(2), _v("miss", "trail", "lag", "disappoint", "undershoot")],
         [cutv, _w("profit", "earnings", "sales", "revenue", "margin"), {"ORTH": {"IN": [",", "and", "&"]}}, _gap(2),
          _GUIDE_STRICT],
-        [_v("see", "expect", "forecast", "project"), _w("lower", "weaker", "reduced", "falling", "declining")],
+        [_v("see", "expect", "forecast", "project", "predict"), {"LOWER": {"IN": ["a", "an", "the"]}, "OP": "?"},
+         _w("lower", "weaker", "reduced", "falling", "declining", "drop", "decline", "fall", "decrease", "slump",
+            "slowdown")],
+        [_w("q1", "q2", "q3", "q4", "quarterly", "profit", "earnings", "sales", "revenue"), _w("warning", "warnings")],
+        [_w("will", "to", "could", "may", "would", "expected"),
+         _v("hamper", "hurt", "hit", "dent", "weigh", "crimp", "squeeze", "drag", "curb", "damp", "dampen"), _gap(2),
+         _w("sales", "revenue", "revenues", "profit", "profits", "earnings", "margins", "results", "demand")],
     ]  # fmt: skip
     # Forecasts of the economy, not of a company ("IMF cuts global growth forecast").
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
@@ -332,6 +340,8 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Legal and regulatory.
     r["lawsuit"] += [
+        [_w("court", "courts", "appeals", "judge", "jury", "judges"),
+         _w("ruling", "rules", "ruled", "verdict", "decision", "orders", "ordered", "sides", "rejects", "dismisses")],
         [_v("settle"), _w("with")],
         [_w("settlement", "settlements"), _w("with", "over")],
         _ph("legal settlement"),
@@ -457,11 +467,14 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("default"), _w("on")],
         [_w("defaulted", "defaulting", "defaults")],
         [_w("debt", "bond", "sovereign", "loan", "payment", "technical", "in", "cross", "selective", "corporate",
-            "mortgage", "first", "toward", "towards", "into", "near", "brink", "of", "imminent", "possible"),
+            "mortgage", "first", "toward", "towards", "into", "near", "brink", "of", "imminent", "possible",
+            "developer", "company", "firm", "lender", "issuer", "builder", "bank", "country", "government", "state",
+            "corporate", "massive", "record", "biggest", "largest"),
          _w("default", "defaults")],
         [_v("miss", "skip", "delay", "suspend", "halt"), _gap(3),
          _w("payment", "payments", "coupon", "coupons", "installment", "repayment", "repayments")],
         [_w("nonpayment", "non-payment")],
+        [_v("stop", "cease", "quit"), _w("making", "paying"), _gap(2), _w("payment", "payments")],
     ]  # fmt: skip
     r["default!"] += [
         _ph("credit default swap"),
@@ -487,6 +500,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("watch"), _w("negative")],
         [_w("review"), _w("for"), _w("downgrade", "possible")],
         [_RATING_AGENCY, _gap(2), _v("turn"), _w("negative")],
+        [_RATING_AGENCY, _gap(1), _v("warn")],
     ]  # fmt: skip
 
     # Corporate actions.
@@ -498,6 +512,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("strategic alternatives"),
         _ph("strategic options"),
         [_v("split"), _gap(1), _w("into", "up")],
+        [_w("separation", "demerger", "demerge", "demerges"), _w("of", "into")],
         [_v("spin"), _w("off")],
         [_v("break"), _w("up")],
         _ph("cost-cutting"),
@@ -667,6 +682,13 @@ def _rules() -> dict[str, list[Pattern]]:
         "hike",
         "increase",
     )
+    # Targets of the economy or of a plan, not of a stock price.
+    r["price_target_cut!"] += [
+        [_w("growth", "inflation", "economic", "gdp", "emissions", "deficit", "sales", "production", "output",
+            "profit", "revenue", "margin", "delivery", "deliveries", "savings", "cost", "debt", "climate", "rate"),
+         _w("target", "targets")],
+    ]  # fmt: skip
+    r["price_target_raise!"] = r["price_target_cut!"]
     r["price_target_cut"] += [
         _cat(price, _gap(3), _w(*down)),
         [target_only, _gap(2), _w(*down)],
