@@ -102,6 +102,12 @@ class EvalReport:
         return sum(p.f1 for p in self.events.values()) / len(self.events) if self.events else 0.0
 
     @property
+    def macro_f1_gold_types(self) -> float:
+        """Mean F1 over the types that occur in the gold only (a spurious type does not count)."""
+        gold = [p for p in self.events.values() if p.tp + p.fn]
+        return sum(p.f1 for p in gold) / len(gold) if gold else 0.0
+
+    @property
     def micro_events(self) -> PRF:
         total = PRF()
         for p in self.events.values():
@@ -113,6 +119,7 @@ class EvalReport:
             "n": self.n,
             "tickers": self.tickers.as_dict(),
             "events_macro_f1": round(self.macro_f1, 4),
+            "events_macro_f1_gold_types": round(self.macro_f1_gold_types, 4),
             "events_micro": self.micro_events.as_dict(),
             "events": {k: v.as_dict() for k, v in sorted(self.events.items())},
         }

@@ -57,7 +57,12 @@ def evaluate_entities(
             name, f"{prf.precision:.3f}", f"{prf.recall:.3f}", f"{prf.f1:.3f}", str(prf.tp + prf.fn), str(prf.fp)
         )
     console.print(table)
-    console.print(f"[bold]event macro-F1[/] {report.macro_f1:.4f} over {len(report.events)} types")
+    micro = report.micro_events
+    console.print(
+        f"[bold]event macro-F1[/] {report.macro_f1:.4f} over {len(report.events)} types in gold or predictions "
+        f"({report.macro_f1_gold_types:.4f} over the gold types only); micro P {micro.precision:.4f} "
+        f"R {micro.recall:.4f} F1 {micro.f1:.4f}"
+    )
     for err in report.errors[:errors]:
         console.print(err)
     if as_json:
