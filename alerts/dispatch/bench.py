@@ -285,11 +285,10 @@ def print_report(report: dict[str, Any], *, as_json: bool) -> None:
         title=f"latency last_seen -> delivered, {report['live_alerts']} alerts at {report['live_rate_per_s']}/s"
     )
     table.add_column("receiver")
-    for col in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
+    cols = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
+    for col in cols:
         table.add_column(col, justify="right")
     for receiver, stats in report["latency"].items():
-        table.add_row(
-            "pagerduty" if receiver == "pd" else "webhook",
-            *(f"{stats.get(c, float('nan')):.1f}" for c in table.columns[1:]),
-        )
+        name = "pagerduty" if receiver == "pd" else "webhook"
+        table.add_row(name, *(f"{stats.get(c, float('nan')):.1f}" for c in cols))
     console.print(table)
