@@ -116,6 +116,11 @@ class Ledger:
         ).fetchall()
         return [Alert.model_validate_json(r[0]) for r in rows]
 
+    def digest_oldest(self, receiver: str) -> float | None:
+        """When the oldest alert still in `receiver`'s digest was buffered (Unix seconds)."""
+        row = self._db.execute("SELECT MIN(added_at) FROM digest WHERE receiver = ?", (receiver,)).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
     def digest_receivers(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT receiver FROM digest ORDER BY receiver")]
 

@@ -74,7 +74,6 @@ class Dispatcher:
         self._clock = clock
         self._slots = asyncio.Semaphore(max_in_flight)
         self._rng = rng or random.Random()
-        self._last_digest: dict[str, float] = {}
         metrics.init_receivers(list(config.receivers))
 
     async def aclose(self) -> None:
@@ -158,21 +157,20 @@ class Dispatcher:
     # -- the digest ------------------------------------------------------------------------
 
     async def flush_digests(self, *, force: bool = False) -> int:
-        """Send each due digest (every `interval_s`, never in quiet hours); returns e-mails sent."""
+        """Send each digest whose oldest alert waited `interval_s` (never in quiet hours); returns e-mails sent."""
         sent = 0
-        now = time.monotonic()
         for name in self.ledger.digest_receivers():
             receiver = self.receivers.get(name)
-            if not isinstance(receiver, SmtpReceiver):
+            oldest = self.ledger.digest_oldest(name)
+            if not isinstance(receiver, SmtpReceiver) or oldest is None:
                 continue
-            last = self._last_digest.setdefault(name, now)
-            due = force or now - last >= self.router.digest.interval_s
+            # The interval runs from the oldest buffered alert, so it survives a restart.
+            due = force or time.time() - oldest >= self.router.digest.interval_s
             if not due or (not force and self.router.quiet_now(name, self._clock())):
                 continue
             entries = self.ledger.digest_entries(name)
             if not entries:
                 continue
-            self._last_digest[name] = now
             result = await with_retries(
                 name,
                 lambda r=receiver, e=entries: r.send_digest(e),  # type: ignore[misc]
