@@ -177,6 +177,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "OTIS": ("Otis",),
     "VRTX": ("Vertex",),
     "HOOD": ("Robinhood",),
+    "ICE": ("IntercontinentalExchange",),
     # First word of a multi-word legal name, where that word is itself distinctive.
     "AKAM": ("Akamai",),
     "ANET": ("Arista",),
@@ -315,7 +316,7 @@ _LEGAL_SUFFIX = re.compile(
 )
 _PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
 # $ followed by a symbol; not part of a longer word and not a dollar amount.
-CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
+CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9]{0,5}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
 _RIC_ENDINGS = (".O", ".N", ".OQ", ".K", ".A", ".P")
 _RIC_SUFFIX = re.compile(r"\.(?:O|N|OQ|K|A|P)$")
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
@@ -412,7 +413,7 @@ def _person_surname(span: Span, persons: list[Span]) -> bool:
         return False
     prev = span.doc[span.start - 1]
     # Only a name-like word before it makes it a surname: "Harrison Ford", not "+ BofAML".
-    return prev.is_title and prev.is_alpha and any(p.start < span.start and p.end >= span.end for p in persons)
+    return prev.is_title and prev.is_alpha and any(p.start == span.start - 1 and p.end >= span.end for p in persons)
 
 
 def _context_ok(span: Span) -> bool:

@@ -109,9 +109,13 @@ def _v(*lemmas: str) -> Tok:
     return _w(*(f for lemma in lemmas for f in inflect(lemma)))
 
 
-def _gap(n: int) -> Tok:
-    """Up to n words that do not cross a clause boundary."""
-    return {"ORTH": {"NOT_IN": [",", ";", ":", ".", "!", "?", "|", "—", "–", "(", ")"]}, "OP": f"{{0,{n}}}"}
+_BOUNDARIES = [",", ";", ":", ".", "!", "?", "|", "—", "–", "(", ")"]
+
+
+def _gap(n: int, *, conjunctions: bool = True) -> Tok:
+    """Up to n words that do not cross a clause boundary (nor "and"/"or", if asked)."""
+    stop = _BOUNDARIES if conjunctions else [*_BOUNDARIES, "and", "or", "&", "but"]
+    return {"ORTH": {"NOT_IN": stop}, "OP": f"{{0,{n}}}"}
 
 
 _HYPHEN: Tok = {"ORTH": "-", "OP": "?"}
@@ -171,7 +175,8 @@ _UP_RATINGS = ("buy", "outperform", "overweight", "strong buy", "accumulate", "a
 _ESTIMATES = _w("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
                 "consensus", "street", "projections", "expected")  # fmt: skip
 _RESULTS = _w("results", "earnings", "profit", "profits", "revenue", "revenues", "sales", "quarter", "quarterly",
-              "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin")  # fmt: skip
+              "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q",
+              "4q")  # fmt: skip
 _GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "projection", "projections",
             "guide", "target", "targets")  # fmt: skip
 _GUIDE_STRICT = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "projection", "projections")
@@ -222,6 +227,7 @@ def _rules() -> dict[str, list[Pattern]]:
         *_to_from(_DOWN_RATINGS + _MID_RATINGS, _UP_RATINGS),
         *_to_from(_DOWN_RATINGS, _MID_RATINGS),
         [_v("turn"), _w("bearish", "cautious"), _w("on")],
+        [_w("bear", "bearish"), _w("call", "calls")],
         [_w("cut", "lowered", "downgraded", "trimmed"), _w("at"), {"IS_TITLE": True}],
         [_v("cool"), _w("on")],
     ]  # fmt: skip
@@ -292,6 +298,11 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "strong sales" of a product is not a result; a strong quarter or profit is.
+        [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat"),
+         _w("results", "earnings", "quarter", "quarterly", "eps", "profit", "profits", "q1", "q2", "q3", "q4", "fq1",
+            "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q")],
+        [_RESULTS, _w("upside", "beat", "beats", "outperformance")],
     ]  # fmt: skip
 
     # Company guidance.
@@ -301,7 +312,7 @@ def _rules() -> dict[str, list[Pattern]]:
                                    "suspended", "scrapped", "downgraded")],
         [_w("weak", "weaker", "soft", "softer", "disappointing", "downbeat", "gloomy", "bleak", "dim", "cautious",
             "lower", "reduced", "below-consensus", "tepid", "muted", "lackluster", "grim", "dour", "sluggish",
-            "gloomier", "lowered", "conservative", "light", "downside", "cautious"), _gap(2),
+            "gloomier", "lowered", "conservative", "light", "downside", "cautious"), _gap(2, conjunctions=False),
          _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "views", "projection", "projections")],
         [_GUIDE_STRICT, _gap(2), _v("come"), _w("in"), _gap(3), _w("light", "soft", "weak", "short", "below", "low")],
         [_w("profit", "earnings", "sales", "revenue"), _w("warning", "warnings", "downgrade", "downgrades")],
@@ -319,6 +330,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("will", "to", "could", "may", "would", "expected"),
          _v("hamper", "hurt", "hit", "dent", "weigh", "crimp", "squeeze", "drag", "curb", "damp", "dampen"), _gap(2),
          _w("sales", "revenue", "revenues", "profit", "profits", "earnings", "margins", "results", "demand")],
+        [_v("expect", "see", "warn", "flag", "forecast"), _gap(4), _w("hit", "headwind", "headwinds", "drag")],
     ]  # fmt: skip
     # Forecasts of the economy, not of a company ("IMF cuts global growth forecast").
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
@@ -377,7 +389,6 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("pay", "face", "impose", "slap", "hit", "levy", "receive", "incur", "get"), _gap(3),
          _w("fine", "penalty", "penalties")],
         [_w("civil", "monetary", "regulatory"), _w("penalty", "penalties")],
-        [_w("penalty", "penalties")],
     ]  # fmt: skip
     r["fine!"] += [
         [_w("fine"), _w("print", "tuning", "tune", "tuned", "wine", "wines", "art", "arts", "dining", "line", "china",
@@ -415,13 +426,14 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("deal", "merger", "acquisition", "takeover", "purchase", "sale", "bid", "buyout", "combination")],
         [_REGULATORS, _gap(3),
          _v("reject", "order", "charge", "halt", "suspend", "revoke", "restrict", "bar", "deny", "refuse", "force",
-            "cap", "limit", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline",
-            "demand")],
+            "cap", "limit", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline")],
         [_REGULATORS, _gap(2), _w("charges", "order", "orders", "crackdown", "ruling", "rejection")],
         [_w("antitrust", "regulatory"), _w("charges", "crackdown", "complaint", "action", "order", "ruling")],
         [_w("license", "licence", "licenses", "licences"),
          _w("revoked", "suspended", "pulled", "withdrawn", "loss", "revocation", "suspension", "stripped", "denied")],
         [_v("lose", "revoke", "strip", "pull", "suspend"), _gap(2), _w("license", "licence", "licenses", "licences")],
+        [_w("not", "won't", "refuses", "refused", "declines", "declined"), _w("to", "extend", "renew"), _gap(3),
+         _w("license", "licence", "licenses", "licences", "permit", "permits")],
     ]  # fmt: skip
     r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")]]
     r["fraud_allegation"] += [
@@ -459,7 +471,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("chapter"), _w("11", "7", "15", "eleven")],
         [_w("creditor"), _w("protection")],
         [_v("go"), _w("bust")],
-        [_w("liquidation", "winding-up", "winding"), _w("order", "petition", "up")],
+        [_w("liquidation", "winding-up", "winding"), _w("order", "petition", "up", "threat", "risk", "fears", "looms")],
         [_w("ordered", "forced", "forces", "orders"), _w("to"), _v("liquidate")],
     ]  # fmt: skip
     r["bankruptcy!"] += [[_w("morally", "intellectually", "spiritually", "creatively"), _w("bankrupt")]]
@@ -500,7 +512,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("watch"), _w("negative")],
         [_w("review"), _w("for"), _w("downgrade", "possible")],
         [_RATING_AGENCY, _gap(2), _v("turn"), _w("negative")],
-        [_RATING_AGENCY, _gap(1), _v("warn")],
+        [_w("moody", "moodys", "fitch", "dbrs", "s&p", "kbra"), _gap(1), _v("warn")],
     ]  # fmt: skip
 
     # Corporate actions.
