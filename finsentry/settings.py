@@ -95,7 +95,9 @@ class DispatchSettings(BaseModel):
     routing_file: Path = Field(Path("deploy/routing.example.toml"), description="routes and receivers")
     group_id: str = "finsentry-dispatch"
     state_dir: Path = Field(Path("var/dispatch"), description="what was delivered, for idempotence across restarts")
-    max_batch: int = Field(500, ge=1, description="alerts per poll; offsets are committed per batch")
+    max_batch: int = Field(500, ge=1, description="alerts per poll")
+    max_pending: int = Field(2000, ge=1, description="alerts read but not done; polling pauses above this")
+    commit_interval_s: float = Field(0.5, gt=0, description="how often done offsets are committed")
     max_in_flight: int = Field(64, ge=1, description="sends at once across receivers")
     poll_timeout_s: float = Field(0.5, gt=0, description="longest wait for new alerts before checking for stop")
     shutdown_grace_s: float = Field(15.0, ge=0, description="time to finish sends in flight on Ctrl-C/SIGTERM")

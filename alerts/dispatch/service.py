@@ -2,15 +2,16 @@
 
 `Dispatcher` holds the delivery rules and knows no Kafka: give it an alert's bytes and it
 sends, buffers for the digest, suppresses or parks, and records each outcome in the ledger.
-`DispatchService` is the plain aiokafka consumer group around it: it polls a batch, hands
-it over, and commits the batch's offsets only after every alert in it was taken by all its
-receivers or parked in `alerts.dlq`. Alerts of one dedup_key are handled in offset order
-(a resolve never overtakes its trigger); different keys go out concurrently.
+`DispatchService` is the plain aiokafka consumer group around it: it hands each record
+over as it arrives and commits a partition only up to its oldest alert not yet taken by
+all its receivers or parked in `alerts.dlq`. Alerts of one dedup_key are handled in offset
+order (a resolve never overtakes its trigger); different keys go out concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -18,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -202,24 +204,49 @@ def _letter(record: Record, reason: str) -> DeadLetter:
     return DeadLetter.of(record.value, reason, topic=o.topic, partition=o.partition, offset=o.offset)
 
 
+class OffsetTracker:
+    """Offsets read but not done, per partition; the commit point is the lowest one not done.
+
+    Alerts finish out of order (keys run concurrently, one may wait out a retry budget), so
+    a partition is committed up to, not past, its oldest alert still in the works.
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[Any, set[int]] = defaultdict(set)
+        self._next: dict[Any, int] = {}
+
+    def started(self, tp: Any, offset: int) -> None:
+        self._open[tp].add(offset)
+        self._next[tp] = max(self._next.get(tp, 0), offset + 1)
+
+    def finished(self, tp: Any, offset: int) -> None:
+        self._open[tp].discard(offset)
+
+    def commit_points(self) -> dict[Any, int]:
+        return {tp: min(self._open[tp]) if self._open[tp] else nxt for tp, nxt in self._next.items()}
+
+    def open_count(self) -> int:
+        return sum(len(v) for v in self._open.values())
+
+
 class DispatchService:
-    """The consumer group on `alerts`; manual commits after each fully handled batch."""
+    """The consumer group on `alerts`, with manual commits of what is done.
+
+    Records are handed to the Dispatcher as they arrive (one dedup_key in order, keys
+    concurrently), so a receiver that is down delays only its own alerts, not the next page.
+    Every `commit_interval_s` each partition is committed up to its oldest alert not yet
+    taken by all receivers or parked. Above `max_pending` open alerts, polling pauses.
+    """
 
     def __init__(self, settings: Settings, config: RoutingConfig) -> None:
         self.settings = settings
         self.ds: DispatchSettings = settings.dispatch
         self.config = config
         self.handled = 0
-
-    def _max_poll_interval_ms(self) -> int:
-        # A batch may wait out a whole retry budget before it commits; the group must not
-        # think the dispatcher died meanwhile.
-        budget = max(rc.retry.max_elapsed_s + rc.retry.max_delay_s for rc in self.config.receivers.values())
-        return int(max(300.0, budget + 60.0) * 1000)
+        self._committed: dict[Any, int] = {}
 
     async def run(self, stop: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
         from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-        from aiokafka.errors import CommitFailedError
 
         producer = AIOKafkaProducer(
             bootstrap_servers=self.settings.kafka, acks="all", enable_idempotence=True, client_id="finsentry-dispatch"
@@ -231,7 +258,6 @@ class DispatchService:
             client_id="finsentry-dispatch",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_interval_ms=self._max_poll_interval_ms(),
         )
 
         async def park(letter: DeadLetter, key: bytes | None) -> None:
@@ -242,6 +268,8 @@ class DispatchService:
         dispatcher = Dispatcher(self.config, ledger, park, max_in_flight=self.ds.max_in_flight)
         await producer.start()
         digest_task: asyncio.Task[None] | None = None
+        tracker = OffsetTracker()
+        work: set[asyncio.Task[None]] = set()
         try:
             await consumer.start()
             log.info(
@@ -256,27 +284,12 @@ class DispatchService:
             digest_task = asyncio.create_task(self._digest_loop(dispatcher, stop))
             if ready:
                 ready()
-            while not stop.is_set():
-                polled = await consumer.getmany(
-                    timeout_ms=int(self.ds.poll_timeout_s * 1000), max_records=self.ds.max_batch
-                )
-                if not polled:
-                    continue
-                records = [
-                    Record(m.value or b"", m.key, Origin(tp.topic, tp.partition, m.offset))
-                    for tp, msgs in polled.items()
-                    for m in msgs
-                ]
-                if not await self._finish(dispatcher.handle_batch(records), stop, len(records)):
-                    break
-                try:
-                    await consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in polled.items()})
-                except CommitFailedError as exc:
-                    # The group rebalanced mid-batch; the new owner re-reads these alerts and
-                    # the ledger turns them into duplicates rather than second pages.
-                    log.warning("offset commit failed after a rebalance: %s", exc)
-                self.handled += len(records)
+            await self._consume(consumer, dispatcher, tracker, work, stop)
         finally:
+            if work:
+                await self._drain(work)
+            with contextlib.suppress(Exception):
+                await self._commit(consumer, tracker)
             if digest_task:
                 digest_task.cancel()
                 await asyncio.gather(digest_task, return_exceptions=True)
@@ -286,24 +299,82 @@ class DispatchService:
             ledger.close()
             log.info("dispatcher stopped after %d alerts", self.handled)
 
-    async def _finish(self, work: Awaitable[None], stop: asyncio.Event, n: int) -> bool:
-        """Run a batch; on stop give it `shutdown_grace_s`, then cancel it uncommitted."""
-        task = asyncio.ensure_future(work)
-        stopping = asyncio.create_task(stop.wait())
+    async def _consume(
+        self,
+        consumer: Any,
+        dispatcher: Dispatcher,
+        tracker: OffsetTracker,
+        work: set[asyncio.Task[None]],
+        stop: asyncio.Event,
+    ) -> None:
+        chains: dict[bytes, asyncio.Task[None]] = {}
+        failures: list[BaseException] = []
+        last_commit = time.monotonic()
+
+        async def one(record: Record, tp: Any, before: asyncio.Task[None] | None) -> None:
+            if before is not None:
+                await asyncio.wait({before})  # same dedup_key: strictly after the previous one
+            await dispatcher.handle(record)
+            # Only a record that was fully handled may be committed past; one whose DLQ write
+            # failed stays open, so the next start reads it again.
+            tracker.finished(tp, record.origin.offset or 0)
+            self.handled += 1
+
+        def done(task: asyncio.Task[None], key: bytes) -> None:
+            work.discard(task)
+            if chains.get(key) is task:
+                del chains[key]
+            if not task.cancelled() and task.exception() is not None:
+                failures.append(task.exception())  # type: ignore[arg-type]
+                stop.set()
+
+        while not stop.is_set():
+            if tracker.open_count() >= self.ds.max_pending:
+                consumer.pause(*consumer.assignment())
+            elif consumer.paused():
+                consumer.resume(*consumer.paused())
+            polled = await consumer.getmany(
+                timeout_ms=int(self.ds.poll_timeout_s * 1000), max_records=self.ds.max_batch
+            )
+            for tp, msgs in polled.items():
+                for m in msgs:
+                    record = Record(m.value or b"", m.key, Origin(tp.topic, tp.partition, m.offset))
+                    key = m.key or f"{tp.partition}:{m.offset}".encode()
+                    tracker.started(tp, m.offset)
+                    task = asyncio.create_task(one(record, tp, chains.get(key)))
+                    chains[key] = task
+                    work.add(task)
+                    task.add_done_callback(lambda t, k=key: done(t, k))  # type: ignore[misc]
+            if time.monotonic() - last_commit >= self.ds.commit_interval_s:
+                await self._commit(consumer, tracker)
+                last_commit = time.monotonic()
+        if failures:
+            raise failures[0]
+
+    async def _commit(self, consumer: Any, tracker: OffsetTracker) -> None:
+        from aiokafka.errors import CommitFailedError
+
+        points = {tp: off for tp, off in tracker.commit_points().items() if self._committed.get(tp) != off}
+        if not points:
+            return
         try:
-            await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if not task.done():
-                log.info("stopping: finishing %d alerts in flight (up to %.0fs)", n, self.ds.shutdown_grace_s)
-                await asyncio.wait({task}, timeout=self.ds.shutdown_grace_s)
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                log.warning("stopped mid-batch: %d alerts stay uncommitted and are re-read at the next start", n)
-                return False
-            task.result()
-            return True
-        finally:
-            stopping.cancel()
+            await consumer.commit(points)
+            self._committed = {**self._committed, **points}
+        except CommitFailedError as exc:
+            # The group rebalanced; the new owner re-reads these alerts and the ledger turns
+            # them into duplicates rather than second pages.
+            log.warning("offset commit failed after a rebalance: %s", exc)
+
+    async def _drain(self, work: set[asyncio.Task[None]]) -> None:
+        """On stop: give sends in flight `shutdown_grace_s`, then cancel them uncommitted."""
+        pending = set(work)
+        log.info("stopping: finishing %d alerts in flight (up to %.0fs)", len(pending), self.ds.shutdown_grace_s)
+        _, left = await asyncio.wait(pending, timeout=self.ds.shutdown_grace_s)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.gather(*left, return_exceptions=True)
+            log.warning("stopped with %d alerts unfinished: uncommitted, re-read at the next start", len(left))
 
     async def _digest_loop(self, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
         tick = min(dispatcher.router.digest.interval_s, 1.0)
