@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import socket
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -233,14 +234,15 @@ receivers = ["pager", "hook"]
 
 
 def run_bench(opts: BenchOptions) -> dict[str, Any]:
-    for name in ("alerts.dispatch", "aiokafka", "kafka"):
-        logging.getLogger(name).setLevel(logging.WARNING)  # one log line per delivery would be the bench
+    # One log line per delivery would be the bench; progress lines go to stderr, so --json stays one line.
+    for name in ("alerts.dispatch", "aiokafka", "kafka", "finsentry.kafka_local"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="finsentry-bench-") as tmp:
         work = Path(tmp)
         broker = None
         if opts.start_broker:
             broker = kafka_local.LocalKafka(home=work / "kafka", port=_free_port(pair=True), heap="512m")
-            log.warning("starting a throwaway Kafka broker on %s", broker.bootstrap)
+            print(f"starting a throwaway Kafka broker on {broker.bootstrap}", file=sys.stderr)
             broker.start(timeout_s=120)
             bootstrap = broker.bootstrap
         else:

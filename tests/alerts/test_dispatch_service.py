@@ -249,3 +249,51 @@ receivers = ["good", "refusing", "down"]
     assert {x.original for x in letters} == {a.to_json() for a in alerts}
     assert all("pd-key" not in x.reason and "hook-secret" not in x.reason for x in letters)
     assert _count("finsentry_alerts_parked_total", receiver="down") - parked_before == 3
+
+
+def test_a_down_receiver_does_not_hold_back_other_pages(
+    kafka_bootstrap: str, tmp_path: Path, http_sink: HttpSink
+) -> None:
+    tag = _tag()
+    down = HttpSink(fail=FailurePlan(always_status=503)).start()
+    try:
+        config = _routing(
+            tmp_path,
+            f"""
+[receivers.down]
+type = "webhook"
+url = "{down.url("/hook")}"
+secret_env = "HOOK_SECRET"
+retry = {{ max_attempts = 100, base_delay_s = 0.1, max_delay_s = 0.2, max_elapsed_s = 4 }}
+
+[receivers.pager]
+type = "pagerduty"
+url = "{http_sink.url("/pd")}"
+routing_key_env = "PD_KEY"
+
+[[routes]]
+match.tickers = ["{tag}A"]
+receivers = ["down"]
+
+[default_route]
+receivers = ["pager"]
+""",
+        )
+        group = f"dispatch-hol-{tag}"
+        settings = _settings(kafka_bootstrap, tmp_path, group)
+        stuck, page = make_alert(f"{tag}A"), make_alert(f"{tag}B", severity="critical")
+        send_alerts(kafka_bootstrap, [stuck])
+        with ServiceThread(settings, config):
+            deadline = time.monotonic() + 60
+            while not down.seen and time.monotonic() < deadline:
+                time.sleep(0.05)
+            send_alerts(kafka_bootstrap, [page])  # produced while the first alert is being retried
+            [paged] = http_sink.wait_for(1, "/pd")
+            wait_committed(kafka_bootstrap, group)
+        letters = dead_letters(kafka_bootstrap, 1, tag)
+    finally:
+        down.stop()
+    assert paged.json()["payload"]["custom_details"]["alert_id"] == page.alert_id
+    # The page went out while the first alert was still being retried, not after its budget.
+    assert any(s.at > paged.at for s in down.seen)
+    assert [DeadLetter.model_validate(x).original for x in letters] == [stuck.to_json()]
