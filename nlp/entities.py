@@ -63,7 +63,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "BAML",
     ),
     "JPM": ("JPMorgan", "JP Morgan", "J.P. Morgan", "JPMorgan Chase", "JPMorganChase"),
-    "GM": ("GM", "General Motors"),
+    "GM": ("GM", "General Motors", "Chevrolet", "Chevy", "Cadillac"),
     "F": ("Ford", "Ford Motor", "Ford Motor Co"),
     "GS": ("Goldman", "Goldman Sachs"),
     "MS": ("Morgan Stanley",),

@@ -169,13 +169,13 @@ def _to_from(to: Sequence[str], frm: Sequence[str]) -> list[Pattern]:
 # --- shared vocabularies -----------------------------------------------------------------
 _DOWN_RATINGS = ("sell", "underperform", "underweight", "reduce", "strong sell", "negative")
 _MID_RATINGS = ("neutral", "hold", "equal weight", "equal-weight", "equalweight", "market perform", "sector perform",
-                "peer perform", "in line", "in-line", "inline", "market weight", "sector weight", "mixed")  # fmt: skip
+                "peer perform", "in line", "in-line", "inline", "market weight", "sector weight", "mixed", "perform")  # fmt: skip
 _UP_RATINGS = ("buy", "outperform", "overweight", "strong buy", "accumulate", "add", "sector outperform",
                "market outperform", "positive", "top pick", "conviction buy")  # fmt: skip
 _ESTIMATES = _w("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
                 "consensus", "street", "projections", "expected")  # fmt: skip
 _RESULTS = _w("results", "earnings", "profit", "profits", "revenue", "revenues", "sales", "quarter", "quarterly",
-              "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q",
+              "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin", "revs", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q",
               "4q")  # fmt: skip
 _GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "projection", "projections",
             "guide", "target", "targets")  # fmt: skip
@@ -227,7 +227,9 @@ def _rules() -> dict[str, list[Pattern]]:
         *_to_from(_DOWN_RATINGS + _MID_RATINGS, _UP_RATINGS),
         *_to_from(_DOWN_RATINGS, _MID_RATINGS),
         [_v("turn"), _w("bearish", "cautious"), _w("on")],
-        [_w("bear", "bearish"), _w("call", "calls")],
+        [_w("bear", "bearish"), _w("call", "calls", "coverage", "note", "initiation")],
+        *[_cat(_w("cut", "cuts", "removed", "removes", "dropped", "drops", "pulled", "pulls"), _w("from"), a)
+          for a in _rating(_UP_RATINGS)],
         [_w("cut", "lowered", "downgraded", "trimmed"), _w("at"), {"IS_TITLE": True}],
         [_v("cool"), _w("on")],
     ]  # fmt: skip
@@ -253,7 +255,7 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Results against expectations.
     r["earnings_miss"] += [
-        [_v("miss", "trail", "lag"), _gap(3), _ESTIMATES],
+        [_v("miss", "trail", "lag"), _gap(4), _ESTIMATES],
         [_v("miss"), _w("by")],
         [_v("miss"), _w("on"), _gap(2), _RESULTS],
         [_w("q1", "q2", "q3", "q4", "quarter", "results", "earnings", "profit", "revenue", "sales", "eps"),
@@ -288,7 +290,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")]
     ]
     r["earnings_beat"] += [
-        [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(3), _ESTIMATES],
+        [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(4), _ESTIMATES],
         [_v("beat"), _w("by")],
         [_v("beat"), _w("on"), _gap(2), _RESULTS],
         [_w("above", "ahead"), _gap(1), _ESTIMATES],
@@ -333,6 +335,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("expect", "see", "warn", "flag", "forecast"), _gap(4), _w("hit", "headwind", "headwinds", "drag")],
     ]  # fmt: skip
     # Forecasts of the economy, not of a company ("IMF cuts global growth forecast").
+    # Analysts' and economists' forecasts are not the company's guidance.
+    _forecasters: list[Pattern] = [
+        [_w("analyst", "analysts", "brokers", "economists", "economist", "strategists", "imf", "oecd", "fed", "ecb",
+            "forecasters"), _gap(4), _v(*_CUT_VERBS, *_RAISE_VERBS)],
+    ]  # fmt: skip
+    r["guidance_cut!"] += _forecasters
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
                                "world", "economy", "macro", "eurozone", "china's", "u.s."), _gap(1), _GUIDE_STRICT]]  # fmt: skip
     r["guidance_cut"] += [
@@ -349,9 +357,21 @@ def _rules() -> dict[str, list[Pattern]]:
         [_GUIDE_STRICT, _gap(2), _w("above", "tops", "beats", "exceeds", "ahead")],
     ]  # fmt: skip
     r["guidance_raise!"] = r["guidance_cut!"]
+    r["guidance_cut"] += [
+        [{"ENT_TYPE": "ORG"}, _w("'s", "’s"), _w("warning", "warnings")],
+        [
+            _v("see", "expect", "forecast", "project", "guide"),
+            _gap(2),
+            _RESULTS,
+            _gap(2),
+            _w("down", "below", "lower", "decline", "declines"),
+        ],
+    ]
 
     # Legal and regulatory.
     r["lawsuit"] += [
+        [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit")],
+        [_w("award", "verdict", "ruling", "judgment", "judgement"), _w("vacated", "overturned", "upheld", "reversed")],
         [_w("court", "courts", "appeals", "judge", "jury", "judges"),
          _w("ruling", "rules", "ruled", "verdict", "decision", "orders", "ordered", "sides", "rejects", "dismisses")],
         [_v("settle"), _w("with")],
@@ -428,6 +448,7 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("reject", "order", "charge", "halt", "suspend", "revoke", "restrict", "bar", "deny", "refuse", "force",
             "cap", "limit", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline")],
         [_REGULATORS, _gap(2), _w("charges", "order", "orders", "crackdown", "ruling", "rejection")],
+        [_REGULATORS, _gap(3), _w("legal"), _w("action")],
         [_w("antitrust", "regulatory"), _w("charges", "crackdown", "complaint", "action", "order", "ruling")],
         [_w("license", "licence", "licenses", "licences"),
          _w("revoked", "suspended", "pulled", "withdrawn", "loss", "revocation", "suspension", "stripped", "denied")],
@@ -545,6 +566,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("lay-offs"),
         [_v("lay"), _w("off")],
         [_w("job", "jobs", "staff", "workforce", "headcount"), _w("cut", "cuts", "reduction", "reductions", "losses")],
+        [_w("loss", "losses"), _w("of"), _gap(1), _STAFF],
         [_v("cut", "slash", "eliminate", "shed", "axe", "ax", "trim", "reduce", "furlough", "drop", "shrink"), _gap(6),
          _STAFF],
         _ph("reduction in force"),
@@ -591,7 +613,9 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],
         [_v("find", "seek", "attract", "draw", "line"), _gap(1), _w("buyer", "buyers", "suitor", "suitors")],
-        [_w("suitor", "suitors", "divestiture", "divestitures", "divest", "divests", "divested", "divesting")],
+        [_w("suitor", "suitors", "divestiture", "divestitures", "divest", "divests", "divested", "divesting",
+            "divestment", "divestments")],
+        [_w("unit", "division", "segment", "subsidiary", "business", "asset", "assets"), _w("sale")],
         [_v("sell", "offload", "unload"), _gap(4),
          _w("unit", "units", "segment", "segments", "division", "divisions", "business", "businesses", "subsidiary",
             "subsidiaries", "arm", "operations")],
@@ -646,6 +670,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("listing standards"),
         _ph("listing requirements"),
         _ph("non-compliance notice"),
+        [_w("noncompliance", "non-compliance", "deficiency"), _w("letter", "notice", "notification")],
     ]
 
     price = [_w("price"), _HYPHEN, _w("target", "targets")]
