@@ -236,7 +236,7 @@ receivers = ["pager", "hook"]
 def run_bench(opts: BenchOptions) -> dict[str, Any]:
     # One log line per delivery would be the bench; progress lines go to stderr, so --json stays one line.
     for name in ("alerts.dispatch", "aiokafka", "kafka", "finsentry.kafka_local"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="finsentry-bench-") as tmp:
         work = Path(tmp)
         broker = None

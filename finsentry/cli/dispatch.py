@@ -42,7 +42,9 @@ def _summary(config: RoutingConfig) -> None:
         limit = f", {rc.rate_per_s:g}/s" if rc.rate_per_s else ""
         typer.echo(f"  receiver {name}: {rc.type}{limit}, {rc.retry.max_attempts} tries in {rc.retry.max_elapsed_s:g}s")
     for i, route in enumerate(config.routes):
-        typer.echo(f"  route {route.name or i}: -> {', '.join(route.receivers)}{' (continue)' if route.continue_ else ''}")
+        typer.echo(
+            f"  route {route.name or i}: -> {', '.join(route.receivers)}{' (continue)' if route.continue_ else ''}"
+        )
     typer.echo(f"  default route -> {', '.join(config.default_route.receivers)}")
     typer.echo(f"  {len(config.silences)} silences" + (", quiet hours set" if config.quiet_hours else ""))
     if config.digest:
@@ -96,6 +98,7 @@ def bench_dispatch(
     live: int = typer.Option(300, "--live", help="alerts sent one by one while the dispatcher runs (latency)"),
     rate: float = typer.Option(50.0, "--rate", help="alerts per second in the live phase"),
     delay_ms: float = typer.Option(0.0, "--receiver-delay-ms", help="answer delay of the stand-in receivers"),
+    in_flight: int = typer.Option(64, "--in-flight", help="dispatch.max_in_flight: sends at once"),
     start_broker: bool = typer.Option(
         True, "--start-broker/--use-kafka", help="throwaway local broker, or the one FINSENTRY_KAFKA names"
     ),
@@ -104,7 +107,9 @@ def bench_dispatch(
     """Delivery throughput (backlog drain) and latency (last_seen -> received), webhook + PagerDuty on loopback."""
     from alerts.dispatch.bench import BenchOptions, print_report, run_bench
 
-    opts = BenchOptions(alerts=alerts, live=live, rate=rate, delay_ms=delay_ms, start_broker=start_broker)
+    opts = BenchOptions(
+        alerts=alerts, live=live, rate=rate, delay_ms=delay_ms, start_broker=start_broker, max_in_flight=in_flight
+    )
     try:
         report = run_bench(opts)
     except KeyboardInterrupt:
