@@ -57,9 +57,9 @@ def dispatch(
 ) -> None:
     """Deliver alerts from the `alerts` topic to e-mail, PagerDuty and webhooks.
 
-    Reads FINSENTRY_KAFKA; commits each alert only after every receiver took it or it was
-    parked in alerts.dlq. Metrics on FINSENTRY_METRICS__PORT + 1. Ctrl-C or SIGTERM stops
-    cleanly (sends in flight get dispatch.shutdown_grace_s to finish).
+    Reads FINSENTRY_KAFKA; commits an alert only after every receiver took it or it was parked in alerts.dlq.
+
+    Metrics on FINSENTRY_METRICS__PORT + 1. Ctrl-C or SIGTERM stops cleanly: sends in flight get dispatch.shutdown_grace_s to finish. See docs/dispatch.md.
     """
     from prometheus_client import start_http_server
 
