@@ -45,6 +45,7 @@ _NEGATIVE = [
 @dataclass
 class PipelineBench:
     model: str
+    stage: str
     events: int
     events_per_s: float
     p50_ms: float
@@ -122,6 +123,7 @@ def run_pipeline_bench(
     latency_rate: float | None = None,
     log: Callable[[str], None] = print,
     extra_env: dict[str, str] | None = None,
+    stage: str = "all",
 ) -> PipelineBench:
     from kafka import KafkaProducer
 
@@ -148,7 +150,7 @@ def run_pipeline_bench(
         }
         log(f"starting the worker (--model {model})")
         worker = subprocess.Popen(
-            [sys.executable, "-m", "finsentry.cli", "worker", "--model", model],
+            [sys.executable, "-m", "finsentry.cli", "worker", "--model", model, "--stage", stage],
             env=env,
             stdout=(workdir / "worker.log").open("wb"),
             stderr=subprocess.STDOUT,
@@ -216,6 +218,7 @@ def run_pipeline_bench(
         enriched.close()
         return PipelineBench(
             model=model,
+            stage=stage,
             events=events,
             events_per_s=round(rate, 1),
             p50_ms=round(_percentile(lat_ms, 0.50), 2),

@@ -67,6 +67,10 @@ def run_worker(
         settings.stream.batch_size,
         settings.stream.batch_timeout_s,
     )
+    if settings.stream.event_loop == "uvloop":
+        import mode.loop
+
+        mode.loop.use("uvloop")
     try:
         worker = faust.Worker(app, *services, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
         worker.execute_from_commandline()

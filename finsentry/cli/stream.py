@@ -97,6 +97,7 @@ def bench_pipeline(
     latency_rate: float = typer.Option(
         None, "--latency-rate", help="events/s in the latency phase (default: half the throughput)"
     ),
+    stage: str = typer.Option("all", "--stage", help="worker stages to run: all | enrich"),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line"),
 ) -> None:
     """Events/s and event-to-enriched / event-to-alert latency through a fresh real broker and worker."""
@@ -108,7 +109,12 @@ def bench_pipeline(
 
     console = Console(stderr=as_json)
     result = run_pipeline_bench(
-        model=_choice(model), events=events, latency_seconds=latency_seconds, latency_rate=latency_rate, log=console.log
+        model=_choice(model),
+        events=events,
+        latency_seconds=latency_seconds,
+        latency_rate=latency_rate,
+        log=console.log,
+        stage=stage,
     )
     table = Table(title=f"pipeline benchmark (--model {model})")
     table.add_column("figure")
