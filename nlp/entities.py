@@ -319,6 +319,14 @@ _PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
 CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9]{0,5}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
 _RIC_ENDINGS = (".O", ".N", ".OQ", ".K", ".A", ".P")
 _RIC_SUFFIX = re.compile(r"\.(?:O|N|OQ|K|A|P)$")
+# Words that, right after a name or symbol, make a longer company name ("Target Hospitality",
+# "SWK Holdings", "Coca-Cola Amatil" are other companies). Suffixes of the same company
+# ("Apple Inc") are not among them.
+_NAME_WORDS = frozenset(
+    {"Holdings", "Holding", "Group", "Partners", "Capital", "Hospitality", "Bancorp", "Bancshares", "Trust", "Fund",
+     "Funds", "Amatil", "HBC", "FEMSA", "Resources", "Properties", "Realty", "Acquisition", "Ventures",
+     "Investments", "Investment", "Tactical", "Frontiers", "Commercial", "Municipal", "Income", "Opportunities"}
+)  # fmt: skip
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
 # @handles of companies in social media text ("@Tesla").
 HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
@@ -416,6 +424,15 @@ def _person_surname(span: Span, persons: list[Span]) -> bool:
     return prev.is_title and prev.is_alpha and any(p.start == span.start - 1 and p.end >= span.end for p in persons)
 
 
+def _part_of_longer_name(span: Span) -> bool:
+    """'Target Hospitality', 'Apollo Tactical Income Fund': the name starts another company's."""
+    doc = span.doc
+    if span.end >= len(doc):
+        return False
+    nxt = doc[span.end]
+    return nxt.text in _NAME_WORDS or (nxt.is_upper and nxt.text.capitalize() in _NAME_WORDS)
+
+
 def _context_ok(span: Span) -> bool:
     allowed = _CONTEXT_ONLY.get(span.text)
     if allowed is None:
@@ -447,7 +464,7 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
             ok = not wordlike  # Alphabet (GOOGL)
         else:
             ok = not wordlike and not shouting and prev != "$"
-        if ok:
+        if ok and nxt not in _NAME_WORDS:  # "SWK Holdings" names another company
             yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
 
 
@@ -491,7 +508,7 @@ class CompanyLinker:
                 continue
             if any(b.start < s.end and s.start < b.end for b in blocks):
                 continue
-            if _person_surname(s, persons) or not _context_ok(s):
+            if _person_surname(s, persons) or not _context_ok(s) or _part_of_longer_name(s):
                 continue
             out.append(_Candidate(s.start_char, s.end_char, s.id_, "ruler", s))
         return out

@@ -320,9 +320,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("profit", "earnings", "sales", "revenue"), _w("warning", "warnings", "downgrade", "downgrades")],
         [_v("warn"), _gap(3), _w("profit", "profits", "earnings", "sales", "revenue", "revenues", "lower", "weaker",
                                  "slowdown", "slowing", "weak", "headwinds", "loss", "losses", "hit", "decline")],
-        [_v("guide"), _w("lower", "below", "down", "weaker", "light")],
+        [_v("guide"), _gap(2), _w("lower", "below", "down", "weaker", "light")],
         [_GUIDE_STRICT, _gap(2), _w("below", "short", "shy", "under"), _gap(1), _ESTIMATES],
-        [_GUIDE_STRICT, _gap(2), _v("miss", "trail", "lag", "disappoint", "undershoot")],
+        [_GUIDE_STRICT, _gap(2),
+         _w("misses", "missed", "trails", "trailed", "lags", "lagged", "disappoints", "disappointed", "undershoots")],
         [cutv, _w("profit", "earnings", "sales", "revenue", "margin"), {"ORTH": {"IN": [",", "and", "&"]}}, _gap(2),
          _GUIDE_STRICT],
         [_v("see", "expect", "forecast", "project", "predict"), {"LOWER": {"IN": ["a", "an", "the"]}, "OP": "?"},
@@ -340,6 +341,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("analyst", "analysts", "brokers", "economists", "economist", "strategists", "imf", "oecd", "fed", "ecb",
             "forecasters"), _gap(4), _v(*_CUT_VERBS, *_RAISE_VERBS)],
     ]  # fmt: skip
+    _forecasters.append(
+        [_w("analyst", "analysts", "economists", "economist", "strategists", "imf", "oecd", "fed", "fed's", "ecb",
+            "forecasters", "central"), _gap(5), _GUIDE_STRICT]
+    )  # fmt: skip
     r["guidance_cut!"] += _forecasters
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
                                "world", "economy", "macro", "eurozone", "china's", "u.s."), _gap(1), _GUIDE_STRICT]]  # fmt: skip
@@ -446,7 +451,7 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("deal", "merger", "acquisition", "takeover", "purchase", "sale", "bid", "buyout", "combination")],
         [_REGULATORS, _gap(3),
          _v("reject", "order", "charge", "halt", "suspend", "revoke", "restrict", "bar", "deny", "refuse", "force",
-            "cap", "limit", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline")],
+            "cap", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline")],
         [_REGULATORS, _gap(2), _w("charges", "order", "orders", "crackdown", "ruling", "rejection")],
         [_REGULATORS, _gap(3), _w("legal"), _w("action")],
         [_w("antitrust", "regulatory"), _w("charges", "crackdown", "complaint", "action", "order", "ruling")],
@@ -550,6 +555,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("break"), _w("up")],
         _ph("cost-cutting"),
         _ph("cost cuts"),
+        [_w("spending", "cost", "costs", "expense"), _w("cuts", "reductions", "cutbacks")],
         _ph("cost reduction"),
         _ph("cost savings plan"),
         [_v("close", "shut", "shutter", "idle"), _gap(3),
@@ -616,7 +622,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("suitor", "suitors", "divestiture", "divestitures", "divest", "divests", "divested", "divesting",
             "divestment", "divestments")],
         [_w("unit", "division", "segment", "subsidiary", "business", "asset", "assets"), _w("sale")],
-        [_v("sell", "offload", "unload"), _gap(4),
+        [_v("sell", "offload", "unload"), _gap(5),
          _w("unit", "units", "segment", "segments", "division", "divisions", "business", "businesses", "subsidiary",
             "subsidiaries", "arm", "operations")],
         _ph("all-cash deal"),
@@ -644,7 +650,7 @@ def _rules() -> dict[str, list[Pattern]]:
     r["data_breach"] += [
         [_w("breach", "breaches")],
         [_w("hack", "hacks", "hacked", "hacking", "hackers", "hacker", "cyberattack", "cyberattacks", "ransomware",
-            "cyber-attack", "cybersecurity", "malware", "cyberbreach")],
+            "cyber-attack", "malware", "cyberbreach")],
         _ph("cyber attack"),
         _ph("cyber-attack"),
         _ph("security incident"),

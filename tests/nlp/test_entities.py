@@ -73,6 +73,10 @@ def test_short_names_and_legal_names_link(annotator: SpacyAnnotator, text: str, 
         ("Delta variant cases rise", "DAL"),
         ("CAT scan costs are rising", "CAT"),
         ("Oracle of Omaha buys more oil stocks", "ORCL"),
+        ("Target Hospitality downgraded at Oppenheimer", "TGT"),
+        ("SWK Holdings reports Q3 results", "SWK"),
+        ("Coca-Cola Amatil names new chair", "KO"),
+        ("Apollo Tactical Income Fund cuts dividend", "APO"),
     ],
 )
 def test_ambiguity_traps_do_not_link(annotator: SpacyAnnotator, text: str, not_ticker: str) -> None:

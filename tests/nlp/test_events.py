@@ -101,6 +101,12 @@ def test_title_case_headlines_match(annotator: SpacyAnnotator) -> None:
     assert "layoffs" in _types(annotator, "Microsoft Lays Off 1,900 Gaming Employees")
 
 
+def test_forecasters_outlooks_are_not_company_guidance(annotator: SpacyAnnotator) -> None:
+    assert _types(annotator, "Analysts are trimming their forecasts for Nike") == set()
+    assert _types(annotator, "Fed's Mester upbeat on outlook for the economy") == set()
+    assert "guidance_cut" in _types(annotator, "Nike trims its full-year forecast")
+
+
 def test_no_event_in_plain_market_news(annotator: SpacyAnnotator) -> None:
     assert _types(annotator, "Stocks edge higher as investors await inflation data") == set()
     assert _types(annotator, "Retail sales fall short of expectations in March") == set()
