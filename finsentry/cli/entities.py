@@ -17,7 +17,11 @@ log = logging.getLogger("finsentry.entities")
 
 def evaluate_entities(
     data: Path = typer.Option(None, "--data", help="annotated JSONL (text, tickers, events); default: the shipped set"),
-    split: str = typer.Option("all", "--split", help="rows whose `split` field is this (dev, heldout, wild), or all"),
+    split: str = typer.Option(
+        "all",
+        "--split",
+        help="rows whose `split` field is this (dev, heldout, wild, unseen, final, final2, final3, final4), or all",
+    ),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line of all figures"),
     errors: int = typer.Option(0, "--errors", help="also list up to this many headlines the annotator got wrong"),
 ) -> None:
