@@ -56,6 +56,13 @@ class PipelineBench:
     alert_p50_ms: float | None
     alert_p99_ms: float | None
     alerts: int
+    worker_cpu_us_per_event: float
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _headlines() -> list[tuple[str, list[str]]]:
@@ -162,16 +169,20 @@ def run_pipeline_bench(
             out_time.setdefault(str(value["news_id"]), ts)
 
         deadline = time.monotonic() + max(600.0, events / 50)
+        cpu_start: float | None = None
         while sum(1 for k in out_time if k.startswith("tp-")) < events:
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited: {(workdir / 'worker.log').read_text()[-3000:]}")
             if time.monotonic() > deadline:
                 raise TimeoutError("the worker did not drain the topic in time")
             enriched.poll(on_enriched)
+            if cpu_start is None and out_time:
+                cpu_start = _cpu_seconds(worker.pid)  # from the first output: model loading excluded
+        cpu_used = _cpu_seconds(worker.pid) - (cpu_start or 0.0)
         times = [t for k, t in out_time.items() if k.startswith("tp-")]
         span = max(times) - min(times)
         rate = events / span if span > 0 else float("inf")
-        log(f"throughput: {rate:,.0f} events/s ({events} events in {span:.2f}s)")
+        log(f"throughput: {rate:,.0f} events/s ({events} events in {span:.2f}s), worker CPU {cpu_used:.1f}s")
 
         # Latency under a steady load below capacity.
         lat_rate = latency_rate or max(1.0, min(rate * 0.5, 5000.0))
@@ -229,6 +240,7 @@ def run_pipeline_bench(
             alert_p50_ms=round(_percentile(alert_ms, 0.50), 2) if alert_ms else None,
             alert_p99_ms=round(_percentile(alert_ms, 0.99), 2) if alert_ms else None,
             alerts=len(alert_ms),
+            worker_cpu_us_per_event=round(cpu_used / events * 1e6, 1),
         )
     finally:
         producer.close()
