@@ -99,7 +99,7 @@ class DispatchSettings(BaseModel):
     max_batch: int = Field(500, ge=1, description="alerts per poll")
     max_pending: int = Field(2000, ge=1, description="alerts read but not done; polling pauses above this")
     commit_interval_s: float = Field(0.5, gt=0, description="how often done offsets are committed")
-    max_in_flight: int = Field(64, ge=1, description="sends at once across receivers")
+    max_in_flight: int = Field(64, ge=1, description="sends at once to each receiver")
     poll_timeout_s: float = Field(0.5, gt=0, description="longest wait for new alerts before checking for stop")
     shutdown_grace_s: float = Field(15.0, ge=0, description="time to finish sends in flight on Ctrl-C/SIGTERM")
     ledger_retention_s: float = Field(30 * 86400.0, gt=0, description="keep delivered ids this long (replay horizon)")

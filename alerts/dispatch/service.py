@@ -74,7 +74,7 @@ class Dispatcher:
         self.receivers = receivers or {name: build_receiver(name, rc) for name, rc in config.receivers.items()}
         self.limiters = {name: TokenBucket(rc.rate_per_s, rc.burst) for name, rc in config.receivers.items()}
         self._clock = clock
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._slots = {name: asyncio.Semaphore(max_in_flight) for name in config.receivers}
         self._rng = rng or random.Random()
         metrics.init_receivers(list(config.receivers))
 
@@ -119,17 +119,18 @@ class Dispatcher:
         if redelivery:
             log.warning("%s: %s may have arrived before the last stop; re-sent flagged as redelivery", name, label)
         receiver = self.receivers[name]
-        policy = self.config.receivers[name].retry
-        async with self._slots:
-            self.ledger.mark_pending(name, alert.alert_id)
-            result = await with_retries(
-                name,
-                lambda: receiver.send(alert, redelivery=redelivery),
-                policy,
-                self.limiters[name],
-                rng=self._rng,
-                what=label,
-            )
+        slots = self._slots[name]
+
+        async def attempt() -> None:
+            # A slot is held per attempt, not across backoff pauses, and each receiver has its
+            # own slots: alerts waiting on a receiver that is down never starve another one.
+            async with slots:
+                self.ledger.mark_pending(name, alert.alert_id)
+                await receiver.send(alert, redelivery=redelivery)
+
+        result = await with_retries(
+            name, attempt, self.config.receivers[name].retry, self.limiters[name], rng=self._rng, what=label
+        )
         if result.ok:
             self.ledger.mark_delivered(name, alert.alert_id)
             latency = (utcnow() - alert.last_seen).total_seconds()

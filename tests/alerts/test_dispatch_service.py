@@ -264,7 +264,7 @@ def test_a_down_receiver_does_not_hold_back_other_pages(
 type = "webhook"
 url = "{down.url("/hook")}"
 secret_env = "HOOK_SECRET"
-retry = {{ max_attempts = 100, base_delay_s = 0.1, max_delay_s = 0.2, max_elapsed_s = 4 }}
+retry = {{ max_attempts = 100, base_delay_s = 0.1, max_delay_s = 0.2, max_elapsed_s = 6 }}
 
 [receivers.pager]
 type = "pagerduty"
@@ -272,7 +272,7 @@ url = "{http_sink.url("/pd")}"
 routing_key_env = "PD_KEY"
 
 [[routes]]
-match.tickers = ["{tag}A"]
+match.tickers = {[f"{tag}A{i}" for i in range(5)]}
 receivers = ["down"]
 
 [default_route]
@@ -281,8 +281,11 @@ receivers = ["pager"]
         )
         group = f"dispatch-hol-{tag}"
         settings = _settings(kafka_bootstrap, tmp_path, group)
-        stuck, page = make_alert(f"{tag}A"), make_alert(f"{tag}B", severity="critical")
-        send_alerts(kafka_bootstrap, [stuck])
+        # More stuck alerts than send slots: retrying ones must not hold slots others need.
+        settings.dispatch.max_in_flight = 2
+        stuck = [make_alert(f"{tag}A{i}") for i in range(5)]
+        page = make_alert(f"{tag}B", severity="critical")
+        send_alerts(kafka_bootstrap, stuck)
         with ServiceThread(settings, config):
             deadline = time.monotonic() + 60
             while not down.seen and time.monotonic() < deadline:
@@ -290,10 +293,12 @@ receivers = ["pager"]
             send_alerts(kafka_bootstrap, [page])  # produced while the first alert is being retried
             [paged] = http_sink.wait_for(1, "/pd")
             wait_committed(kafka_bootstrap, group)
-        letters = dead_letters(kafka_bootstrap, 1, tag)
+        letters = dead_letters(kafka_bootstrap, 5, tag)
     finally:
         down.stop()
     assert paged.json()["payload"]["custom_details"]["alert_id"] == page.alert_id
-    # The page went out while the first alert was still being retried, not after its budget.
+    parked = [DeadLetter.model_validate(x) for x in letters]
+    assert sorted(p.original for p in parked) == sorted(a.to_json() for a in stuck)
+    # The page went out while the stuck alerts were still being retried, before any was parked.
     assert any(s.at > paged.at for s in down.seen)
-    assert [DeadLetter.model_validate(x).original for x in letters] == [stuck.to_json()]
+    assert paged.at < min(p.failed_at.timestamp() for p in parked)
