@@ -169,7 +169,7 @@ class LocalKafka:
         if (self.data_dir / "meta.properties").exists():
             return
         cluster_id = _cluster_id()
-        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.config_file))
+        cmd = self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(self.config_file))
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise KafkaError(f"formatting {self.data_dir} failed:\n{result.stdout}{result.stderr}")
@@ -276,7 +276,11 @@ def _cluster_id() -> str:
     # KRaft wants a base64url UUID of 22 characters, as `kafka-storage random-uuid` makes.
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # An id starting with "-" would be read as an option by the format tool: draw again.
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
 
 
 def wait_until_ready(bootstrap: str, *, timeout_s: float = 60.0, alive: object = None) -> None:

@@ -46,3 +46,9 @@ def test_parse_bootstrap() -> None:
     assert kafka_local.parse_bootstrap("kafka://a:1,b:2") == ("a", 1)
     with pytest.raises(kafka_local.KafkaError):
         kafka_local.parse_bootstrap("nohostport")
+
+
+def test_cluster_ids_never_look_like_options() -> None:
+    ids = {kafka_local._cluster_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
