@@ -59,7 +59,13 @@ def test_replay_through_worker_matches_file_mode(
     settings = Settings()
     settings.sentiment.model_dir = tiny_model_dir
     alerts_file = tmp_path / "alerts.jsonl"
-    score_file(BACKTEST, tmp_path / "e.jsonl", load_models(settings, "default", build_default=False), settings, alerts_out=alerts_file)
+    score_file(
+        BACKTEST,
+        tmp_path / "e.jsonl",
+        load_models(settings, "default", build_default=False),
+        settings,
+        alerts_out=alerts_file,
+    )
     backtest = [orjson.loads(line) for line in alerts_file.read_bytes().splitlines()]
 
     assert backtest, "the storm must alert"
