@@ -17,7 +17,6 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -47,22 +46,6 @@ class BenchOptions:
     delay_ms: float = 0.0
     start_broker: bool = True
     max_in_flight: int = 64
-
-
-def _free_port(pair: bool = False) -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if not pair:
-            return port
-        with socket.socket() as s2:
-            try:
-                s2.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port on loopback")
 
 
 def _sink_main(port: int, delay_s: float) -> None:
@@ -241,13 +224,13 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
         work = Path(tmp)
         broker = None
         if opts.start_broker:
-            broker = kafka_local.LocalKafka(home=work / "kafka", port=_free_port(pair=True), heap="512m")
+            broker = kafka_local.LocalKafka(home=work / "kafka", port=kafka_local.free_port_pair(), heap="512m")
             print(f"starting a throwaway Kafka broker on {broker.bootstrap}", file=sys.stderr)
             broker.start(timeout_s=120)
             bootstrap = broker.bootstrap
         else:
             bootstrap = get_settings().kafka
-        port = _free_port()
+        port = kafka_local.free_port_pair()
         sink = mp.get_context("spawn").Process(target=_sink_main, args=(port, opts.delay_ms / 1000), daemon=True)
         sink.start()
         base = f"http://127.0.0.1:{port}"
