@@ -3,7 +3,8 @@
 Texts are cleaned the way they were in training, tokenized once, sorted by length and cut
 into micro-batches capped by padded tokens, so a batch of headlines pads little and a long
 article cannot blow the memory. Inference runs under `torch.inference_mode`, on CUDA with
-bf16 autocast when there is a GPU, else on CPU in fp32 with a fixed thread count.
+bf16 autocast when there is a GPU, else on CPU in fp32 (bf16 autocast when asked for) with
+a fixed thread count and smaller micro-batches, which stay in the CPU's cache.
 
 It is not thread-safe: the pipeline calls it from one worker thread (`asyncio.to_thread`)
 at a time, which keeps the event loop free while the model runs.
@@ -124,6 +125,8 @@ class BatchedSentiment:
         cpu_threads: int = 0,
         max_batch_tokens: int = 8192,
         max_length: int = 128,
+        cpu_max_batch_tokens: int | None = None,
+        cpu_bf16: bool = False,
     ) -> None:
         offline_hub()
         import torch
@@ -135,8 +138,14 @@ class BatchedSentiment:
         self.model_dir = model_dir
         # Typed str, not Device: the SentimentModel protocol declares a plain, writable str.
         self.device: str = resolve_device(device)
-        self.max_batch_tokens = max_batch_tokens
+        # On 2 EPYC cores, 512-1024-token micro-batches ran 1.7x faster than 8192-token ones.
+        self.max_batch_tokens = (
+            min(max_batch_tokens, cpu_max_batch_tokens)
+            if self.device == "cpu" and cpu_max_batch_tokens
+            else max_batch_tokens
+        )
         self.max_length = max_length
+        self.cpu_bf16 = cpu_bf16
         if self.device == "cpu":
             torch.set_num_threads(cpu_threads or os.cpu_count() or 1)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -170,8 +179,8 @@ class BatchedSentiment:
             for batch in token_budget_batches([len(x) for x in ids], self.max_batch_tokens):
                 input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
                 input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-                if self.device == "cuda":
-                    with torch.autocast("cuda", dtype=torch.bfloat16):
+                if self.device == "cuda" or self.cpu_bf16:
+                    with torch.autocast(self.device, dtype=torch.bfloat16):
                         logits = self.model(input_ids=input_ids, attention_mask=mask).logits
                 else:
                     logits = self.model(input_ids=input_ids, attention_mask=mask).logits
@@ -218,4 +227,6 @@ def load_sentiment(settings: SentimentSettings) -> BatchedSentiment:
         cpu_threads=settings.cpu_threads,
         max_batch_tokens=settings.max_batch_tokens,
         max_length=settings.max_length,
+        cpu_max_batch_tokens=settings.cpu_max_batch_tokens,
+        cpu_bf16=settings.cpu_bf16,
     )

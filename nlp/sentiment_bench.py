@@ -22,6 +22,7 @@ from nlp.sentiment_data import normalize_text
 class BenchResult:
     model: str
     device: str
+    precision: str
     threads: int
     texts: int
     batch_size: int
@@ -86,6 +87,7 @@ def bench_model(predictor: BatchedSentiment, texts: Sequence[str], *, batch_size
     return BenchResult(
         model=predictor.version,
         device=predictor.device,
+        precision="bf16" if predictor.device == "cuda" or predictor.cpu_bf16 else "fp32",
         threads=torch.get_num_threads(),
         texts=len(cleaned),
         batch_size=batch_size,

@@ -154,7 +154,8 @@ def bench_model(
         f"p50 {result.per_event_p50_ms:.1f} ms, p95 {result.per_event_p95_ms:.1f} ms)"
     )
     typer.echo(
-        f"ratio {result.ratio:.2f}x on {result.device} with {result.threads} threads; "
+        f"ratio {result.ratio:.2f}x on {result.device} ({result.precision} batched, fp32 per-event) "
+        f"with {result.threads} threads; "
         f"labels agree on {result.agreement:.2%} of texts"
     )
     if as_json:

@@ -104,3 +104,12 @@ def test_load_sentiment_prefers_model_dir_and_explains_a_missing_model(tiny: Pat
         load_sentiment(SentimentSettings(default_dir=tmp_path / "empty"))
     with pytest.raises(ModelNotFoundError, match="FINSENTRY_SENTIMENT__MODEL_DIR"):
         load_sentiment(SentimentSettings(model_dir=tmp_path / "nothing"))
+
+
+def test_cpu_caps_micro_batches_and_bf16_autocast_still_gives_valid_probabilities(tiny: Path) -> None:
+    fast = BatchedSentiment(tiny, device="cpu", max_batch_tokens=8192, cpu_max_batch_tokens=512, cpu_bf16=True)
+    assert fast.max_batch_tokens == 512
+    out = fast.predict(EDGE_CASES[:6])
+    assert len(out) == 6
+    for s in out:
+        check(s)
