@@ -49,6 +49,10 @@ class SentimentSettings(BaseModel):
     cpu_threads: int = Field(0, ge=0, description="torch threads on CPU; 0 = all cores")
     max_batch_tokens: int = Field(8192, ge=64, description="cap on padded tokens per micro-batch")
     max_length: int = Field(128, ge=8, description="tokens per text; longer text is truncated")
+    cpu_max_batch_tokens: int = Field(
+        1024, ge=64, description="on CPU, a tighter cap: micro-batches that stay in cache run faster"
+    )
+    cpu_bf16: bool = Field(False, description="bf16 autocast on CPU (fast where the CPU has native bf16; fp32 if off)")
 
 
 class EntitySettings(BaseModel):
