@@ -8,6 +8,17 @@ from finsentry.contracts import Enriched, Entity, Event, Sentiment, SentimentPro
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
+# Seven distinct negative stories about one company: a burst.
+BURST = [
+    "Acme sued by shareholders over accounting",
+    "Regulators open probe into Acme books",
+    "Acme supplier halts shipments amid dispute",
+    "Acme chief financial officer resigns abruptly",
+    "Acme plunges as lenders pull credit line",
+    "Acme warns of going concern doubts",
+    "Acme misses bond coupon payment",
+]
+
 _PROBS = {
     "negative": SentimentProbs(negative=0.92, neutral=0.06, positive=0.02),
     "neutral": SentimentProbs(negative=0.03, neutral=0.94, positive=0.03),

@@ -6,17 +6,8 @@ from alerts.risk import NEGATIVE_NEWS, RiskEngine, alert_id, story_tokens
 from alerts.state import DictStore
 from finsentry.contracts import Alert
 from finsentry.settings import RiskSettings
+from tests.alerts.records import BURST as HEADLINES
 from tests.alerts.records import record
-
-HEADLINES = [
-    "Acme sued by shareholders over accounting",
-    "Regulators open probe into Acme books",
-    "Acme supplier halts shipments amid dispute",
-    "Acme chief financial officer resigns abruptly",
-    "Acme plunges as lenders pull credit line",
-    "Acme warns of going concern doubts",
-    "Acme misses bond coupon payment",
-]
 
 
 def engine(**overrides: float) -> RiskEngine:

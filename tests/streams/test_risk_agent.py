@@ -13,21 +13,11 @@ import pytest
 
 from finsentry import topics
 from finsentry.contracts import Enriched
-from tests.alerts.records import record
+from tests.alerts.records import BURST, record
 from tests.kafka_helpers import produce, read_topic
 from tests.streams.worker_proc import WorkerProc
 
 pytestmark = pytest.mark.kafka
-
-BURST = [
-    "Acme sued by shareholders over accounting",
-    "Regulators open probe into Acme books",
-    "Acme supplier halts shipments amid dispute",
-    "Acme chief financial officer resigns abruptly",
-    "Acme plunges as lenders pull credit line",
-    "Acme warns of going concern doubts",
-    "Acme misses bond coupon payment",
-]
 
 
 def send_enriched(bootstrap: str, records: list[Enriched]) -> None:
