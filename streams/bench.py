@@ -142,6 +142,7 @@ def run_pipeline_bench(
     pool = _headlines()
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=20, batch_size=256 * 1024)
     worker: subprocess.Popen[bytes] | None = None
+    scorer: subprocess.Popen[bytes] | None = None
     try:
         log(f"producing {events} events")
         for i in range(events):
@@ -156,13 +157,30 @@ def run_pipeline_bench(
             "FINSENTRY_LOG_LEVEL": "WARNING",
             **(extra_env or {}),
         }
-        log(f"starting the worker (--model {model})")
+        log(f"starting the worker (--model {model}, --stage {stage})")
+        # "split": the production layout of separate pools, one enrich and one score process.
         worker = subprocess.Popen(
-            [sys.executable, "-m", "finsentry.cli", "worker", "--model", model, "--stage", stage],
+            [
+                sys.executable,
+                "-m",
+                "finsentry.cli",
+                "worker",
+                "--model",
+                model,
+                "--stage",
+                "enrich" if stage == "split" else stage,
+            ],
             env=env,
             stdout=(workdir / "worker.log").open("wb"),
             stderr=subprocess.STDOUT,
         )
+        if stage == "split":
+            scorer = subprocess.Popen(
+                [sys.executable, "-m", "finsentry.cli", "worker", "--stage", "score"],
+                env={**env, "FINSENTRY_METRICS__PORT": str(kafka_local.free_port_pair())},
+                stdout=(workdir / "scorer.log").open("wb"),
+                stderr=subprocess.STDOUT,
+            )
         enriched = _Reader(broker.bootstrap, topics.ENRICHED)
         out_time: dict[str, float] = {}
 
@@ -249,12 +267,13 @@ def run_pipeline_bench(
         )
     finally:
         producer.close()
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        for proc in (worker, scorer):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
         broker.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -97,7 +97,9 @@ def bench_pipeline(
     latency_rate: float = typer.Option(
         None, "--latency-rate", help="events/s in the latency phase (default: half the throughput)"
     ),
-    stage: str = typer.Option("all", "--stage", help="worker stages to run: all | enrich"),
+    stage: str = typer.Option(
+        "all", "--stage", help="all (one worker) | enrich (stage 1 only) | split (an enrich and a score process)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line"),
 ) -> None:
     """Events/s and event-to-enriched / event-to-alert latency through a fresh real broker and worker."""
