@@ -37,17 +37,22 @@ STORM = [
 ]
 
 
-def sample_feed(storm_every: int = 25) -> Iterator[bytes]:
-    """The demo feed: tweets as news records, a storm headline every `storm_every` records."""
+def sample_feed(storm_every: int = 25, run: str | None = None) -> Iterator[bytes]:
+    """The demo feed: tweets as news records, a storm headline every `storm_every` records.
+
+    Ids carry a per-run prefix: each demo is a new feed, not a replay of the last one
+    (replayed ids re-emit their old alerts, by design).
+    """
+    run = run or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     storm = iter(STORM)
     with TWEETS.open(newline="", encoding="utf-8") as fh:
         for n, row in enumerate(csv.DictReader(fh)):
             if n and n % storm_every == 0 and (item := next(storm, None)):
                 source, headline = item
-                yield _news(f"demo-storm-{n}", headline, source, ["BA"])
+                yield _news(f"demo-{run}-storm-{n}", headline, source, ["BA"])
             text = row["text"].split("http")[0].strip()
             if text:
-                yield _news(f"demo-{n}", text, "twitter", None)
+                yield _news(f"demo-{run}-{n}", text, "twitter", None)
 
 
 def _news(news_id: str, headline: str, source: str, tickers: list[str] | None) -> bytes:
