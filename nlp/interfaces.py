@@ -41,6 +41,7 @@ class Annotator(Protocol):
 
     name: str
     version: str
+    device: str
 
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]: ...
 
@@ -64,6 +65,7 @@ class NoopAnnotator:
 
     name = "noop"
     version = "noop"
+    device = "none"
 
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]:
         return [

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 import weakref
-from datetime import datetime
 from typing import Any
 
 import faust
@@ -68,7 +67,7 @@ def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset(), s
 
 async def _score_batch(app: faust.App, engine: RiskEngine, store: FaustTableStore, events: Any) -> None:
     alerts: list[Alert] = []
-    newest: dict[str, tuple[datetime, float]] = {}
+    kafka_time: dict[str, float] = {}  # entity -> Kafka time of its newest record in the batch
     for event in events:
         _current_event.set(weakref.ref(event))
         try:
@@ -78,7 +77,7 @@ async def _score_batch(app: faust.App, engine: RiskEngine, store: FaustTableStor
             continue
         out = engine.process_one(record)
         if record.entity is not None:
-            newest[record.entity] = (record.published_at, event.message.timestamp / 1000)
+            kafka_time[record.entity] = event.message.timestamp / 1000
         alerts.extend(out)
     store.owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.ENRICHED}
     if engine.watermark is not None:
@@ -94,13 +93,13 @@ async def _score_batch(app: faust.App, engine: RiskEngine, store: FaustTableStor
         firing = [a for a in alerts if a.status == "firing"]
         metrics.observe_alert_latency(
             [a.last_seen for a in firing],
-            [newest[a.entity][1] for a in firing if a.entity in newest],
+            [kafka_time[a.entity] for a in firing if a.entity in kafka_time],
             now=time.time(),
         )
         for a in alerts:
             log.info("alert %s %s %s score=%.1f: %s", a.status, a.severity, a.dedup_key, a.risk_score, a.headlines[-1:])
     scores = {}
-    for entity in newest:
+    for entity in kafka_time:
         state = store.get(entity)
         if state is not None:
             scores[entity] = state.last_score

@@ -13,7 +13,6 @@ It starts its own broker (fresh, on free loopback ports, in a temporary folder) 
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -31,8 +30,8 @@ from pathlib import Path
 import orjson
 
 from finsentry import kafka_local, topics
+from streams.replay import sample_headlines
 
-TWEETS = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "twitter_financial_news" / "valid.csv"
 _CASHTAG = re.compile(r"\$([A-Z]{1,5})\b")
 _NEGATIVE = [
     "{t} shares plunge after accounting fraud allegations",
@@ -67,13 +66,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _headlines() -> list[tuple[str, list[str]]]:
-    out = []
-    with TWEETS.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            text = row["text"].split("http")[0].strip()
-            if text:
-                out.append((text, _CASHTAG.findall(text)[:3] or ["SPY"]))
-    return out
+    return [(text, _CASHTAG.findall(text)[:3] or ["SPY"]) for text in sample_headlines()]
 
 
 def _news(i: int, pool: list[tuple[str, list[str]]], prefix: str) -> bytes:

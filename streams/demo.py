@@ -7,7 +7,6 @@ in, and prints alerts as they fire. Ctrl-C stops the feed, the worker and the br
 
 from __future__ import annotations
 
-import csv
 import os
 import signal
 import subprocess
@@ -22,8 +21,7 @@ import orjson
 
 from finsentry import topics
 from finsentry.contracts import Alert
-
-TWEETS = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "twitter_financial_news" / "valid.csv"
+from streams.replay import sample_headlines
 
 # One company's bad week, compressed: a burst of distinct negative stories, corroborated.
 STORM = [
@@ -45,14 +43,11 @@ def sample_feed(storm_every: int = 25, run: str | None = None) -> Iterator[bytes
     """
     run = run or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     storm = iter(STORM)
-    with TWEETS.open(newline="", encoding="utf-8") as fh:
-        for n, row in enumerate(csv.DictReader(fh)):
-            if n and n % storm_every == 0 and (item := next(storm, None)):
-                source, headline = item
-                yield _news(f"demo-{run}-storm-{n}", headline, source, ["BA"])
-            text = row["text"].split("http")[0].strip()
-            if text:
-                yield _news(f"demo-{run}-{n}", text, "twitter", None)
+    for n, text in enumerate(sample_headlines()):
+        if n and n % storm_every == 0 and (item := next(storm, None)):
+            source, headline = item
+            yield _news(f"demo-{run}-storm-{n}", headline, source, ["BA"])
+        yield _news(f"demo-{run}-{n}", text, "twitter", None)
 
 
 def _news(news_id: str, headline: str, source: str, tickers: list[str] | None) -> bytes:

@@ -134,7 +134,7 @@ class EnrichService(Service):
             )
             records = result.records
             metrics.observe_model("sentiment", self.models.sentiment.device, result.timings.sentiment_s)
-            metrics.observe_model("entities", "cpu", result.timings.entities_s)
+            metrics.observe_model("entities", self.models.annotator.device, result.timings.entities_s)
         futures = await self._send_keyed(
             topics.ENRICHED, [((r.entity or r.news_id).encode(), r.to_json()) for r in records]
         )

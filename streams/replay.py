@@ -127,5 +127,15 @@ def key_of(value: bytes) -> bytes | None:
     return None
 
 
+def sample_headlines() -> Iterator[str]:
+    """The repository's sample headlines (finance tweets, MIT), cleaned as the models read them."""
+    from nlp.sentiment_data import REPO_TWEETS_VALID, normalize_text
+
+    with REPO_TWEETS_VALID.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if text := normalize_text(row["text"]):
+                yield text
+
+
 def count_records(path: Path) -> int:
     return sum(1 for _ in records_of(path))

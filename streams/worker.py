@@ -39,7 +39,7 @@ def run_worker(
     if enrich_on:
         for kind, model, device in (
             ("sentiment", models.sentiment, models.sentiment.device),
-            ("entities", models.annotator, "cpu"),
+            ("entities", models.annotator, models.annotator.device),
         ):
             metrics.set_model_info(kind, name=model.name, version=model.version, device=device)  # type: ignore[arg-type]
     r = settings.risk
