@@ -213,6 +213,7 @@ class LocalKafka:
         wait_until_ready(self.bootstrap, timeout_s=timeout_s, alive=lambda: self.pid() is not None)
         if create_topics:
             ensure_topics(self.bootstrap)
+            warm_group_coordinator(self.bootstrap)
         return time.monotonic() - started
 
     def stop(self, *, timeout_s: float = 30.0) -> bool:
@@ -315,6 +316,34 @@ def _poll_until_ready(bootstrap: str, deadline: float, alive: object) -> None:
             last = exc
             time.sleep(0.5)
     raise KafkaError(f"Kafka at {bootstrap} did not answer in time ({last})")
+
+
+def warm_group_coordinator(bootstrap: str, *, timeout_s: float = 30.0) -> None:
+    """Commit one offset for a probe group, so `__consumer_offsets` exists and is loaded.
+
+    On a brand-new broker, workers that join their groups while the broker is still
+    creating and loading `__consumer_offsets` were seen (with aiokafka 0.14) to lose the
+    coordinator and retry without end; doing it once here, at start, avoids that race.
+    """
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.errors import KafkaError as ClientError
+    from kafka.structs import OffsetAndMetadata
+
+    deadline = time.monotonic() + timeout_s
+    tp = TopicPartition(topics.NEWS_DLQ, 0)
+    while True:
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id="finsentry-warmup", enable_auto_commit=False)
+        try:
+            consumer.assign([tp])
+            committed = consumer.committed(tp)
+            consumer.commit({tp: OffsetAndMetadata(committed or 0, "", -1)})
+            return
+        except ClientError as exc:
+            if time.monotonic() > deadline:
+                raise KafkaError(f"the group coordinator of {bootstrap} did not come up: {exc}") from exc
+            time.sleep(0.5)
+        finally:
+            consumer.close()
 
 
 def ensure_topics(bootstrap: str, partitions: dict[str, int] | None = None) -> list[str]:
