@@ -17,6 +17,7 @@ NER runs in the pipeline.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -82,7 +83,31 @@ _IRREGULAR: dict[str, tuple[str, ...]] = {
     "oust": ("oust", "ousts", "ousted", "ousting"),
     "fire": ("fire", "fires", "fired", "firing"),
     "quadruple": ("quadruple", "quadruples", "quadrupled"),
+    "omit": ("omit", "omits", "omitted", "omitting"),
+    "defer": ("defer", "defers", "deferred", "deferring"),
+    "incur": ("incur", "incurs", "incurred", "incurring"),
+    "cancel": ("cancel", "cancels", "canceled", "cancelled", "canceling", "cancelling"),
+    "get": ("get", "gets", "got", "gotten", "getting"),
+    "lose": ("lose", "loses", "lost", "losing"),
+    "reel": ("reel", "reels", "reeled", "reeling"),
+    "sell": ("sell", "sells", "sold", "selling"),
 }
+
+
+_VOWELS = "aeiou"
+
+
+def _doubles_final_consonant(w: str) -> bool:
+    """One-syllable verbs ending consonant-vowel-consonant double it: skip -> skipped, flag -> flagging."""
+    groups = [c in _VOWELS for c in w]
+    syllables = sum(1 for k, v in enumerate(groups) if v and (k == 0 or not groups[k - 1]))
+    return (
+        syllables == 1
+        and len(w) >= 3
+        and w[-1] not in _VOWELS + "wxy"
+        and w[-2] in _VOWELS
+        and w[-3] not in _VOWELS
+    )
 
 
 def inflect(lemma: str) -> tuple[str, ...]:
@@ -90,6 +115,8 @@ def inflect(lemma: str) -> tuple[str, ...]:
     if lemma in _IRREGULAR:
         return _IRREGULAR[lemma]
     w = lemma
+    if _doubles_final_consonant(w):
+        return (w, w + "s", w + w[-1] + "ed", w + w[-1] + "ing")
     if w.endswith("e"):
         return (w, w + "s", w + "d", w[:-1] + "ing")
     if w.endswith(("s", "sh", "ch", "x", "z")):
@@ -112,9 +139,15 @@ def _v(*lemmas: str) -> Tok:
 _BOUNDARIES = [",", ";", ":", ".", "!", "?", "|", "—", "–", "(", ")"]
 
 
-def _gap(n: int, *, conjunctions: bool = True) -> Tok:
-    """Up to n words that do not cross a clause boundary (nor "and"/"or", if asked)."""
+def _gap(n: int, *, conjunctions: bool = True, parens: bool = False) -> Tok:
+    """Up to n words that do not cross a clause boundary (nor "and"/"or", if asked).
+
+    parens=True lets the gap cross a parenthesis, for a symbol after a name:
+    "upgrades Snap Inc (SNAP) to Buy".
+    """
     stop = _BOUNDARIES if conjunctions else [*_BOUNDARIES, "and", "or", "&", "but"]
+    if parens:
+        stop = [b for b in stop if b not in ("(", ")")]
     return {"ORTH": {"NOT_IN": stop}, "OP": f"{{0,{n}}}"}
 
 
@@ -167,16 +200,25 @@ def _to_from(to: Sequence[str], frm: Sequence[str]) -> list[Pattern]:
 
 
 # --- shared vocabularies -----------------------------------------------------------------
-_DOWN_RATINGS = ("sell", "underperform", "underweight", "reduce", "strong sell", "negative")
+_DOWN_RATINGS = ("sell", "underperform", "underweight", "reduce", "strong sell", "negative", "market underperform",
+                 "sector underperform", "mkt underperform")  # fmt: skip
 _MID_RATINGS = ("neutral", "hold", "equal weight", "equal-weight", "equalweight", "market perform", "sector perform",
-                "peer perform", "in line", "in-line", "inline", "market weight", "sector weight", "mixed", "perform")  # fmt: skip
+                "peer perform", "in line", "in-line", "inline", "market weight", "sector weight", "mixed", "perform",
+                "mkt perform", "sector performer")  # fmt: skip
 _UP_RATINGS = ("buy", "outperform", "overweight", "strong buy", "accumulate", "add", "sector outperform",
-               "market outperform", "positive", "top pick", "conviction buy")  # fmt: skip
+               "market outperform", "positive", "top pick", "conviction buy", "mkt outperform", "outperformer")  # fmt: skip
 _ESTIMATES = _w("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
                 "consensus", "street", "projections", "expected")  # fmt: skip
 _RESULTS = _w("results", "earnings", "profit", "profits", "revenue", "revenues", "sales", "quarter", "quarterly",
               "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin", "revs", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q",
               "4q")  # fmt: skip
+# The words of a reported figure, and the figures themselves ("EPS $1.04", "78 cents", "$5.2 bln").
+_FIGURE_NOUNS = ("eps", "revenue", "revenues", "sales", "earnings", "profit", "profits", "income", "margin", "margins",
+                 "ebitda", "comps", "top-line", "bottom-line")  # fmt: skip
+_NUMBERS: Tok = {
+    "LOWER": {"REGEX": r"^([-−($€£\d.,%)+]+|cents?|c|mln|bln|million|billion|bn|[mbk]|adj\.?|gaap|non-gaap|of)$"},
+    "OP": "{0,5}",
+}
 _GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "projection", "projections",
             "guide", "target", "targets")  # fmt: skip
 _GUIDE_STRICT = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "projection", "projections")
@@ -218,11 +260,17 @@ def _rules() -> dict[str, list[Pattern]]:
     # "ups" the verb, never "UPS" the company: matched on the text as written.
     ups: Tok = {"ORTH": {"IN": ["up", "ups", "upped", "upping", "Ups", "Upped"]}}
     raisev: Tok = _v(*_RAISE_VERBS)
+    # "Compass Point ups to Neutral", never "pay up to $2 billion to buy".
+    ups_verb: Tok = {"ORTH": {"IN": ["ups", "upped", "upping", "Ups", "Upped"]}}
+    # Traders and markets turning bearish is sentiment, not a broker's rating.
+    crowd_turns: Pattern = [_w("traders", "investors", "funds", "markets", "market", "speculators", "bulls", "bears",
+                               "retail", "sentiment", "options", "option", "hedge"), _gap(1),
+                            _v("turn", "swing", "go", "flip", "get", "grow", "become")]  # fmt: skip
 
     # Analyst rating changes.
     r["downgrade"] += [
         [_v("downgrade")],
-        *[_cat(_v("cut", "lower", "move", "drop", "reduce", "take", "slash", "knock"), _gap(4), _w("to"), a)
+        *[_cat(_v("cut", "lower", "move", "drop", "reduce", "take", "slash", "knock"), _gap(5, parens=True), _w("to"), a)
           for a in _rating(_DOWN_RATINGS + _MID_RATINGS)],
         *_to_from(_DOWN_RATINGS + _MID_RATINGS, _UP_RATINGS),
         *_to_from(_DOWN_RATINGS, _MID_RATINGS),
@@ -232,14 +280,25 @@ def _rules() -> dict[str, list[Pattern]]:
           for a in _rating(_UP_RATINGS)],
         [_w("cut", "lowered", "downgraded", "trimmed"), _w("at"), {"IS_TITLE": True}],
         [_v("cool"), _w("on")],
+        # Broker slang: "turns bearish", "loses a bull", "new bear steps out", "moves to the sidelines".
+        [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": "more", "OP": "?"}, _w("bearish")],
+        [_v("lose"), _w("a", "an", "its", "one", "another"), _w("bull", "bulls")],
+        [_w("bear", "bears"), _v("step"), _w("out", "in", "up", "forward")],
+        [_v("move", "go", "step", "hit", "head", "retreat", "shift", "send", "push"), _gap(3), _w("sidelines")],
+        [_v("move", "go", "step"), _w("to"), {"LOWER": "the", "OP": "?"}, _w("side", "sidelines"), _w("on")],
     ]  # fmt: skip
     r["downgrade!"] += [
+        crowd_turns,
         [_w("hurricane", "storm", "typhoon", "cyclone", "tropical"), _gap(3), _v("downgrade")],
         [_v("downgrade"), _gap(3), _w("tropical", "storm", "hurricane", "category")],
     ]
     rating = _UP_RATINGS + _MID_RATINGS + _DOWN_RATINGS
+    r["upgrade!"] += [crowd_turns]
     r["upgrade"] += [
-        *[_cat(_v("upgrade"), _gap(4), _w("to", "from"), a) for a in _rating(rating)],
+        *[_cat(_v("upgrade"), _gap(6, parens=True), _w("to", "from"), a) for a in _rating(rating)],
+        *[_cat(ups_verb, _gap(4), _w("to"), a) for a in _rating(_UP_RATINGS + _MID_RATINGS)],
+        [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": "more", "OP": "?"}, _w("bullish")],
+        [_w("bull", "bulls"), _v("step"), _w("in", "up", "forward")],
         [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
@@ -279,13 +338,35 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("lower", "weaker", "falling", "declining", "shrinking", "reduced"), _gap(1),
          _w("profit", "profits", "earnings", "revenue", "revenues", "income")],
     ]  # fmt: skip
-    r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of")], *_MACRO_VETO]
+    # "loss of a contract / of jobs" is not a result, "loss of $5 million" is.
+    not_money: Tok = {"LIKE_NUM": False, "ORTH": {"NOT_IN": ["$", "€", "£", "US$", "C$", "A$", "about", "nearly",
+                                                           "almost", "more", "over", "around", "roughly"]}}  # fmt: skip
+    r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
+                            [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
     r["earnings_beat!"] += _MACRO_VETO
     r["earnings_miss"] += [
         [_w("results", "earnings", "eps", "revenue", "revenues", "sales", "profit", "quarter"),
          _w("miss", "misses", "shortfall", "disappointment", "letdown")],
         [_v("come"), _w("in"), _gap(3), _w("light", "soft", "weak", "short", "below")],
+        # "missed EPS by 14%", "misses same-store sales, profit estimates", "Q4 EPS $1.04 misses".
+        [_v("miss"), _gap(3), _w(*_FIGURE_NOUNS, "q1", "q2", "q3", "q4", "quarter", "results")],
+        [_w(*_FIGURE_NOUNS), _NUMBERS, _w("miss", "misses", "missed", "trails", "trailed", "lags", "lagged")],
+        [_w(*_FIGURE_NOUNS, "line"), _w("miss", "misses", "shortfall", "disappointment")],
+        [_w(*_FIGURE_NOUNS, "line", "results"), _gap(2), _w("shy", "short", "below"), {"LOWER": "of", "OP": "?"},
+         _w("guidance", "outlook", "forecast", "target", "targets")],
+        [_w("results"), _v("slide", "fall", "drop", "decline", "disappoint", "slump", "sink", "tumble", "sag", "slip")],
+        [_w("results", "quarter", "earnings"), _w("were", "was", "are", "is"), {"LOWER": {"IN": ["quite", "very", "so", "pretty"]}, "OP": "?"},
+         _w("challenging", "disappointing", "weak", "poor", "soft", "tough", "rough", "ugly", "dismal")],
+        [_w("eps", "profit", "profits", "earnings", "income"), _NUMBERS, _w("down")],
+        [_w("loss", "losses"), _w("per"), _w("share")],
+        [_w("net", "quarterly", "operating", "pretax", "pre-tax", "q1", "q2", "q3", "q4", "annual", "full-year",
+            "first-quarter", "second-quarter", "third-quarter", "fourth-quarter"), _w("loss", "losses")],
     ]  # fmt: skip
+    # A reported loss ("EPS of -$0.80") is a miss unless the text says it beat.
+    r["earnings_miss~"] += [
+        [_w("eps", "income"), {"LOWER": "of", "OP": "?"}, {"TEXT": {"REGEX": r"^[-−(]\$?\d"}}],
+        [_w("eps", "income"), {"LOWER": "of", "OP": "?"}, _w("-", "−", "("), {"ORTH": "$", "OP": "?"}, {"LIKE_NUM": True}],
+    ]
     r["earnings_beat!"] += [
         [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")]
     ]
@@ -304,7 +385,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat"),
          _w("results", "earnings", "quarter", "quarterly", "eps", "profit", "profits", "q1", "q2", "q3", "q4", "fq1",
             "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q")],
-        [_RESULTS, _w("upside", "beat", "beats", "outperformance")],
+        [_RESULTS, _w("upside", "beat", "beats", "outperformance", "topper")],
+        [_w("beats", "beat", "beating"), _w(*_FIGURE_NOUNS, "q1", "q2", "q3", "q4")],
+        [_w("tops", "topped"), _w("eps", "earnings", "profit", "q1", "q2", "q3", "q4")],
+        [_w(*_FIGURE_NOUNS), _NUMBERS, _w("beats", "beat", "exceeds", "exceeded", "surpasses", "surpassed")],
     ]  # fmt: skip
 
     # Company guidance.
@@ -362,16 +446,29 @@ def _rules() -> dict[str, list[Pattern]]:
         [_GUIDE_STRICT, _gap(2), _w("above", "tops", "beats", "exceeds", "ahead")],
     ]  # fmt: skip
     r["guidance_raise!"] = r["guidance_cut!"]
+    # A gap that may cross the full stop of an abbreviation ("sees 2020 adj. EPS down 3%").
+    dotted: Tok = {"ORTH": {"NOT_IN": [b for b in _BOUNDARIES if b != "."]}, "OP": "{0,6}"}
+    company_goal = _w("profit", "profits", "sales", "revenue", "revenues", "earnings", "margin", "margins", "eps",
+                      "ebitda", "earnings-per-share", "return", "returns")  # fmt: skip
     r["guidance_cut"] += [
         [{"ENT_TYPE": "ORG"}, _w("'s", "’s"), _w("warning", "warnings")],
-        [
-            _v("see", "expect", "forecast", "project", "guide"),
-            _gap(2),
-            _RESULTS,
-            _gap(2),
-            _w("down", "below", "lower", "decline", "declines"),
-        ],
-    ]
+        [_v("see", "expect", "forecast", "project", "guide"), dotted, _RESULTS, _gap(2),
+         _w("down", "below", "lower", "decline", "declines")],
+        # "cuts key profit target", "cuts sales goal", "profit view slashed".
+        [cutv, _gap(3), company_goal, _w("target", "targets", "goal", "goals", "view", "views")],
+        [company_goal, _w("view", "views", "target", "targets", "goal", "goals", "forecast", "forecasts", "outlook",
+                          "guidance"), _gap(2),
+         _w("cut", "cuts", "slashed", "lowered", "reduced", "trimmed", "withdrawn", "pulled", "suspended", "scrapped",
+            "downgraded", "axed", "chopped", "halved")],
+        [_v("see", "expect", "warn", "flag", "forecast", "predict"), _gap(2),
+         _w("weak", "weaker", "soft", "softer", "slowing", "lower", "declining", "falling", "slower"),
+         _w("demand", "sales", "orders", "revenue", "revenues", "margins", "profit", "profits", "earnings")],
+        # "Canada Goose shares slump on warning over virus impact"
+        [_w("shares", "stock"), _gap(1), _v("slump", "fall", "drop", "tumble", "sink", "plunge", "slide", "slip", "dip",
+                                            "sag", "crater", "retreat"),
+         _w("on", "after"), {"LOWER": {"IN": ["a", "profit", "sales", "earnings", "revenue", "guidance"]}, "OP": "?"},
+         _w("warning", "warnings")],
+    ]  # fmt: skip
 
     # Legal and regulatory.
     r["lawsuit"] += [
@@ -460,6 +557,14 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("lose", "revoke", "strip", "pull", "suspend"), _gap(2), _w("license", "licence", "licenses", "licences")],
         [_w("not", "won't", "refuses", "refused", "declines", "declined"), _w("to", "extend", "renew"), _gap(3),
          _w("license", "licence", "licenses", "licences", "permit", "permits")],
+    ]  # fmt: skip
+    r["regulatory_action"] += [
+        [_w("stripped"), _w("of"), _gap(2), _w("license", "licence", "licenses", "licences", "permit", "permits")],
+        [_w("license", "licence", "licenses", "licences", "permit", "permits"), _gap(3), _w("not"),
+         {"LOWER": "be", "OP": "?"}, _w("renewed", "extended")],
+        [_REGULATORS, _gap(3), _w("thumbs"), _w("down")],
+        [_w("panel", "committee", "advisers", "advisors", "adcom"), _gap(2), _v("vote"), _w("against")],
+        [_REGULATORS, _gap(2), _v("put", "place", "impose"), _gap(2), _w("hold")],
     ]  # fmt: skip
     r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")]]
     r["fraud_allegation"] += [
@@ -565,6 +670,11 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("closure", "closures", "closing"), _w("of"), _gap(2),
          _w("plant", "plants", "factory", "factories", "stores", "store", "mills", "facilities", "branches")],
         [_w("plant", "store", "factory", "branch"), _w("closures", "closings")],
+        # "is ending its fresh-food delivery business", "winds down its lending arm"
+        [_v("end", "exit", "discontinue", "shutter"), _gap(4),
+         _w("business", "unit", "division", "operations", "segment", "arm")],
+        [_v("wind"), _w("down"), _gap(3), _w("business", "unit", "division", "operations", "segment", "arm", "fund",
+                                             "funds", "brand", "stores", "lending", "portfolio")],
     ]  # fmt: skip
     r["layoffs"] += [
         [_w("layoff", "layoffs", "redundancies", "furlough", "furloughs", "furloughed", "furloughing")],
@@ -577,6 +687,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _STAFF],
         _ph("reduction in force"),
         _ph("workforce reduction"),
+        # "could leave thousands without jobs", "put 500,000 out of work"
+        [_v("put", "leave", "throw"), _gap(3), _w("out", "without"), {"LOWER": "of", "OP": "?"}, _w("work", "jobs")],
     ]  # fmt: skip
     r["layoffs!"] += [[_w("jobs"), _w("report", "data", "numbers", "market", "growth", "added")]]
     r["executive_departure"] += [
@@ -626,6 +738,7 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("unit", "units", "segment", "segments", "division", "divisions", "business", "businesses", "subsidiary",
             "subsidiaries", "arm", "operations")],
         _ph("all-cash deal"),
+        [_v("call"), _w("off"), _gap(3), _w("interest", "bid", "pursuit", "takeover", "merger", "offer", "approach")],
     ]  # fmt: skip
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],
@@ -638,8 +751,13 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("cut", "slash", "suspend", "reduce", "eliminate", "halt", "scrap", "omit", "lower", "skip", "pause", "axe",
             "trim", "stop", "drop", "halve", "freeze", "cancel", "withhold", "forgo", "defer"), _gap(3),
          _w("dividend", "dividends", "payout", "payouts", "distribution", "distributions")],
-        [_w("dividend", "dividends", "payout"), _gap(1), _w("cut", "cuts", "suspension", "reduction", "reductions",
-                                                           "slashed", "suspended", "eliminated", "halted")],
+        [_w("dividend", "dividends", "payout"), _gap(3, conjunctions=False),
+         _w("cut", "cuts", "suspension", "reduction", "reductions", "slashed", "suspended", "eliminated", "halted",
+            "scrapped", "axed", "cancelled", "canceled", "omitted", "withheld", "skipped", "paused", "frozen")],
+        # "announces suspension of quarterly dividend", "a cut in its payout"
+        [_w("suspension", "suspending", "elimination", "eliminating", "cut", "cuts", "reduction", "halt", "halting",
+            "omission", "cancellation", "cancelling", "canceling", "scrapping"), _w("of", "to", "in"), _gap(2),
+         _w("dividend", "dividends", "payout", "payouts", "distribution", "distributions")],
     ]  # fmt: skip
     r["dividend_raise"] += [
         [_v("raise", "lift", "boost", "hike", "increase", "bump", "grow", "double"), _gap(3),
@@ -702,6 +820,9 @@ def _rules() -> dict[str, list[Pattern]]:
         "pared",
         "lowering",
         "cutting",
+        "trimming",
+        "slashing",
+        "reducing",
     )
     up = (
         "raised",
@@ -722,6 +843,11 @@ def _rules() -> dict[str, list[Pattern]]:
         "upped",
         "ups",
         "raising",
+        "lifting",
+        "boosting",
+        "hiking",
+        "bumping",
+        "increasing",
         "hike",
         "increase",
     )
@@ -733,12 +859,17 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["price_target_raise!"] = r["price_target_cut!"]
     r["price_target_cut"] += [
+        [_w(*down), _gap(3), {"LOWER": "target"}, _w("price", "prices")],
+        [_w("street"), _HYPHEN, _w("low"), _w("target", "targets", "pt", "price")],
+        [_v("reel"), _w("in"), _gap(2), _w("pt", "target", "targets")],
         _cat(price, _gap(3), _w(*down)),
         [target_only, _gap(2), _w(*down)],
         _cat(_w(*down), _gap(4), price),
         [_w(*down), _gap(3), target_only],
     ]  # fmt: skip
     r["price_target_raise"] += [
+        [_w(*up), _gap(3), {"LOWER": "target"}, _w("price", "prices")],
+        [_w("street"), _HYPHEN, _w("high"), _w("target", "targets", "pt", "price")],
         _cat(price, _gap(3), _w(*up)),
         [target_only, _gap(2), _w(*up)],
         _cat(_w(*up), _gap(4), price),
@@ -767,12 +898,18 @@ _PRECEDENCE: tuple[tuple[str, str], ...] = (
 )
 
 
+# A weak rule ("<type>~") fires only when no ordinary rule of the opposite type fired:
+# "EPS of -$0.05 beats by $0.02" is a beat, though a loss alone reads as a miss.
+_OPPOSITE: dict[str, str] = {"earnings_miss": "earnings_beat", "earnings_beat": "earnings_miss"}
+
+
 @dataclass(frozen=True)
 class _Hit:
     type: str
     start: int
     end: int
     tokens: tuple[int, ...]  # doc indices of the words that matched, gaps excluded
+    weak: bool = False
 
 
 class EventClassifier:
@@ -788,7 +925,7 @@ class EventClassifier:
         # One match id per pattern, so an alignment can be read against the pattern it came from.
         self._keys: dict[int, tuple[str, bool, frozenset[int]]] = {}
         for key, patterns in _rules().items():
-            event_type, veto = key.rstrip("!"), key.endswith("!")
+            event_type, veto = key.rstrip("!~"), key.endswith("!")
             if event_type not in EVENT_TYPES:
                 raise ValueError(f"rule for unknown event type {event_type!r}")
             matcher = self._matchers[key] = Matcher(vocab, validate=False)
@@ -811,7 +948,7 @@ class EventClassifier:
         for match_id, start, end, align in self._matchers[key](doc, with_alignments=True):  # type: ignore[misc]
             event_type, _, gaps = self._keys[match_id]
             tokens = tuple(start + k for k, p in enumerate(align) if p not in gaps)
-            hits.append(_Hit(event_type, start, end, tokens or (start,)))
+            hits.append(_Hit(event_type, start, end, tokens or (start,), weak=key.endswith("~")))
 
     def _hits(self, doc: Doc) -> tuple[list[_Hit], list[_Hit]]:
         keys = set(self._always)
@@ -834,6 +971,10 @@ class EventClassifier:
         for v in vetoes:
             veto_tokens[v.type].update(range(v.start, v.end))
         hits = [h for h in hits if not veto_tokens[h.type].intersection(h.tokens)]
+        hits += _figure_hits(doc)
+        strong = {h.type for h in hits if not h.weak}
+        hits = [h for h in hits if not (h.weak and _OPPOSITE.get(h.type) in strong)]
+        hits = [h for h in hits if not _denied(doc, h)]
         by_type: dict[str, list[_Hit]] = defaultdict(list)
         for h in hits:
             by_type[h.type].append(h)
@@ -858,6 +999,129 @@ class EventClassifier:
                 )
             )
         return [e for _, e in sorted(events, key=lambda x: x[0])]
+
+
+# --- figures: "Q3 EPS 78 cents vs. 98 cents", "sales $5.17 bln vs. $5.40 bln; FactSet consensus $5.32 bln" ---
+_METRIC = re.compile(
+    r"\b(?P<metric>(?:(?:adj(?:usted)?\.?|diluted|gaap|non-gaap|core|operating)\s+)*"
+    r"(?:eps|earnings per share|net income|net profit|profit|net earnings|revenues?|net sales|sales|"
+    r"same-store sales|comparable sales|comp sales|comps))\b",
+    re.IGNORECASE,
+)
+_VALUE = (
+    r"(?P<{0}>[-−(]?\s?[$€£]?\s?[-−(]?\s?\d[\d,]*(?:\.\d+)?\)?)"
+    r"\s*(?P<{0}u>cents?\b|c\b|mln\b|bln\b|million\b|billion\b|bn\b|m\b|b\b|k\b)?"
+)
+_VS = re.compile(
+    r"^\s*(?:of\s+)?" + _VALUE.format("a") + r"\s*,?\s*(?:vs\.?|versus)\s+(?P<pre>(?:[a-z.]+\s+){0,2}?)"
+    + _VALUE.format("b") + r"(?P<rest>[^|]{0,60})",
+    re.IGNORECASE,
+)
+_CONSENSUS_AFTER = re.compile(
+    r"^\s*(?:a\s+year\s+(?:ago|earlier)|year-ago|last\s+year|in\s+the\s+year-ago\s+quarter)?"
+    r"[\s;,]*(?:(?:FactSet|Refinitiv|Zacks|Street|analyst|analysts'?|the)\s+)*"
+    r"(?:consensus|estimates?|est\.?|expectations?|expected|forecasts?)(?:\s+(?:of|was|is))?\s*" + _VALUE.format("c"),
+    re.IGNORECASE,
+)
+_CONSENSUS_WORD = re.compile(r"^\s*(?:consensus|estimates?|est\.?|expectations?|expected|forecasts?)\b", re.IGNORECASE)
+_PCT = re.compile(
+    r"^\s*(?P<d1>up|down|rose|fell|grew|gained|increased|decreased|declined|dropped|climbed)\s+(?P<p1>\d+(?:\.\d+)?)%"
+    r"[^|]{0,20}?[;,]\s*(?:FactSet\s+|Refinitiv\s+|analyst\s+)?(?:consensus|estimates?|est\.?|expected)\s+"
+    r"(?:of\s+|was\s+)?(?P<d2>up|down|a\s+rise\s+of|a\s+fall\s+of)?\s*(?P<p2>\d+(?:\.\d+)?)%",
+    re.IGNORECASE,
+)
+_GUIDANCE_CONTEXT = re.compile(
+    r"\b(sees?|expects?|guides?|guidance|outlook|forecasts?|projects?|targets?|prior)\b", re.IGNORECASE
+)
+_PROFIT_METRICS = ("eps", "earnings per share", "net income", "net profit", "profit", "net earnings")
+_SCALE = {"c": 0.01, "cent": 0.01, "cents": 0.01, "m": 1e6, "mln": 1e6, "million": 1e6, "b": 1e9, "bln": 1e9,
+          "billion": 1e9, "bn": 1e9, "k": 1e3}  # fmt: skip
+
+
+def _amount(raw: str, unit: str | None, other_unit: str | None) -> float:
+    """A figure in dollars; a figure without a unit borrows the other's magnitude ("$3.22 vs.
+    $3.32 bln"), and its cents only when it has no dollar sign ("78 vs. 98 cents")."""
+    negative = any(c in raw for c in "-−(")
+    value = float(re.sub(r"[^\d.]", "", raw) or 0)
+    if not unit and other_unit and not (other_unit.lower().startswith("c") and "$" in raw):
+        unit = other_unit
+    scale = _SCALE.get((unit or "").lower(), 1.0)
+    return -value * scale if negative else value * scale
+
+
+def _figure_hits(doc: Doc) -> list[_Hit]:
+    """Reported figures compared in numbers: against consensus a beat or miss; against the
+    year before (no consensus given), a profit that fell or rose is a weak miss or beat.
+
+    Revenue against the year before is not scored: a sales dip is not a miss by the
+    conventions of the eval set. Texts that talk about guidance are left to its rules.
+    """
+    text = doc.text
+    if not any(w in text for w in ("vs", "consensus", "Consensus", "versus")):
+        return []
+    hits: list[_Hit] = []
+    for m in _METRIC.finditer(text):
+        if _GUIDANCE_CONTEXT.search(text, 0, m.start()):
+            continue
+        tail = text[m.end() :]
+        metric = m.group("metric").lower()
+        is_profit = any(metric.endswith(p) for p in _PROFIT_METRICS)
+        kind: str | None = None
+        weak = False
+        end = m.end()
+        if vs := _VS.match(tail):
+            a = _amount(vs["a"], vs["au"], vs["bu"])
+            b = _amount(vs["b"], vs["bu"], vs["au"])
+            end = m.end() + (vs.end("bu") if vs["bu"] else vs.end("b"))
+            if _GUIDANCE_CONTEXT.search(vs["pre"]):
+                continue
+            if c := _CONSENSUS_AFTER.match(vs["rest"]):
+                ref = _amount(c["c"], c["cu"], vs["au"])
+                end = m.end() + vs.start("rest") + c.end()
+            elif _CONSENSUS_WORD.search(vs["pre"]) or _CONSENSUS_WORD.match(vs["rest"]):
+                ref = b
+            elif is_profit:
+                ref, weak = b, True
+            else:
+                continue
+            if a != ref:
+                kind = "earnings_beat" if a > ref else "earnings_miss"
+        elif pct := _PCT.match(tail):
+            up = ("up", "rose", "grew", "gained", "increased", "climbed")
+            p1 = float(pct["p1"]) * (1 if pct["d1"].lower() in up else -1)
+            d2 = (pct["d2"] or "up").lower()
+            p2 = float(pct["p2"]) * (-1 if d2.startswith(("down", "a fall")) else 1)
+            end = m.end() + pct.end()
+            if p1 != p2:
+                kind = "earnings_beat" if p1 > p2 else "earnings_miss"
+        if kind is None:
+            continue
+        span = doc.char_span(m.start(), end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            continue
+        hits.append(_Hit(kind, span.start, span.end, tuple(range(span.start, span.end)), weak=weak))
+    return hits
+
+
+# --- denials: "denies layoffs report", "no plans to cut the dividend" ---------------------
+_DENIABLE = frozenset({"layoffs", "restructuring", "merger_acquisition", "bankruptcy", "default", "dividend_cut",
+                       "executive_departure", "guidance_cut", "recall", "delisting", "dividend_raise"})  # fmt: skip
+_DENIAL = re.compile(
+    r"\b(denies|deny|denied|denying|no plans?|not plann?ing|rul(?:es|ed|e) out|wo n't|will not|"
+    r"does n't plan|does not plan|no intention)\b"
+)
+_DENIAL_REACH = 8  # tokens before the trigger, within its clause
+
+
+def _denied(doc: Doc, hit: _Hit) -> bool:
+    if hit.type not in _DENIABLE:
+        return False
+    words: list[str] = []
+    for i in range(hit.start - 1, max(-1, hit.start - 1 - _DENIAL_REACH), -1):
+        if doc[i].text in _BOUNDARIES:
+            break
+        words.append(doc[i].lower_)
+    return bool(words) and _DENIAL.search(" ".join(reversed(words))) is not None
 
 
 def _anchor_words(pattern: Pattern) -> frozenset[str] | None:
