@@ -230,7 +230,7 @@ _EXEC = _w("ceo", "cfo", "coo", "cto", "cio", "chairman", "chairwoman", "chair",
 _LEAVE = _w("resign", "resigns", "resigned", "resigning", "resignation", "quits", "quit", "quitting", "departs",
             "depart", "departed", "departing", "departure", "leaves", "leave", "leaving", "exits", "exit", "exiting",
             "exited", "retires", "retire", "retiring", "retirement", "ousted", "ousts", "oust", "ouster", "fired",
-            "sacked", "axed", "dismissed", "terminated", "replaced", "out")  # fmt: skip
+            "sacked", "axed", "dismissed", "terminated", "replaced", "out", "departures", "resignations")  # fmt: skip
 _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa", "occ", "fed", "finra", "cftc", "ecb",
                  "fca", "cma", "regulator", "regulators", "watchdog", "watchdogs", "eu", "ec", "brussels", "ofac",
                  "commission", "department", "authorities", "authority", "government", "ministry", "prosecutors",
@@ -341,7 +341,8 @@ def _rules() -> dict[str, list[Pattern]]:
     # "loss of a contract / of jobs" is not a result, "loss of $5 million" is.
     not_money: Tok = {"LIKE_NUM": False, "ORTH": {"NOT_IN": ["$", "€", "£", "US$", "C$", "A$", "about", "nearly",
                                                            "almost", "more", "over", "around", "roughly"]}}  # fmt: skip
-    r["earnings_miss!"] += [[_w("weight"), _HYPHEN, _w("loss")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
+    r["earnings_miss!"] += [[_w("weight", "job", "jobs", "customer", "customers", "subscriber", "subscribers",
+                               "hearing", "memory", "market", "share"), _HYPHEN, _w("loss", "losses")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
                             [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
     r["earnings_beat!"] += _MACRO_VETO
     r["earnings_miss"] += [
@@ -479,6 +480,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("settle"), _w("with")],
         [_w("settlement", "settlements"), _w("with", "over")],
         _ph("legal settlement"),
+        [_w("settlement", "settlements"), _w("talks", "deal", "agreement", "offer", "payment", "payout")],
         [_v("sue")],
         [_v("countersue")],
         [_w("lawsuit", "lawsuits", "litigation", "litigations", "verdict", "suit", "suits")],
@@ -628,6 +630,9 @@ def _rules() -> dict[str, list[Pattern]]:
                             "mode", "password", "choice", "value", "values", "payment", "wallet", "assistant")],
         [_w("defaults"), _w("to")],
     ]  # fmt: skip
+    # The S&P 500 index "opens lower" every day; that is not the agency.
+    r["credit_downgrade!"] += [[_w("s&p"), _w("500", "futures", "index", "100", "400", "600", "composite", "sectors",
+                                            "sector", "e-mini", "tsx", "asx")]]  # fmt: skip
     r["credit_downgrade"] += [
         [_RATING_AGENCY, _gap(4), _v("downgrade", "cut", "lower", "slash", "reduce", "strip")],
         [_v("downgrade", "cut", "lower", "slash", "reduce", "drop"), _gap(4), _w("credit", "debt", "bond", "sovereign",
@@ -717,7 +722,7 @@ def _rules() -> dict[str, list[Pattern]]:
             "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
         [_LINKED, _w("to"), _v("buy", "purchase")],
         [_w("to"), _v("buy", "purchase"), {"IS_TITLE": True}],
-        [_v("buy", "purchase", "acquire"), _gap(2),
+        [_v("buy", "purchase", "acquire"), _gap(3),
          _w("competitor", "competitors", "rival", "rivals", "peer", "company", "firm", "maker", "startup", "business",
             "unit", "chain", "operator", "retailer", "insurer", "bank", "lender", "developer", "producer", "brand",
             "division", "subsidiary")],
@@ -743,6 +748,9 @@ def _rules() -> dict[str, list[Pattern]]:
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],
         [_w("bid"), _w("for"), _w("more")],
+        # "Investors Who Bought Elanco Shares A Year Ago": a holding, not a takeover.
+        [_w("who", "investors", "those", "shareholders", "if", "you", "i", "we"),
+         _w("bought", "purchased", "buy", "buys", "purchase")],
         # Buying shares or a stake in a company is an investment, not a takeover.
         [_w("buys", "bought", "purchases", "purchased", "buy", "buying"), _gap(2),
          _w("shares", "stake", "stakes", "stock", "stocks", "bonds", "notes", "debt", "units", "options", "tickets")],
