@@ -133,10 +133,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "KHC": ("Kraft Heinz",),
     "EL": ("Estee Lauder", "Estée Lauder"),
     "CMG": ("Chipotle",),
-    "YUM": ("Yum Brands", "Yum! Brands"),
+    "YUM": ("Yum Brands", "Yum! Brands", "KFC", "Taco Bell", "Pizza Hut"),
     "DPZ": ("Domino's", "Domino's Pizza"),
     "ORLY": ("O'Reilly Automotive", "O’Reilly Automotive"),
     "FIS": ("Fidelity National Information Services",),
+    "DLR": ("Digital Realty", "Digital Realty Trust"),
     "KEY": ("KeyCorp", "KeyBank"),
     "FCX": ("Freeport-McMoRan", "Freeport McMoRan"),
     "DOW": ("Dow Inc", "Dow Chemical"),
@@ -270,7 +271,8 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
     [{"LOWER": {"IN": ["price", "profit", "sales", "revenue", "earnings", "inflation", "growth", "emissions", "margin",
                         "delivery", "production", "output", "takeover", "acquisition", "cost", "savings", "deficit",
                         "debt", "return", "rate", "buyout", "climate", "pt", "new", "raised", "lowered", "stock",
-                        "share", "upside", "downside"]}},
+                        "share", "upside", "downside", "income", "eps", "ebitda", "dividend", "spending",
+                        "budget", "capital", "volume", "traffic", "subscriber", "subscribers"]}},
      _ANY_CASE_TARGET],
     [_ANY_CASE_TARGET, {"LOWER": {"IN": ["price", "prices", "rate", "range", "date", "audience", "zone", "level",
                                          "levels", "of", "for", "cut", "raised", "lowered", "hike", "increase"]}}],
@@ -420,8 +422,14 @@ def _person_surname(span: Span, persons: list[Span]) -> bool:
     if span.start == 0:
         return False
     prev = span.doc[span.start - 1]
-    # Only a name-like word before it makes it a surname: "Harrison Ford", not "+ BofAML".
-    return prev.is_title and prev.is_alpha and any(p.start == span.start - 1 and p.end >= span.end for p in persons)
+    # Only a name-like word before it makes it a surname: "Harrison Ford", not "+ BofAML",
+    # nor a Title Cased verb the NER took for a first name ("Why I'm Cutting Netflix").
+    return (
+        prev.is_title
+        and prev.is_alpha
+        and not prev.lower_.endswith("ing")
+        and any(p.start == span.start - 1 and p.end >= span.end for p in persons)
+    )
 
 
 def _part_of_longer_name(span: Span) -> bool:

@@ -101,13 +101,7 @@ def _doubles_final_consonant(w: str) -> bool:
     """One-syllable verbs ending consonant-vowel-consonant double it: skip -> skipped, flag -> flagging."""
     groups = [c in _VOWELS for c in w]
     syllables = sum(1 for k, v in enumerate(groups) if v and (k == 0 or not groups[k - 1]))
-    return (
-        syllables == 1
-        and len(w) >= 3
-        and w[-1] not in _VOWELS + "wxy"
-        and w[-2] in _VOWELS
-        and w[-3] not in _VOWELS
-    )
+    return syllables == 1 and len(w) >= 3 and w[-1] not in _VOWELS + "wxy" and w[-2] in _VOWELS and w[-3] not in _VOWELS
 
 
 def inflect(lemma: str) -> tuple[str, ...]:
@@ -283,6 +277,7 @@ def _rules() -> dict[str, list[Pattern]]:
         # Broker slang: "turns bearish", "loses a bull", "new bear steps out", "moves to the sidelines".
         [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": "more", "OP": "?"}, _w("bearish")],
         [_v("lose"), _w("a", "an", "its", "one", "another"), _w("bull", "bulls")],
+        [_v("gain", "get", "add", "attract", "draw", "win"), _w("a", "another", "new"), _w("bear")],
         [_w("bear", "bears"), _v("step"), _w("out", "in", "up", "forward")],
         [_v("move", "go", "step", "hit", "head", "retreat", "shift", "send", "push"), _gap(3), _w("sidelines")],
         [_v("move", "go", "step"), _w("to"), {"LOWER": "the", "OP": "?"}, _w("side", "sidelines"), _w("on")],
@@ -310,6 +305,9 @@ def _rules() -> dict[str, list[Pattern]]:
         *_to_from(_UP_RATINGS + _MID_RATINGS, _DOWN_RATINGS),
         *_to_from(_UP_RATINGS, _MID_RATINGS),
         [_v("turn"), _w("bullish", "positive", "constructive"), _w("on")],
+        [_v("gain", "get", "add", "attract", "draw", "win"), _w("a", "another", "new"), _w("bull")],
+        # "WestRock +2% after BAML bump": a broker's lift of the rating.
+        [_w("after", "on"), _LINKED, _w("bump", "lift", "boost")],
     ]  # fmt: skip
 
     # Results against expectations.
@@ -366,8 +364,18 @@ def _rules() -> dict[str, list[Pattern]]:
     # A reported loss ("EPS of -$0.80") is a miss unless the text says it beat.
     r["earnings_miss~"] += [
         [_w("eps", "income"), {"LOWER": "of", "OP": "?"}, {"TEXT": {"REGEX": r"^[-−(]\$?\d"}}],
-        [_w("eps", "income"), {"LOWER": "of", "OP": "?"}, _w("-", "−", "("), {"ORTH": "$", "OP": "?"}, {"LIKE_NUM": True}],
+        [
+            _w("eps", "income"),
+            {"LOWER": "of", "OP": "?"},
+            _w("-", "−", "("),
+            {"ORTH": "$", "OP": "?"},
+            {"LIKE_NUM": True},
+        ],
     ]
+    # "Delta sees 2020 revenue up 4% to 6%" is a forecast, not a result.
+    r["earnings_beat!"] += [[_w("see", "sees", "seeing", "expects", "expecting", "forecasts", "forecasting", "projects",
+                                "projecting", "guides", "guiding", "targets", "targeting"),
+                             {"ORTH": {"NOT_IN": [b for b in _BOUNDARIES if b != "."]}, "OP": "{0,6}"}, _RESULTS]]  # fmt: skip
     r["earnings_beat!"] += [
         [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")]
     ]
@@ -382,6 +390,10 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "Q1 revenue up big", "profit up 27%"
+        [_w("profit", "profits", "earnings", "eps", "income", "revenue", "revenues"), _w("up"),
+         {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
+         {"LOWER": {"REGEX": r"^(big|sharply|strongly|solidly|\d[\d.,]*%?)$"}}],
         # "strong sales" of a product is not a result; a strong quarter or profit is.
         [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat"),
          _w("results", "earnings", "quarter", "quarterly", "eps", "profit", "profits", "q1", "q2", "q3", "q4", "fq1",
@@ -394,7 +406,9 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Company guidance.
     r["guidance_cut"] += [
-        [cutv, _gap(4), _GUIDE_STRICT],
+        # "lowers fiscal 2019 sales and earnings guidance"; "as", "after" start another clause.
+        [cutv, {"ORTH": {"NOT_IN": [*_BOUNDARIES, "as", "after", "while", "amid", "despite", "because", "since", "but",
+                                    "on", "'", "‘", "’", '"']}, "OP": "{0,6}"}, _GUIDE_STRICT],
         [_GUIDE_STRICT, _gap(3), _w("cut", "cuts", "lowered", "reduced", "slashed", "trimmed", "withdrawn", "pulled",
                                    "suspended", "scrapped", "downgraded")],
         [_w("weak", "weaker", "soft", "softer", "disappointing", "downbeat", "gloomy", "bleak", "dim", "cautious",
@@ -453,6 +467,9 @@ def _rules() -> dict[str, list[Pattern]]:
                       "ebitda", "earnings-per-share", "return", "returns")  # fmt: skip
     r["guidance_cut"] += [
         [{"ENT_TYPE": "ORG"}, _w("'s", "’s"), _w("warning", "warnings")],
+        # "estimates 2020 negative impact of $200 mln from the outbreak"
+        [_v("estimate", "expect", "see", "flag", "forecast", "warn", "project", "report"), _gap(3),
+         _w("negative", "adverse"), _w("impact", "hit", "effect")],
         [_v("see", "expect", "forecast", "project", "guide"), dotted, _RESULTS, _gap(2),
          _w("down", "below", "lower", "decline", "declines")],
         # "cuts key profit target", "cuts sales goal", "profit view slashed".
@@ -487,6 +504,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("class-action"),
         _ph("class action"),
         _ph("legal action"),
+        _ph("legal actions"),
         _ph("breach of contract"),
         [_v("settle"), _gap(3), _w("lawsuit", "lawsuits", "suit", "suits", "litigation", "claims", "case", "cases",
                                   "allegations", "breach", "dispute", "disputes", "class")],
@@ -568,7 +586,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("panel", "committee", "advisers", "advisors", "adcom"), _gap(2), _v("vote"), _w("against")],
         [_REGULATORS, _gap(2), _v("put", "place", "impose"), _gap(2), _w("hold")],
     ]  # fmt: skip
-    r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")]]
+    r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")],
+                                [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
         [_w("fraud", "frauds", "fraudulent", "fraudulently", "defraud", "defrauded", "defrauding", "ponzi",
             "embezzlement", "embezzled", "embezzling", "bribery", "bribes", "bribe", "kickbacks", "misstated",
@@ -621,6 +640,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("nonpayment", "non-payment")],
         [_v("stop", "cease", "quit"), _w("making", "paying"), _gap(2), _w("payment", "payments")],
     ]  # fmt: skip
+    r["default"] += [
+        [_v("fall"), _w("behind"), _w("on", "with"), _gap(2),
+         _w("rent", "payments", "payment", "loans", "loan", "mortgage", "mortgages", "debt", "bills")],
+    ]  # fmt: skip
     r["default!"] += [
         _ph("credit default swap"),
         _ph("credit default swaps"),
@@ -631,6 +654,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("defaults"), _w("to")],
     ]  # fmt: skip
     # The S&P 500 index "opens lower" every day; that is not the agency.
+    # Agencies that are not rating agencies ("bank agencies will lower the leverage ratio").
+    r["credit_downgrade!"] += [[_w("bank", "banking", "federal", "government", "u.s.", "us", "regulatory", "state",
+                                   "energy", "travel", "employment", "news", "ad", "advertising", "intelligence", "aid",
+                                   "statistics", "environmental", "health", "tax"), _w("agency", "agencies")]]  # fmt: skip
     r["credit_downgrade!"] += [[_w("s&p"), _w("500", "futures", "index", "100", "400", "600", "composite", "sectors",
                                             "sector", "e-mini", "tsx", "asx")]]  # fmt: skip
     r["credit_downgrade"] += [
@@ -675,13 +702,21 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("closure", "closures", "closing"), _w("of"), _gap(2),
          _w("plant", "plants", "factory", "factories", "stores", "store", "mills", "facilities", "branches")],
         [_w("plant", "store", "factory", "branch"), _w("closures", "closings")],
+        # "pulls the plug on Jet.com", "slash spending", "may cut costs more"
+        [_v("pull"), {"LOWER": "the", "OP": "?"}, _w("plug"), _w("on")],
+        [_v("cut", "slash", "trim", "reduce", "curb", "halve", "pare", "chop", "axe", "ax"), _gap(2),
+         _w("costs", "spending", "expenses", "opex", "overheads")],
         # "is ending its fresh-food delivery business", "winds down its lending arm"
         [_v("end", "exit", "discontinue", "shutter"), _gap(4),
          _w("business", "unit", "division", "operations", "segment", "arm")],
         [_v("wind"), _w("down"), _gap(3), _w("business", "unit", "division", "operations", "segment", "arm", "fund",
                                              "funds", "brand", "stores", "lending", "portfolio")],
     ]  # fmt: skip
+    # Capital spending is investment, not the cost base ("cuts capital spending to $1M").
+    r["restructuring!"] += [[_w("capital", "capex", "investment", "military", "defense", "government", "federal",
+                               "public"), _w("spending")]]  # fmt: skip
     r["layoffs"] += [
+        [_v("cost", "threaten", "wipe", "destroy", "erase", "shed"), _gap(3), _w("jobs", "positions", "workers")],
         [_w("layoff", "layoffs", "redundancies", "furlough", "furloughs", "furloughed", "furloughing")],
         _ph("lay-off"),
         _ph("lay-offs"),
@@ -698,7 +733,8 @@ def _rules() -> dict[str, list[Pattern]]:
     r["layoffs!"] += [[_w("jobs"), _w("report", "data", "numbers", "market", "growth", "added")]]
     r["executive_departure"] += [
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
-        [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy")],
+        [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
+        [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
         [_EXEC, _gap(5), _LEAVE],
         [_LEAVE, _gap(3), _EXEC],
         [_w("resigns", "resigned", "resignation", "resigning")],
@@ -732,6 +768,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("purchase", "sale"), _w("of"), {"IS_TITLE": True}],
         [_w("deal"), _w("for"), {"IS_TITLE": True}],
         [_w("deal"), _w("for"), {"ENT_TYPE": "ORG"}],
+        # "Google-Looker deal": a linked company hyphenated with another name.
+        # (ORG, not a linked span: the NER may take "Google-Looker" as one entity.)
+        [{"ENT_TYPE": {"IN": ["ORG", "PRODUCT"]}}, _w("-"), {"IS_TITLE": True}, _w("deal", "merger", "tie-up", "combination", "takeover")],
+        [{"IS_TITLE": True}, _w("-"), {"ENT_TYPE": {"IN": ["ORG", "PRODUCT"]}}, _w("deal", "merger", "tie-up", "combination", "takeover")],
         [_v("combine"), _w("with")],
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],
@@ -744,6 +784,13 @@ def _rules() -> dict[str, list[Pattern]]:
             "subsidiaries", "arm", "operations")],
         _ph("all-cash deal"),
         [_v("call"), _w("off"), _gap(3), _w("interest", "bid", "pursuit", "takeover", "merger", "offer", "approach")],
+    ]  # fmt: skip
+    # "The Best CEFs To Buy For 10% Yields", "Stocks To Buy Now": an investment tip.
+    r["merger_acquisition!"] += [
+        [_w("to"), _w("buy"), _w("for", "now", "in", "before", "and", "or", "right", "on", "at", "this", "these", "today",
+                                 "with", "if", "when", "ahead", "after", "during")],
+        [_w("best", "top", "cheap", "stocks", "stock", "shares", "cefs", "etfs", "etf", "funds", "reits", "dividend",
+            "picks"), _gap(2), _w("to"), _w("buy")],
     ]  # fmt: skip
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],
@@ -1021,8 +1068,11 @@ _VALUE = (
     r"\s*(?P<{0}u>cents?\b|c\b|mln\b|bln\b|million\b|billion\b|bn\b|m\b|b\b|k\b)?"
 )
 _VS = re.compile(
-    r"^\s*(?:of\s+)?" + _VALUE.format("a") + r"\s*,?\s*(?:vs\.?|versus)\s+(?P<pre>(?:[a-z.]+\s+){0,2}?)"
-    + _VALUE.format("b") + r"(?P<rest>[^|]{0,60})",
+    r"^\s*(?:of\s+)?"
+    + _VALUE.format("a")
+    + r"\s*,?\s*(?:vs\.?|versus)\s+(?P<pre>(?:[a-z.]+\s+){0,2}?)"
+    + _VALUE.format("b")
+    + r"(?P<rest>[^|]{0,60})",
     re.IGNORECASE,
 )
 _CONSENSUS_AFTER = re.compile(
