@@ -259,7 +259,8 @@ def _rules() -> dict[str, list[Pattern]]:
     # Traders and markets turning bearish is sentiment, not a broker's rating.
     crowd_turns: Pattern = [_w("traders", "investors", "funds", "markets", "market", "speculators", "bulls", "bears",
                                "retail", "sentiment", "options", "option", "hedge"), _gap(1),
-                            _v("turn", "swing", "go", "flip", "get", "grow", "become")]  # fmt: skip
+                            _v("turn", "swing", "go", "flip", "get", "grow", "become", "sour")]  # fmt: skip
+    bull_ratings = _w("buy", "outperform", "overweight", "bullish", "positive", "accumulate")
 
     # Analyst rating changes.
     r["downgrade"] += [
@@ -278,6 +279,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": "more", "OP": "?"}, _w("bearish")],
         [_v("lose"), _w("a", "an", "its", "one", "another"), _w("bull", "bulls")],
         [_v("gain", "get", "add", "attract", "draw", "win"), _w("a", "another", "new"), _w("bear")],
+        # "sours on Apple", "loses buy rating", "pulls buy rating", "stripped of buy rating", "goes to sell on"
+        [_v("sour"), _w("on")],
+        [_v("lose", "drop", "pull", "strip", "ditch", "remove", "yank", "cut", "scrap", "abandon"), _gap(2), bull_ratings,
+         _w("rating", "call", "stance", "recommendation", "view")],
+        [_w("stripped"), _w("of"), _gap(1), bull_ratings, _w("rating", "call")],
+        *[_cat(_v("go", "move", "switch", "flip", "shift", "turn"), _w("to"), a, _w("on")) for a in _rating(_DOWN_RATINGS)],
         [_w("bear", "bears"), _v("step"), _w("out", "in", "up", "forward")],
         [_v("move", "go", "step", "hit", "head", "retreat", "shift", "send", "push"), _gap(3), _w("sidelines")],
         [_v("move", "go", "step"), _w("to"), {"LOWER": "the", "OP": "?"}, _w("side", "sidelines"), _w("on")],
@@ -319,6 +326,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("disappoint", "underwhelm")],
         [_v("miss"), _w("on", "in"), _w("top", "bottom"), _w("line", "-line")],
         [_v("fall", "come"), _w("short")],
+        [_v("come"), _w("up"), _w("short")],
+        [_w("subscriber", "subscribers", "user", "users", "traffic", "deliveries", "bookings", "orders", "membership"),
+         _gap(1), _w("miss", "misses", "missed", "disappoint", "disappoints", "disappointed")],
         [_w("below", "under", "shy", "short"), _gap(1), _ESTIMATES],
         *_alt([], ("worse-than-expected", "weaker-than-expected", "lower-than-expected", "softer-than-expected",
                    "wider-than-expected", "bigger-than-expected", "larger-than-expected", "disappointing",
@@ -406,6 +416,10 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Company guidance.
     r["guidance_cut"] += [
+        # "says it will miss revenue guidance", "warns it will miss expectations"
+        [_w("will", "to", "would", "may", "could", "set"), {"LOWER": "to", "OP": "?"}, _v("miss"), _gap(3),
+         _w("guidance", "outlook", "forecast", "forecasts", "target", "targets", "estimates", "expectations", "goal",
+            "goals", "projections")],
         # "lowers fiscal 2019 sales and earnings guidance"; "as", "after" start another clause.
         [cutv, {"ORTH": {"NOT_IN": [*_BOUNDARIES, "as", "after", "while", "amid", "despite", "because", "since", "but",
                                     "on", "'", "‘", "’", '"']}, "OP": "{0,6}"}, _GUIDE_STRICT],
@@ -506,6 +520,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("legal action"),
         _ph("legal actions"),
         _ph("breach of contract"),
+        [_v("lose", "win"), _gap(2), _w("trial", "case", "appeal", "lawsuit", "suit", "verdict", "arbitration")],
         [_v("settle"), _gap(3), _w("lawsuit", "lawsuits", "suit", "suits", "litigation", "claims", "case", "cases",
                                   "allegations", "breach", "dispute", "disputes", "class")],
         [_w("jury", "juries"), _gap(2), _v("order", "award", "find", "rule")],
@@ -519,6 +534,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("investigation", "investigations", "probe", "probes", "inquiry", "inquiries", "enquiry", "subpoena",
             "subpoenas", "subpoenaed", "probed", "probing")],
         [_v("investigate")],
+        [_w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa", "finra", "cftc", "fca", "cma", "ofac",
+            "regulator", "regulators", "watchdog", "watchdogs", "prosecutors", "authorities", "attorney", "ag", "ags",
+            "antitrust", "enforcers"), _gap(1), _v("look", "examine", "scrutinize", "scrutinise", "review", "query", "question"),
+         {"LOWER": "into", "OP": "?"}],
         [_w("antitrust", "regulatory", "federal", "congressional"), _w("scrutiny")],
         [_REGULATORS, _w("scrutiny", "review", "inquiry")],
         [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
@@ -590,7 +609,7 @@ def _rules() -> dict[str, list[Pattern]]:
                                 [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
         [_w("fraud", "frauds", "fraudulent", "fraudulently", "defraud", "defrauded", "defrauding", "ponzi",
-            "embezzlement", "embezzled", "embezzling", "bribery", "bribes", "bribe", "kickbacks", "misstated",
+            "embezzlement", "embezzled", "embezzling", "fabricated", "fabricating", "fabrication", "bribery", "bribes", "bribe", "kickbacks", "misstated",
             "misstatement", "misstatements", "falsified", "falsifying", "irregularities", "manipulation",
             "swindle", "swindled", "scam")],
         [_v("mislead"), _gap(2), _w("investors", "shareholders", "regulators", "customers", "auditors", "public")],
@@ -638,6 +657,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("miss", "skip", "delay", "suspend", "halt"), _gap(3),
          _w("payment", "payments", "coupon", "coupons", "installment", "repayment", "repayments")],
         [_w("nonpayment", "non-payment")],
+        [_v("fail"), _w("to"), _w("make", "pay", "repay", "meet"), _gap(2),
+         _w("payment", "payments", "interest", "coupon", "coupons", "debt", "loan", "loans", "obligations")],
         [_v("stop", "cease", "quit"), _w("making", "paying"), _gap(2), _w("payment", "payments")],
     ]  # fmt: skip
     r["default"] += [
@@ -668,6 +689,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("credit", "debt", "bond", "sovereign"), _w("rating", "ratings"), _gap(2),
          _w("cut", "cuts", "lowered", "downgraded", "slashed", "reduced")],
         [_w("to", "into"), _w("junk")],
+        # "loses investment-grade rating", "stripped of AAA"
+        [_v("lose", "strip"), _gap(2), _w("investment"), _HYPHEN, _w("grade")],
+        [_v("lose", "strip"), _gap(2), _w("aaa", "aa", "triple-a", "top-notch")],
         [_w("junk"), _w("status", "territory", "rating")],
         [_w("outlook"), _gap(3), _w("to"), _w("negative")],
         [_w("negative"), _w("watch", "outlook")],
@@ -737,6 +761,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
         [_EXEC, _gap(5), _LEAVE],
         [_LEAVE, _gap(3), _EXEC],
+        [_v("fire", "oust", "replace", "sack", "dismiss", "remove", "axe", "ax", "terminate"), _gap(2), _EXEC],
         [_w("resigns", "resigned", "resignation", "resigning")],
         [_v("step"), _w("down", "aside")],
     ]
@@ -744,7 +769,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("retire", "retires", "retiring"), _w("debt", "notes", "bonds", "shares", "stock")],
         [_w("on"), _gap(1), _w("leave")],
         [_w("out"), _w("of")],
+        [_w("head", "assistant"), _w("coach", "coaches", "chef")],
     ]
+    # A name in a "Google-Looker deal"; not "Dairy-Free" nor "Post-Grounding".
+    org_name: Tok = {"ENT_TYPE": {"IN": ["ORG", "PRODUCT"]}, "IS_LOWER": False,
+                     "LOWER": {"NOT_IN": ["free", "right", "left", "post", "pre", "anti", "non", "grounding", "brexit",
+                                          "trade", "phase", "pro", "cross", "mid", "end", "year"]}}  # fmt: skip
     r["merger_acquisition"] += [
         [_w("acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "merger", "mergers",
             "merge", "merges", "merged", "merging", "takeover", "takeovers", "buyout", "buyouts", "acquirer")],
@@ -754,6 +784,14 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("take"), _w("over")],
         _ph("take-private"),
         [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
+        [_w("bid", "bids", "offer", "approach"), _w("for"), _LINKED],
+        [_v("complete", "close", "finalize", "finalise", "clinch", "seal", "terminate", "abandon", "scrap"), _gap(2),
+         {"IS_TITLE": True}, _w("deal", "merger", "acquisition", "takeover", "buyout", "purchase")],
+        [_v("walk", "back", "pull"), _w("away", "out"), _w("from", "of"), _gap(2),
+         _w("deal", "merger", "acquisition", "takeover", "buyout")],
+        [_v("explore", "consider", "weigh", "mull", "eye", "seek", "plan", "pursue"), _gap(1),
+         _w("sale", "divestiture", "divestment", "sell-off", "disposal"), _w("of")],
+        [_v("combine"), _gap(2), _w("units", "businesses", "operations", "divisions", "unit", "business")],
         [_v("agree", "plan", "offer", "move", "seek", "look", "want", "aim", "bid", "deal", "talks", "poised", "set",
             "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
         [_LINKED, _w("to"), _v("buy", "purchase")],
@@ -770,8 +808,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("deal"), _w("for"), {"ENT_TYPE": "ORG"}],
         # "Google-Looker deal": a linked company hyphenated with another name.
         # (ORG, not a linked span: the NER may take "Google-Looker" as one entity.)
-        [{"ENT_TYPE": {"IN": ["ORG", "PRODUCT"]}}, _w("-"), {"IS_TITLE": True}, _w("deal", "merger", "tie-up", "combination", "takeover")],
-        [{"IS_TITLE": True}, _w("-"), {"ENT_TYPE": {"IN": ["ORG", "PRODUCT"]}}, _w("deal", "merger", "tie-up", "combination", "takeover")],
+        [org_name, _w("-"), org_name, _w("deal", "merger", "tie-up", "combination", "takeover")],
         [_v("combine"), _w("with")],
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],
