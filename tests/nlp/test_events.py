@@ -126,7 +126,109 @@ def test_events_come_in_text_order(annotator: SpacyAnnotator) -> None:
         ("lay", {"lay", "lays", "laid", "laying"}),
         ("deny", {"deny", "denies", "denied", "denying"}),
         ("probe", {"probe", "probes", "probed", "probing"}),
+        ("skip", {"skip", "skips", "skipped", "skipping"}),
+        ("flag", {"flag", "flags", "flagged", "flagging"}),
+        ("visit", {"visit", "visits", "visited", "visiting"}),
     ],
 )
 def test_inflect(lemma: str, forms: set[str]) -> None:
     assert set(inflect(lemma)) == forms
+
+
+# Phrase families added after the blind batches (wild .. final5): slang, figures in numbers,
+# idioms. Each positive has a near-miss that shares its trigger words.
+FAMILY_CASES: list[tuple[str, str, str]] = [
+    ("downgrade", "Lululemon loses a bull at Barclays", "Lululemon bull market loses steam"),
+    ("downgrade", "Roku stock slides after Citi turns bearish", "Options traders turn bearish on Roku"),
+    ("downgrade", "KeyBanc moves to the sidelines on Snap", "Snap moves its ad team to London"),
+    ("downgrade", "Pinterest gains a bear at Wedbush", "Pinterest gains after Wedbush note"),
+    ("downgrade", "Etsy loses buy rating at Jefferies", "Etsy loses sellers to Amazon"),
+    ("upgrade", "Compass Point ups Kimco to Buy", "Kimco willing to pay up to $2 billion to buy rival"),
+    ("upgrade", "Elastic jumps as Canaccord turns bullish", "Crypto traders turn bullish on ether"),
+    ("earnings_miss", "Kohl's Q3 EPS 78 cents vs. 98 cents", "Kohl's Q3 sales $4.6 bln vs. $4.7 bln a year ago"),
+    (
+        "earnings_miss",
+        "Macy's Q3 sales $5.17 bln vs. $5.40 bln; FactSet consensus $5.32 bln",
+        "Unemployment rate 4.9% vs 4.1% consensus",
+    ),
+    ("earnings_miss", "Knowles Just Missed EPS By 14%", "Knowles misses the deadline for its filing"),
+    ("earnings_miss", "Penn National EPS of -$0.80", "Penn National EPS of -$0.05 beats by $0.02"),
+    ("earnings_miss", "MercadoLibre slips after margin miss", "MercadoLibre slips after competitor launch"),
+    (
+        "earnings_beat",
+        "Yum Q4 same-store sales up 4%; FactSet consensus up 3.2%",
+        "Delta sees 2020 revenue up 4% to 6%",
+    ),
+    ("earnings_beat", "Twitter beats revenue, user growth estimates", "Apple beats Samsung in tablet sales race"),
+    ("guidance_cut", "Kohl's -11% after profit view slashed", "Analysts slash their views on Kohl's"),
+    ("guidance_cut", "Bank of Ireland cuts key profit target", "Citi cuts Bank of Ireland price target"),
+    (
+        "guidance_cut",
+        "Macy's lowers fiscal 2019 sales and earnings guidance",
+        "Macy's lowers prices as analysts forecast weak sales",
+    ),
+    (
+        "guidance_cut",
+        "Tapestry estimates negative impact of $200 mln from outbreak",
+        "Tapestry estimates sales of $6 bln",
+    ),
+    (
+        "dividend_cut",
+        "Continental Resources announces suspension of quarterly dividend",
+        "Continental Resources declares quarterly dividend",
+    ),
+    ("layoffs", "Travel slump could cost 25 million jobs", "Travel slump could cost airlines $25 billion"),
+    (
+        "restructuring",
+        "Walmart pulls the plug on Jet.com grocery service",
+        "Walmart plugs Jet.com into its grocery service",
+    ),
+    ("restructuring", "Shale producers slash spending again", "A. H. Belo cuts capital spending to $1M"),
+    ("regulatory_action", "Uber stripped of London licence", "Uber drivers get London licence"),
+    (
+        "regulatory_action",
+        "FDA advisory committee gives thumbs down to Brinavess",
+        "Sales of oil cargoes have ground to a halt",
+    ),
+    (
+        "merger_acquisition",
+        "UK watchdog probing Google-Looker deal",
+        "Canadian Milk Giant Saputo homes in on Dairy-Free Deal",
+    ),
+    ("merger_acquisition", "ICE calls off eBay interest", "Investors Who Bought eBay Shares A Year Ago Are Up 20%"),
+    ("merger_acquisition", "3M is exploring a sale of its drug delivery unit", "The Best CEFs To Buy For 10% Yields"),
+    ("default", "Half of small businesses fall behind on April rent", "Half of small businesses fall behind rivals"),
+    ("credit_downgrade", "Moody's cuts Ford to junk", "S&P 500 opens fractionally lower"),
+    ("executive_departure", "CEO turnover at Bluegreen Vacations", "Knicks fire head coach David Fizdale"),
+]
+
+
+@pytest.mark.parametrize(("event_type", "positive", "near_miss"), FAMILY_CASES, ids=[c[1][:40] for c in FAMILY_CASES])
+def test_phrase_family_fires_and_its_near_miss_does_not(
+    annotator: SpacyAnnotator, event_type: str, positive: str, near_miss: str
+) -> None:
+    assert event_type in _types(annotator, positive), positive
+    assert event_type not in _types(annotator, near_miss), near_miss
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("Microsoft denies report of new layoffs", "layoffs"),
+        ("Intel has no plans to cut its dividend", "dividend_cut"),
+        ("Uber rules out a sale of its freight unit", "merger_acquisition"),
+    ],
+)
+def test_a_denied_event_is_not_reported(annotator: SpacyAnnotator, text: str, denied: str) -> None:
+    assert denied not in _types(annotator, text)
+
+
+def test_a_denial_does_not_hide_the_allegation(annotator: SpacyAnnotator) -> None:
+    # The allegation exists even when the company denies it.
+    assert "fraud_allegation" in _types(annotator, "Adani denies fraud allegations by short seller")
+
+
+def test_figures_compare_units_and_cents(annotator: SpacyAnnotator) -> None:
+    # $1.00 beats a 99-cent consensus, even though the year-ago figure was in cents.
+    got = _types(annotator, "Yum Q4 adj. EPS $1.00 vs. 40 cents a year ago; FactSet consensus 99 cents")
+    assert got == {"earnings_beat"}
