@@ -314,7 +314,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("turn"), _w("bullish", "positive", "constructive"), _w("on")],
         [_v("gain", "get", "add", "attract", "draw", "win"), _w("a", "another", "new"), _w("bull")],
         # "WestRock +2% after BAML bump": a broker's lift of the rating.
-        [_w("after", "on"), _LINKED, _w("bump", "lift", "boost")],
+        [_w("after", "on", "following"), {"ENT_TYPE": "ORG", "OP": "+"}, _w("bump", "lift", "boost", "upgrade")],
     ]  # fmt: skip
 
     # Results against expectations.
@@ -354,7 +354,8 @@ def _rules() -> dict[str, list[Pattern]]:
                             [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
     r["earnings_beat!"] += _MACRO_VETO
     r["earnings_miss"] += [
-        [_w("results", "earnings", "eps", "revenue", "revenues", "sales", "profit", "quarter"),
+        [_w("results", "earnings", "eps", "revenue", "revenues", "sales", "profit", "quarter", "quarterly", "q1", "q2",
+            "q3", "q4", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q", "annual", "full-year"),
          _w("miss", "misses", "shortfall", "disappointment", "letdown")],
         [_v("come"), _w("in"), _gap(3), _w("light", "soft", "weak", "short", "below")],
         # "missed EPS by 14%", "misses same-store sales, profit estimates", "Q4 EPS $1.04 misses".
@@ -416,6 +417,7 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Company guidance.
     r["guidance_cut"] += [
+        [_GUIDE_STRICT, _w("light", "soft", "weak", "disappoints", "underwhelms", "disappointing", "lackluster", "weaker")],
         # "says it will miss revenue guidance", "warns it will miss expectations"
         [_w("will", "to", "would", "may", "could", "set"), {"LOWER": "to", "OP": "?"}, _v("miss"), _gap(3),
          _w("guidance", "outlook", "forecast", "forecasts", "target", "targets", "estimates", "expectations", "goal",
@@ -511,6 +513,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("settle"), _w("with")],
         [_w("settlement", "settlements"), _w("with", "over")],
         _ph("legal settlement"),
+        [_v("agree", "reach", "strike", "announce", "approve", "finalize", "finalise"), _gap(4),
+         _w("settlement", "settlements")],
+        [_w("ordered", "order", "orders"), _w("to"), _w("pay"), _gap(4), _w("damages", "compensation", "royalties")],
         [_w("settlement", "settlements"), _w("talks", "deal", "agreement", "offer", "payment", "payout")],
         [_v("sue")],
         [_v("countersue")],
@@ -642,6 +647,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("chapter"), _w("11", "7", "15", "eleven")],
         [_w("creditor"), _w("protection")],
         [_v("go"), _w("bust")],
+        [_v("near", "face", "risk", "approach", "head", "edge"), {"LOWER": "toward", "OP": "?"},
+         _w("liquidation", "insolvency")],
         [_w("liquidation", "winding-up", "winding"), _w("order", "petition", "up", "threat", "risk", "fears", "looms")],
         [_w("ordered", "forced", "forces", "orders"), _w("to"), _v("liquidate")],
     ]  # fmt: skip
@@ -785,6 +792,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("take-private"),
         [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
         [_w("bid", "bids", "offer", "approach"), _w("for"), _LINKED],
+        [_w("bid", "offer", "approach", "overture", "bids", "offers", "buyout", "takeover"),
+         _w("rejected", "spurned", "rebuffed", "snubbed", "refused")],
         [_v("complete", "close", "finalize", "finalise", "clinch", "seal", "terminate", "abandon", "scrap"), _gap(2),
          {"IS_TITLE": True}, _w("deal", "merger", "acquisition", "takeover", "buyout", "purchase")],
         [_v("walk", "back", "pull"), _w("away", "out"), _w("from", "of"), _gap(2),
@@ -1104,11 +1113,24 @@ _VALUE = (
     r"(?P<{0}>[-−(]?\s?[$€£]?\s?[-−(]?\s?\d[\d,]*(?:\.\d+)?\)?)"
     r"\s*(?P<{0}u>cents?\b|c\b|mln\b|bln\b|million\b|billion\b|bn\b|m\b|b\b|k\b)?"
 )
-_VS = re.compile(
-    r"^\s*(?:of\s+)?"
+_RANGE_SEP = r"\s*(?:-|–|to)\s*"
+# A figure, or a range of two ("$1.50-$1.60", "85 cents to 87 cents").
+_FIGURE = re.compile(
+    r"^\s*(?:(?:of|at|between|about|approximately|approx\.?)\s+)*"
     + _VALUE.format("a")
-    + r"\s*,?\s*(?:vs\.?|versus)\s+(?P<pre>(?:[a-z.]+\s+){0,2}?)"
+    + r"(?:"
+    + _RANGE_SEP
+    + _VALUE.format("a2")
+    + r")?",
+    re.IGNORECASE,
+)
+_VS = re.compile(
+    r"^\s*,?\s*(?:vs\.?|versus)\s+(?P<pre>(?:[a-z.]+\s+){0,2}?)"
     + _VALUE.format("b")
+    + r"(?:"
+    + _RANGE_SEP
+    + _VALUE.format("b2")
+    + r")?"
     + r"(?P<rest>[^|]{0,60})",
     re.IGNORECASE,
 )
@@ -1125,9 +1147,7 @@ _PCT = re.compile(
     r"(?:of\s+|was\s+)?(?P<d2>up|down|a\s+rise\s+of|a\s+fall\s+of)?\s*(?P<p2>\d+(?:\.\d+)?)%",
     re.IGNORECASE,
 )
-_GUIDANCE_CONTEXT = re.compile(
-    r"\b(sees?|expects?|guides?|guidance|outlook|forecasts?|projects?|targets?|prior)\b", re.IGNORECASE
-)
+_GUIDANCE_CONTEXT = re.compile(r"\b(sees?|expects?|guides?|guidance|outlook|forecasts?|projects?)\b", re.IGNORECASE)
 _PROFIT_METRICS = ("eps", "earnings per share", "net income", "net profit", "profit", "net earnings")
 _SCALE = {"c": 0.01, "cent": 0.01, "cents": 0.01, "m": 1e6, "mln": 1e6, "million": 1e6, "b": 1e9, "bln": 1e9,
           "billion": 1e9, "bn": 1e9, "k": 1e3}  # fmt: skip
@@ -1144,44 +1164,68 @@ def _amount(raw: str, unit: str | None, other_unit: str | None) -> float:
     return -value * scale if negative else value * scale
 
 
-def _figure_hits(doc: Doc) -> list[_Hit]:
-    """Reported figures compared in numbers: against consensus a beat or miss; against the
-    year before (no consensus given), a profit that fell or rose is a weak miss or beat.
+def _figure(m: re.Match[str], key: str, other_unit: str | None) -> float:
+    """The figure (or the middle of the range) captured under key."""
+    first = _amount(m[key], m[key + "u"], m[key + "2u"] or other_unit)
+    if not m[key + "2"]:
+        return first
+    return (first + _amount(m[key + "2"], m[key + "2u"], m[key + "u"] or other_unit)) / 2
 
-    Revenue against the year before is not scored: a sales dip is not a miss by the
-    conventions of the eval set. Texts that talk about guidance are left to its rules.
+
+def _figure_hits(doc: Doc) -> list[_Hit]:
+    """Figures compared in numbers.
+
+    A reported figure against consensus is a beat or a miss; against the year before (no
+    consensus given), a profit that fell or rose is a weak miss or beat, and revenue is not
+    scored (a sales dip is not a miss by the conventions of the eval set). A forecast
+    ("sees FY EPS $1.50-$1.60 vs. $1.70 consensus", "vs. prior $1.80") below or above
+    consensus or its prior figure is a guidance cut or raise.
     """
     text = doc.text
     if not any(w in text for w in ("vs", "consensus", "Consensus", "versus")):
         return []
     hits: list[_Hit] = []
     for m in _METRIC.finditer(text):
-        if _GUIDANCE_CONTEXT.search(text, 0, m.start()):
-            continue
+        guidance = _GUIDANCE_CONTEXT.search(text, 0, m.start()) is not None
         tail = text[m.end() :]
         metric = m.group("metric").lower()
         is_profit = any(metric.endswith(p) for p in _PROFIT_METRICS)
         kind: str | None = None
         weak = False
         end = m.end()
-        if vs := _VS.match(tail):
-            a = _amount(vs["a"], vs["au"], vs["bu"])
-            b = _amount(vs["b"], vs["bu"], vs["au"])
-            end = m.end() + (vs.end("bu") if vs["bu"] else vs.end("b"))
-            if _GUIDANCE_CONTEXT.search(vs["pre"]):
+        fig = _FIGURE.match(tail)
+        pct = None if fig else _PCT.match(tail)
+        if fig:
+            a_unit = fig["au"] or fig["a2u"]
+            a = _figure(fig, "a", None)
+            rest = tail[fig.end() :]
+            ref: float | None = None
+            basis = "year"
+            if vs := _VS.match(rest):
+                b = _figure(vs, "b", a_unit)
+                end = m.end() + fig.end() + vs.start("rest")
+                if re.search(r"\b(prior|previous|guidance|outlook)\b", vs["pre"], re.IGNORECASE):
+                    ref, basis = b, "prior"
+                elif c := _CONSENSUS_AFTER.match(vs["rest"]):
+                    ref, basis = _amount(c["c"], c["cu"], a_unit), "consensus"
+                    end += c.end()
+                elif _CONSENSUS_WORD.search(vs["pre"]) or _CONSENSUS_WORD.match(vs["rest"]):
+                    ref, basis = b, "consensus"
+                else:
+                    ref = b
+            elif c := _CONSENSUS_AFTER.match(rest):
+                ref, basis = _amount(c["c"], c["cu"], a_unit), "consensus"
+                end = m.end() + fig.end() + c.end()
+            if ref is None or a == ref:
                 continue
-            if c := _CONSENSUS_AFTER.match(vs["rest"]):
-                ref = _amount(c["c"], c["cu"], vs["au"])
-                end = m.end() + vs.start("rest") + c.end()
-            elif _CONSENSUS_WORD.search(vs["pre"]) or _CONSENSUS_WORD.match(vs["rest"]):
-                ref = b
-            elif is_profit:
-                ref, weak = b, True
-            else:
-                continue
-            if a != ref:
+            if guidance:
+                if basis in ("consensus", "prior"):
+                    kind = "guidance_raise" if a > ref else "guidance_cut"
+            elif basis == "consensus":
                 kind = "earnings_beat" if a > ref else "earnings_miss"
-        elif pct := _PCT.match(tail):
+            elif basis == "year" and is_profit:
+                kind, weak = ("earnings_beat" if a > ref else "earnings_miss"), True
+        elif pct and not guidance:
             up = ("up", "rose", "grew", "gained", "increased", "climbed")
             p1 = float(pct["p1"]) * (1 if pct["d1"].lower() in up else -1)
             d2 = (pct["d2"] or "up").lower()
