@@ -1263,9 +1263,23 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
     return bool(words) and _DENIAL.search(" ".join(reversed(words))) is not None
 
 
-def _anchor_words(pattern: Pattern) -> frozenset[str] | None:
-    """The smallest set of words one of which a text must contain for the pattern to match.
+# Words most headlines contain: a pattern anchored on one would run on nearly every text.
+_COMMON_WORDS = frozenset(
+    {"to", "-", "$", ",", "in", "the", "on", "of", "'s", "’s", "for", "and", "&", "at", "by", "a", "an", "from", "with",
+     "as", "after", "is", "are", "up", "out", "off", "into", "over", "it", "its", "this", "that", "be", "was", "will",
+     "(", ")", ":", ";", ".", "stock", "shares", "not", "new", "more", "year"}
+)  # fmt: skip
 
+
+def _anchor_cost(words: frozenset[str]) -> int:
+    return len(words) + 1000 * len(words & _COMMON_WORDS)
+
+
+def _anchor_words(pattern: Pattern) -> frozenset[str] | None:
+    """The set of words one of which a text must contain for the pattern to match.
+
+    Of the pattern's required word tests, the one least likely to be met: few words, and
+    no common ones (a pattern anchored on "to" would run on most headlines).
     None when no required token is a plain word test (the pattern must always be run).
     """
     best: frozenset[str] | None = None
@@ -1280,7 +1294,7 @@ def _anchor_words(pattern: Pattern) -> frozenset[str] | None:
                 words = frozenset(str(w).lower() for w in spec["IN"])
             else:
                 continue
-            if best is None or len(words) < len(best):
+            if best is None or _anchor_cost(words) < _anchor_cost(best):
                 best = words
     return best
 
