@@ -224,7 +224,7 @@ _EXEC = _w("ceo", "cfo", "coo", "cto", "cio", "chairman", "chairwoman", "chair",
 _LEAVE = _w("resign", "resigns", "resigned", "resigning", "resignation", "quits", "quit", "quitting", "departs",
             "depart", "departed", "departing", "departure", "leaves", "leave", "leaving", "exits", "exit", "exiting",
             "exited", "retires", "retire", "retiring", "retirement", "ousted", "ousts", "oust", "ouster", "fired",
-            "sacked", "axed", "dismissed", "terminated", "replaced", "out", "departures", "resignations")  # fmt: skip
+            "sacked", "axed", "dismissed", "terminated", "replaced", "departures", "resignations")  # fmt: skip
 _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa", "occ", "fed", "finra", "cftc", "ecb",
                  "fca", "cma", "regulator", "regulators", "watchdog", "watchdogs", "eu", "ec", "brussels", "ofac",
                  "commission", "department", "authorities", "authority", "government", "ministry", "prosecutors",
@@ -461,6 +461,8 @@ def _rules() -> dict[str, list[Pattern]]:
             "forecasters", "central"), _gap(5), _GUIDE_STRICT]
     )  # fmt: skip
     r["guidance_cut!"] += _forecasters
+    # A rating agency "revises outlook to stable" is not a company's guidance.
+    r["guidance_cut!"] += [[_v("revise"), _gap(3), _w("to"), _w("stable", "positive", "upward", "higher")]]
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
                                "world", "economy", "macro", "eurozone", "china's", "u.s."), _gap(1), _GUIDE_STRICT]]  # fmt: skip
     r["guidance_cut"] += [
@@ -547,7 +549,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_REGULATORS, _w("scrutiny", "review", "inquiry")],
         [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
     ]  # fmt: skip
-    r["investigation!"] += [[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")]]
+    r["investigation!"] += [[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")],
+                            [_w("impeachment"), _w("inquiry", "probe", "investigation", "investigations")]]  # fmt: skip
     r["fine"] += [
         [_w("fined", "fines", "penalized", "penalised")],
         [_MONEY_WORDS, _gap(1), _w("fine", "penalty", "penalties")],
@@ -592,7 +595,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("deal", "merger", "acquisition", "takeover", "purchase", "sale", "bid", "buyout", "combination")],
         [_REGULATORS, _gap(3),
          _v("reject", "order", "charge", "halt", "suspend", "revoke", "restrict", "bar", "deny", "refuse", "force",
-            "cap", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit", "decline")],
+            "cap", "block", "sanction", "raid", "ground", "sue", "crack", "shut", "prohibit")],
+        [_REGULATORS, _gap(3), _v("decline", "refuse", "fail"), _w("to"),
+         _w("approve", "clear", "renew", "extend", "allow", "permit", "grant", "license", "authorize", "back")],
         [_REGULATORS, _gap(2), _w("charges", "order", "orders", "crackdown", "ruling", "rejection")],
         [_REGULATORS, _gap(3), _w("legal"), _w("action")],
         [_w("antitrust", "regulatory"), _w("charges", "crackdown", "complaint", "action", "order", "ruling")],
@@ -768,6 +773,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
         [_EXEC, _gap(5), _LEAVE],
         [_LEAVE, _gap(3), _EXEC],
+        # "CEO is out", "Neumann out as CEO"; not "calls out CEO"
+        [_EXEC, {"LOWER": {"IN": ["is", "was", "now"]}, "OP": "?"}, _w("out")],
+        [_w("out"), _w("as"), _EXEC],
         [_v("fire", "oust", "replace", "sack", "dismiss", "remove", "axe", "ax", "terminate"), _gap(2), _EXEC],
         [_w("resigns", "resigned", "resignation", "resigning")],
         [_v("step"), _w("down", "aside")],
@@ -837,6 +845,9 @@ def _rules() -> dict[str, list[Pattern]]:
                                  "with", "if", "when", "ahead", "after", "during")],
         [_w("best", "top", "cheap", "stocks", "stock", "shares", "cefs", "etfs", "etf", "funds", "reits", "dividend",
             "picks"), _gap(2), _w("to"), _w("buy")],
+        [_w("days", "time", "reasons", "reason", "why", "how", "when", "smart", "good", "wise", "worth", "right",
+            "bargain", "opportunity", "chance", "should", "moment", "cheap"), _w("to"), _w("buy", "purchase")],
+        [_w("to"), _w("buy", "purchase"), _w("new", "more", "additional", "loans", "securities", "treasuries", "etfs")],
     ]  # fmt: skip
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],

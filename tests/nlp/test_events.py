@@ -200,6 +200,21 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("default", "Half of small businesses fall behind on April rent", "Half of small businesses fall behind rivals"),
     ("credit_downgrade", "Moody's cuts Ford to junk", "S&P 500 opens fractionally lower"),
     ("executive_departure", "CEO turnover at Bluegreen Vacations", "Knicks fire head coach David Fizdale"),
+    ("executive_departure", "WeWork's Neumann out as CEO", "FedEx CEO calls out NYT over tax report"),
+    ("investigation", "FTC looking into Facebook ad practices", "The facts pile up in impeachment inquiry"),
+    (
+        "guidance_cut",
+        "Tesla sees FY EPS $1.50-$1.60 vs. $1.70 consensus",
+        "AM Best revises outlook to stable for insurer",
+    ),
+    (
+        "guidance_raise",
+        "Adobe sees Q1 EPS $2.23 vs. $2.10 consensus",
+        "Target Q3 revenue $18.7 bln; FactSet consensus $18.4 bln",
+    ),
+    ("merger_acquisition", "Xerox's bid rejected by HP", "Is It Smart To Buy TJX Before It Goes Ex-Dividend?"),
+    ("lawsuit", "Boeing agrees to $2.5 billion settlement", "Boeing agrees to $2.5 billion jet order"),
+    ("regulatory_action", "FDA declines to approve Zimhi", "Treasury yields pare decline after jobs report"),
 ]
 
 
