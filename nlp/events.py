@@ -264,6 +264,8 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Analyst rating changes.
     r["downgrade"] += [
+        # "Credit Suisse lowers Tesla rating" (a credit rating cut wins by _PRECEDENCE)
+        [_v("lower", "cut", "reduce", "slash", "trim"), _gap(3), _w("rating", "recommendation")],
         [_v("downgrade")],
         *[_cat(_v("cut", "lower", "move", "drop", "reduce", "take", "slash", "knock"), _gap(5, parens=True), _w("to"), a)
           for a in _rating(_DOWN_RATINGS + _MID_RATINGS)],
@@ -315,6 +317,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("gain", "get", "add", "attract", "draw", "win"), _w("a", "another", "new"), _w("bull")],
         # "WestRock +2% after BAML bump": a broker's lift of the rating.
         [_w("after", "on", "following"), {"ENT_TYPE": "ORG", "OP": "+"}, _w("bump", "lift", "boost", "upgrade")],
+        [_w("analyst", "analysts", "broker", "brokers", "brokerage", "wall"), {"LOWER": "street", "OP": "?"},
+         _w("upgrade", "upgrades")],
     ]  # fmt: skip
 
     # Results against expectations.
@@ -324,7 +328,11 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("miss"), _w("on"), _gap(2), _RESULTS],
         [_w("q1", "q2", "q3", "q4", "quarter", "results", "earnings", "profit", "revenue", "sales", "eps"),
          _v("disappoint", "underwhelm")],
-        [_v("miss"), _w("on", "in"), _w("top", "bottom"), _w("line", "-line")],
+        [_v("miss"), _w("on", "in"), {"LOWER": "the", "OP": "?"}, _w("top", "bottom"), _w("line", "-line")],
+        # "Lyft loses $1 billion in quarter"
+        [_v("lose"), _gap(4), _w("in", "during", "for"), {"LOWER": "the", "OP": "?"},
+         _w("quarter", "q1", "q2", "q3", "q4", "first-quarter", "second-quarter", "third-quarter", "fourth-quarter",
+            "fiscal", "period", "half")],
         [_v("fall", "come"), _w("short")],
         [_v("come"), _w("up"), _w("short")],
         [_w("subscriber", "subscribers", "user", "users", "traffic", "deliveries", "bookings", "orders", "membership"),
@@ -531,6 +539,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("settle"), _gap(3), _w("lawsuit", "lawsuits", "suit", "suits", "litigation", "claims", "case", "cases",
                                   "allegations", "breach", "dispute", "disputes", "class")],
         [_w("jury", "juries"), _gap(2), _v("order", "award", "find", "rule")],
+        [_v("take"), _gap(3), _w("to"), _w("court", "trial", "arbitration")],
         [_v("file"), _gap(2), _w("complaint", "complaints")],
     ]  # fmt: skip
     r["lawsuit!"] += [
@@ -553,6 +562,9 @@ def _rules() -> dict[str, list[Pattern]]:
                             [_w("impeachment"), _w("inquiry", "probe", "investigation", "investigations")]]  # fmt: skip
     r["fine"] += [
         [_w("fined", "fines", "penalized", "penalised")],
+        # "pays $282 million to settle bribery probe"
+        [_v("pay", "agree"), _gap(5), _w("to"), _v("settle", "resolve", "end"), _gap(3),
+         _w("probe", "probes", "investigation", "investigations", "charges", "inquiry")],
         [_MONEY_WORDS, _gap(1), _w("fine", "penalty", "penalties")],
         [_w("fine"), _w("of"), _w("$", "€", "£", "us$", "about", "up", "nearly", "almost", "more")],
         [_v("pay", "face", "impose", "slap", "hit", "levy", "receive", "incur", "get"), _gap(3),
@@ -575,10 +587,13 @@ def _rules() -> dict[str, list[Pattern]]:
             "growing", "working", "meeting", "early", "days", "fondly", "vividly")],
         [_w("recall"), _w("election", "elections", "vote", "votes", "petition", "campaign", "effort")],
         [_w("total", "perfect", "photographic"), _w("recall")],
-        [_w("i", "you", "we", "they", "he", "she", "to", "cannot", "can't", "don't", "didn't"), _w("recall")],
+        [_w("i", "you", "we", "they", "he", "she", "cannot", "can't", "don't", "didn't"), _w("recall")],
+        [_w("hard", "difficult", "easy", "fail", "fails", "failed", "unable", "struggle"), _w("to"), _w("recall")],
     ]  # fmt: skip
     r["regulatory_action"] += [
         [_v("ban")],
+        [_w("blacklist", "blacklists", "blacklisted", "blacklisting")],
+        _ph("entity list"),
         [_w("barred"), _w("from")],
         [_w("sanction", "sanctions", "sanctioned", "sanctioning")],
         _ph("warning letter"),
@@ -656,6 +671,7 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("liquidation", "insolvency")],
         [_w("liquidation", "winding-up", "winding"), _w("order", "petition", "up", "threat", "risk", "fears", "looms")],
         [_w("ordered", "forced", "forces", "orders"), _w("to"), _v("liquidate")],
+        [_w("to", "will", "plans", "must", "may"), _v("liquidate")],
     ]  # fmt: skip
     r["bankruptcy!"] += [[_w("morally", "intellectually", "spiritually", "creatively"), _w("bankrupt")]]
     r["default"] += [
@@ -669,6 +685,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("miss", "skip", "delay", "suspend", "halt"), _gap(3),
          _w("payment", "payments", "coupon", "coupons", "installment", "repayment", "repayments")],
         [_w("nonpayment", "non-payment")],
+        [_v("fail"), _w("to"), _w("pay", "repay"), _gap(2),
+         _w("bondholders", "creditors", "lenders", "noteholders", "bonds", "notes")],
         [_v("fail"), _w("to"), _w("make", "pay", "repay", "meet"), _gap(2),
          _w("payment", "payments", "interest", "coupon", "coupons", "debt", "loan", "loans", "obligations")],
         [_v("stop", "cease", "quit"), _w("making", "paying"), _gap(2), _w("payment", "payments")],
@@ -802,8 +820,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("bid", "bids", "offer", "approach"), _w("for"), _LINKED],
         [_w("bid", "offer", "approach", "overture", "bids", "offers", "buyout", "takeover"),
          _w("rejected", "spurned", "rebuffed", "snubbed", "refused")],
-        [_v("complete", "close", "finalize", "finalise", "clinch", "seal", "terminate", "abandon", "scrap"), _gap(2),
-         {"IS_TITLE": True}, _w("deal", "merger", "acquisition", "takeover", "buyout", "purchase")],
+        [_v("complete", "close", "finalize", "finalise", "clinch", "seal", "terminate", "abandon", "scrap"),
+         {"ORTH": {"NOT_IN": [*_BOUNDARIES, "to", "after", "as", "on"]}, "OP": "{0,4}"},
+         {"IS_TITLE": True, "LOWER": {"NOT_IN": ["one", "two", "trade", "phase", "china", "brexit", "tax", "budget",
+                                                 "stimulus", "debt", "funding", "ceasefire", "peace", "contract",
+                                                 "supply", "licensing", "sponsorship", "lease", "new", "big", "the"]}},
+         _w("deal", "merger", "acquisition", "takeover", "buyout", "purchase")],
         [_v("walk", "back", "pull"), _w("away", "out"), _w("from", "of"), _gap(2),
          _w("deal", "merger", "acquisition", "takeover", "buyout")],
         [_v("explore", "consider", "weigh", "mull", "eye", "seek", "plan", "pursue"), _gap(1),
@@ -829,6 +851,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("combine"), _w("with")],
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],
+        [_v("snap", "scoop", "gobble"), _w("up"), {"IS_TITLE": True}],
+        [_v("accept", "reject", "spurn", "rebuff", "weigh", "welcome", "sweeten", "raise"), _gap(3),
+         _w("offer", "bid", "approach", "buyout", "takeover")],
         [_v("find", "seek", "attract", "draw", "line"), _gap(1), _w("buyer", "buyers", "suitor", "suitors")],
         [_w("suitor", "suitors", "divestiture", "divestitures", "divest", "divests", "divested", "divesting",
             "divestment", "divestments")],
@@ -851,6 +876,9 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],
+        [_v("snap", "scoop", "gobble"), _w("up"), _gap(2), _w("shares", "stock", "stake", "bonds", "bargains", "homes")],
+        [_w("funds", "fund", "investors", "hedge", "buyers", "traders", "importers", "households", "dealers", "banks",
+            "consumers", "shoppers"), _gap(2), _v("snap", "scoop", "gobble")],
         [_w("bid"), _w("for"), _w("more")],
         # "Investors Who Bought Elanco Shares A Year Ago": a holding, not a takeover.
         [_w("who", "investors", "those", "shareholders", "if", "you", "i", "we"),
