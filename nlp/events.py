@@ -409,6 +409,7 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        [_w("eps", "profit", "profits", "earnings", "income"), _NUMBERS, _w("up"), {"LIKE_NUM": True}],
         # "Q1 revenue up big", "profit up 27%"
         [_w("profit", "profits", "earnings", "eps", "income", "revenue", "revenues"), _w("up"),
          {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
