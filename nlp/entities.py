@@ -246,7 +246,7 @@ WORDLIKE_TICKERS: frozenset[str] = frozenset(
         "PTC", "PWR", "ROL", "ROP", "STE", "TER", "URI", "VST", "EXE", "ARES", "GILD", "BEN", "LIN", "TKO", "BRO",
         "ERIE", "IFF", "LUV", "MTD", "IEX", "KIM", "ORLY", "SNA", "HII", "CHD", "SPG", "EQT", "FOX", "CASY", "DAY",
         "UBER", "DECK", "FANG", "LULU", "WYNN", "OTIS", "BR", "CEO", "CFO", "IPO", "ETF", "GDP", "CPI", "SEC", "FDA",
-        "EPS", "USA", "API", "EV", "AI",
+        "EPS", "USA", "API", "EV", "AI", "PSA", "MPC",
     }
 )  # fmt: skip
 
@@ -275,12 +275,20 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
                         "budget", "capital", "volume", "traffic", "subscriber", "subscribers"]}},
      _ANY_CASE_TARGET],
     [_ANY_CASE_TARGET, {"LOWER": {"IN": ["price", "prices", "rate", "range", "date", "audience", "zone", "level",
-                                         "levels", "of", "for", "cut", "raised", "lowered", "hike", "increase"]}}],
+                                         "levels", "cut", "raised", "lowered", "hike", "increase"]}}],
+    # "target of $50", "Target For 2020"; but "sues Target for copyright infringement" is the retailer.
+    [{"ORTH": {"IN": ["target", "targets"]}}, {"LOWER": {"IN": ["of", "for"]}}],
+    [{"ORTH": {"IN": ["Target", "Targets"]}}, {"LOWER": {"IN": ["of", "for"]}},
+     {"LOWER": {"IN": ["$", "the", "this", "next", "fiscal", "full-year", "2019", "2020", "2021", "2022", "2023", "2024",
+                       "2025", "2026", "us$", "c$", "€", "£", "about", "around", "up"]}}],
     [{"ORTH": "Amazon"}, {"LOWER": {"IN": ["rainforest", "river", "basin", "jungle", "region", "tribe", "tribes",
                                            "fires", "deforestation", "forest", "delta"]}}],
     [{"ORTH": "Apple"}, {"LOWER": {"IN": ["harvest", "orchard", "orchards", "growers", "crop", "crops", "pie",
                                           "juice", "cider", "farmers", "prices", "trees"]}}],
     [{"LOWER": "big"}, {"ORTH": "Apple"}],
+    # "the next Target of Novartis", "a likely Target": a takeover target, not the retailer.
+    [{"LOWER": {"IN": ["next", "prime", "easy", "likely", "potential", "possible", "m&a", "main", "primary", "top"]}},
+     {"ORTH": {"IN": ["Target", "Targets"]}}],
     # A number before "Target" is a level, not the retailer ("aims at 1.0940 Target").
     [{"LIKE_NUM": True}, {"ORTH": {"IN": ["Target", "Targets"]}}],
     [{"LOWER": {"IN": ["travel", "work", "student", "tourist", "golden", "h-1b", "h1b", "business", "entry",
@@ -329,6 +337,7 @@ _NAME_WORDS = frozenset(
      "Funds", "Amatil", "HBC", "FEMSA", "Resources", "Properties", "Realty", "Acquisition", "Ventures",
      "Investments", "Investment", "Tactical", "Frontiers", "Commercial", "Municipal", "Income", "Opportunities"}
 )  # fmt: skip
+_FUND_WORDS = frozenset({"Fund", "Funds", "ETF"})
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
 # @handles of companies in social media text ("@Tesla").
 HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
@@ -438,7 +447,19 @@ def _part_of_longer_name(span: Span) -> bool:
     if span.end >= len(doc):
         return False
     nxt = doc[span.end]
-    return nxt.text in _NAME_WORDS or (nxt.is_upper and nxt.text.capitalize() in _NAME_WORDS)
+    if nxt.text in _NAME_WORDS or (nxt.is_upper and nxt.text.capitalize() in _NAME_WORDS):
+        return True
+    # A fund named after its sponsor: "Goldman Sachs MLP and Energy Renaissance Fund" (not
+    # looked for in a Title Cased headline, where every word is capitalised).
+    words = [t for t in doc if t.is_alpha and len(t) > 3]
+    if words and sum(t.is_title for t in words) / len(words) > 0.8:
+        return False
+    for tok in doc[span.end : span.end + 6]:
+        if tok.text in _FUND_WORDS:
+            return True
+        if not (tok.is_title or tok.is_upper or tok.text in ("and", "&", "of")):
+            return False
+    return False
 
 
 def _context_ok(span: Span) -> bool:

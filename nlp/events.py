@@ -213,6 +213,8 @@ _NUMBERS: Tok = {
     "LOWER": {"REGEX": r"^([-−($€£\d.,%)+]+|cents?|c|mln|bln|million|billion|bn|[mbk]|adj\.?|gaap|non-gaap|of)$"},
     "OP": "{0,5}",
 }
+# The figure itself, at least one token: "$1.04", "78 cents", "$5.2 bln".
+_AMOUNT: Tok = {"LOWER": {"REGEX": r"^([-−($€£\d.)+]+|cents?|c|mln|bln|million|billion|bn|[mbk])$"}, "OP": "{1,4}"}
 _GUIDE = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "view", "projection", "projections",
             "guide", "target", "targets")  # fmt: skip
 _GUIDE_STRICT = _w("guidance", "outlook", "outlooks", "forecast", "forecasts", "projection", "projections")
@@ -288,6 +290,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("stripped"), _w("of"), _gap(1), bull_ratings, _w("rating", "call")],
         *[_cat(_v("go", "move", "switch", "flip", "shift", "turn"), _w("to"), a, _w("on")) for a in _rating(_DOWN_RATINGS)],
         [_w("bear", "bears"), _v("step"), _w("out", "in", "up", "forward")],
+        [_v("join", "return", "move", "switch", "go"), _gap(3), _w("bear"), _w("camp")],
         [_v("move", "go", "step", "hit", "head", "retreat", "shift", "send", "push"), _gap(3), _w("sidelines")],
         [_v("move", "go", "step"), _w("to"), {"LOWER": "the", "OP": "?"}, _w("side", "sidelines"), _w("on")],
     ]  # fmt: skip
@@ -303,6 +306,7 @@ def _rules() -> dict[str, list[Pattern]]:
         *[_cat(ups_verb, _gap(4), _w("to"), a) for a in _rating(_UP_RATINGS + _MID_RATINGS)],
         [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": "more", "OP": "?"}, _w("bullish")],
         [_w("bull", "bulls"), _v("step"), _w("in", "up", "forward")],
+        [_v("join", "return", "move", "switch", "go"), _gap(3), _w("bull"), _w("camp")],
         [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
@@ -351,6 +355,11 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
          _v("fall", "drop", "decline", "plunge", "slump", "tumble", "sink", "slide", "shrink", "dip", "slip", "halve",
             "miss", "disappoint", "crater", "collapse", "sag")],
+        # "surprise drop in earnings", "Pizza Hut's turnaround weighs on Yum Brands results"
+        [_w("drop", "fall", "decline", "slump", "plunge", "slide", "dip", "drops", "falls", "declines"), _w("in"),
+         _gap(1), _w("earnings", "profit", "profits", "income", "eps")],
+        [_v("weigh", "hurt", "drag", "dent"), {"LOWER": "on", "OP": "?"}, _gap(3),
+         _w("results", "earnings", "profit", "profits")],
         [_w("lower", "weaker", "falling", "declining", "shrinking", "reduced"), _gap(1),
          _w("profit", "profits", "earnings", "revenue", "revenues", "income")],
     ]  # fmt: skip
@@ -375,7 +384,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("results"), _v("slide", "fall", "drop", "decline", "disappoint", "slump", "sink", "tumble", "sag", "slip")],
         [_w("results", "quarter", "earnings"), _w("were", "was", "are", "is"), {"LOWER": {"IN": ["quite", "very", "so", "pretty"]}, "OP": "?"},
          _w("challenging", "disappointing", "weak", "poor", "soft", "tough", "rough", "ugly", "dismal")],
-        [_w("eps", "profit", "profits", "earnings", "income"), _NUMBERS, _w("down")],
+        [_w("eps", "profit", "profits", "earnings", "income"), _w("down"), {"LIKE_NUM": True}],
+        [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("down")],
         [_w("loss", "losses"), _w("per"), _w("share")],
         [_w("net", "quarterly", "operating", "pretax", "pre-tax", "q1", "q2", "q3", "q4", "annual", "full-year",
             "first-quarter", "second-quarter", "third-quarter", "fourth-quarter"), _w("loss", "losses")],
@@ -409,7 +419,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
-        [_w("eps", "profit", "profits", "earnings", "income"), _NUMBERS, _w("up"), {"LIKE_NUM": True}],
+        [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("up"),
+         {"LIKE_NUM": True}],
         # "Q1 revenue up big", "profit up 27%"
         [_w("profit", "profits", "earnings", "eps", "income", "revenue", "revenues"), _w("up"),
          {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
@@ -427,6 +438,7 @@ def _rules() -> dict[str, list[Pattern]]:
     # Company guidance.
     r["guidance_cut"] += [
         [_GUIDE_STRICT, _w("light", "soft", "weak", "disappoints", "underwhelms", "disappointing", "lackluster", "weaker")],
+        [_v("withdraw", "pull", "suspend", "scrap"), _gap(2), _w("view", "views")],
         # "says it will miss revenue guidance", "warns it will miss expectations"
         [_w("will", "to", "would", "may", "could", "set"), {"LOWER": "to", "OP": "?"}, _v("miss"), _gap(3),
          _w("guidance", "outlook", "forecast", "forecasts", "target", "targets", "estimates", "expectations", "goal",
@@ -472,6 +484,11 @@ def _rules() -> dict[str, list[Pattern]]:
     r["guidance_cut!"] += _forecasters
     # A rating agency "revises outlook to stable" is not a company's guidance.
     r["guidance_cut!"] += [[_v("revise"), _gap(3), _w("to"), _w("stable", "positive", "upward", "higher")]]
+    # "Expect A Weaker Dollar": a market call, not a company's outlook.
+    r["guidance_cut!"] += [[_w("weaker", "lower", "falling", "declining", "slower", "weak"),
+                            _w("dollar", "euro", "yen", "pound", "sterling", "currency", "currencies", "economy", "gdp",
+                               "inflation", "rates", "yields", "oil", "gold", "prices", "market", "markets", "stocks",
+                               "volatility", "rupee", "yuan", "loonie")]]  # fmt: skip
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
                                "world", "economy", "macro", "eurozone", "china's", "u.s."), _gap(1), _GUIDE_STRICT]]  # fmt: skip
     r["guidance_cut"] += [
@@ -624,6 +641,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("license", "licence", "licenses", "licences", "permit", "permits")],
     ]  # fmt: skip
     r["regulatory_action"] += [
+        # "supermarkets told to drop exclusivity clauses"
+        [_w("told", "ordered"), _w("to"), _v("drop", "stop", "end", "scrap", "remove", "halt", "cease", "divest")],
         [_w("stripped"), _w("of"), _gap(2), _w("license", "licence", "licenses", "licences", "permit", "permits")],
         [_w("license", "licence", "licenses", "licences", "permit", "permits"), _gap(3), _w("not"),
          {"LOWER": "be", "OP": "?"}, _w("renewed", "extended")],
@@ -631,6 +650,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("panel", "committee", "advisers", "advisors", "adcom"), _gap(2), _v("vote"), _w("against")],
         [_REGULATORS, _gap(2), _v("put", "place", "impose"), _gap(2), _w("hold")],
     ]  # fmt: skip
+    # Lifting tariffs is not an action against a company.
+    r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower"), _gap(2),
+                                 _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")],
                                 [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
@@ -714,6 +736,9 @@ def _rules() -> dict[str, list[Pattern]]:
                                             "sector", "e-mini", "tsx", "asx")]]  # fmt: skip
     r["credit_downgrade"] += [
         [_RATING_AGENCY, _gap(4), _v("downgrade", "cut", "lower", "slash", "reduce", "strip")],
+        # "may have its ratings cut by one level at S&P Global Ratings"
+        [_w("rating", "ratings"), _gap(1), _w("cut", "lowered", "downgraded", "slashed", "reduced"), _gap(5),
+         _RATING_AGENCY],
         [_v("downgrade", "cut", "lower", "slash", "reduce", "drop"), _gap(4), _w("credit", "debt", "bond", "sovereign",
                                                                                   "issuer", "long-term"),
          _w("rating", "ratings", "grade")],
@@ -762,12 +787,17 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("cut", "slash", "trim", "reduce", "curb", "halve", "pare", "chop", "axe", "ax"), _gap(2),
          _w("costs", "spending", "expenses", "opex", "overheads")],
         # "is ending its fresh-food delivery business", "winds down its lending arm"
-        [_v("end", "exit", "discontinue", "shutter"), _gap(4),
+        [_v("end", "exit", "discontinue", "shutter"), _gap(5),
          _w("business", "unit", "division", "operations", "segment", "arm")],
         [_v("wind"), _w("down"), _gap(3), _w("business", "unit", "division", "operations", "segment", "arm", "fund",
                                              "funds", "brand", "stores", "lending", "portfolio")],
     ]  # fmt: skip
     # Capital spending is investment, not the cost base ("cuts capital spending to $1M").
+    # Public policy overhauls are not a company's restructuring.
+    r["restructuring!"] += [[_w("tax", "service", "policy", "immigration", "pension", "healthcare", "health", "welfare",
+                               "education", "regulatory", "system", "visa", "electoral", "planning", "rail", "bus",
+                               "transport", "transit", "police", "court", "courts", "asylum", "benefits"),
+                            _w("overhaul", "overhauls")]]  # fmt: skip
     r["restructuring!"] += [[_w("capital", "capex", "investment", "military", "defense", "government", "federal",
                                "public"), _w("spending")]]  # fmt: skip
     r["layoffs"] += [
@@ -790,6 +820,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
         [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
+        [_v("shake"), _w("up"), _gap(2), _w("management", "leadership", "board", "executives", "c-suite", "top")],
         [_EXEC, _gap(5), _LEAVE],
         [_LEAVE, _gap(3), _EXEC],
         # "CEO is out", "Neumann out as CEO"; not "calls out CEO"
@@ -881,6 +912,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("funds", "fund", "investors", "hedge", "buyers", "traders", "importers", "households", "dealers", "banks",
             "consumers", "shoppers"), _gap(2), _v("snap", "scoop", "gobble")],
         [_w("bid"), _w("for"), _w("more")],
+        # "Gilead an acquisition target?": speculation, nothing happened.
+        [_w("acquisition", "takeover", "buyout", "m&a"), _w("target", "targets", "candidate", "candidates")],
         # "Investors Who Bought Elanco Shares A Year Ago": a holding, not a takeover.
         [_w("who", "investors", "those", "shareholders", "if", "you", "i", "we"),
          _w("bought", "purchased", "buy", "buys", "purchase")],
