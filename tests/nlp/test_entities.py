@@ -226,3 +226,25 @@ def test_evaluate_entities_rejects_a_missing_file() -> None:
 
     result = CliRunner().invoke(app, ["evaluate-entities", "--data", "/nonexistent/eval.jsonl"])
     assert result.exit_code == 2
+
+
+def test_a_fund_named_after_its_sponsor_is_not_the_sponsor(annotator: SpacyAnnotator) -> None:
+    text = "Goldman Sachs MLP and Energy Renaissance Fund declares $0.16 dividend"
+    assert "GS" not in _linked(annotator, text)
+    assert "GS" in _linked(annotator, "Goldman Sachs and Morgan Stanley cut Tesla")
+
+
+def test_target_for_and_next_target(annotator: SpacyAnnotator) -> None:
+    assert "TGT" in _linked(annotator, "Business owner sues Target for copyright infringement")
+    assert "TGT" not in _linked(annotator, "Monte Paschi misses full-year income Target")
+    assert "TGT" not in _linked(annotator, "Will Medicines Co Be the Next Target of Novartis?")
+    assert "TGT" not in _linked(annotator, "Bank keeps its Target for 2020")
+
+
+def test_acronyms_that_are_also_symbols(annotator: SpacyAnnotator) -> None:
+    assert "MPC" not in _linked(annotator, "MPC Decision: MPC Keeps Rates On Hold")
+    assert "PSA" not in _linked(annotator, "PSA trade unions give the nod to merger with Fiat")
+
+
+def test_a_title_cased_verb_is_not_a_first_name(annotator: SpacyAnnotator) -> None:
+    assert "NFLX" in _linked(annotator, "Why I'm Cutting Netflix -- and Millions of Americans Might, Too")

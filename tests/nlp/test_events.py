@@ -215,6 +215,26 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("merger_acquisition", "Xerox's bid rejected by HP", "Is It Smart To Buy TJX Before It Goes Ex-Dividend?"),
     ("lawsuit", "Boeing agrees to $2.5 billion settlement", "Boeing agrees to $2.5 billion jet order"),
     ("regulatory_action", "FDA declines to approve Zimhi", "Treasury yields pare decline after jobs report"),
+    (
+        "credit_downgrade",
+        "Insurer may have its ratings cut by one notch at Fitch",
+        "Insurer cut its ratings of drivers",
+    ),
+    ("upgrade", "Baird returns to Wingstop bull camp", "Bull market returns to Wingstop"),
+    ("executive_departure", "Ford shakes up top management", "Ford shakes up its truck lineup"),
+    ("earnings_miss", "Shares slide after surprise drop in earnings", "Shares slide after surprise drop in oil prices"),
+    ("guidance_cut", "Henkel withdraws 2020 view", "Expect a weaker dollar in 2020"),
+    (
+        "regulatory_action",
+        "Supermarkets told to drop exclusivity clauses",
+        "China to suspend additional tariffs on U.S. goods",
+    ),
+    ("merger_acquisition", "REPAY announces the acquisition of Ventanex", "Gilead an acquisition target?"),
+    (
+        "restructuring",
+        "Walmart's Jet is ending its fresh-food delivery business",
+        "UK to spend 5 billion pounds on bus service overhaul",
+    ),
 ]
 
 
