@@ -300,7 +300,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("downgrade"), _gap(3), _w("tropical", "storm", "hurricane", "category")],
     ]
     rating = _UP_RATINGS + _MID_RATINGS + _DOWN_RATINGS
-    r["upgrade!"] += [crowd_turns]
+    r["upgrade!"] += [crowd_turns, [_w("bull"), _w("market", "markets", "run", "case", "trend", "cycle", "phase", "flag",
+                                                 "thesis", "trap", "camp's")]]  # fmt: skip
     r["upgrade"] += [
         *[_cat(_v("upgrade"), _gap(6, parens=True), _w("to", "from"), a) for a in _rating(rating)],
         *[_cat(ups_verb, _gap(4), _w("to"), a) for a in _rating(_UP_RATINGS + _MID_RATINGS)],
@@ -308,6 +309,14 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("bull", "bulls"), _v("step"), _w("in", "up", "forward")],
         [_v("join", "return", "move", "switch", "go"), _gap(3), _w("bull"), _w("camp")],
         [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
+        # "Zscaler +2.6% on new bull", "gets an upgrade", "added to Goldman's conviction list", "Top Upgrades, Downgrades"
+        [_w("new", "another", "fresh"), _w("bull")],
+        [_v("get", "receive", "earn", "win", "land", "score", "garner"), _w("a", "an", "another", "its"), _gap(1),
+         _w("upgrade", "upgrades")],
+        [_w("added", "adds", "add", "adding"), _w("to"), _gap(3),
+         _w("conviction", "focus", "top", "best", "buy", "pick", "picks"), _w("list", "lists", "picks")],
+        [_w("upgrades"), {"ORTH": {"IN": [",", "&", "and", ":", "/"]}, "OP": "?"}, _w("downgrades")],
+        [_w("top", "analyst", "stock", "notable", "biggest"), _w("upgrades")],
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
@@ -499,6 +508,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [raisev, _gap(4), _GUIDE_STRICT],
         [ups, _gap(4), _GUIDE_STRICT],
         [_GUIDE_STRICT, _gap(2), _w("raised", "lifted", "boosted", "hiked", "increased", "upgraded")],
+        [_w("view", "outlook", "guidance", "forecast", "forecasts", "outlooks"), _v("improve", "brighten")],
         [_w("upbeat", "strong", "stronger", "bullish", "rosy", "robust", "higher", "raised", "solid", "optimistic",
             "better-than-expected", "above-consensus", "sunny", "bright", "brighter", "rosier"), _gap(2), _GUIDE_STRICT],
         [_v("guide"), _w("higher", "above", "up", "ahead")],
@@ -534,7 +544,8 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Legal and regulatory.
     r["lawsuit"] += [
-        [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit")],
+        [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit",
+                                  "resolution")],
         [_w("award", "verdict", "ruling", "judgment", "judgement"), _w("vacated", "overturned", "upheld", "reversed")],
         [_w("court", "courts", "appeals", "judge", "jury", "judges"),
          _w("ruling", "rules", "ruled", "verdict", "decision", "orders", "ordered", "sides", "rejects", "dismisses")],
@@ -561,6 +572,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("file"), _gap(2), _w("complaint", "complaints")],
     ]  # fmt: skip
     r["lawsuit!"] += [
+        [_v("settle"), _w("with"), _w("dissident", "activist", "activists", "shareholder", "shareholders")],
+        [_w("trade", "border", "territorial"), _w("disputes", "dispute", "war", "wars")],
         [_v("follow"), _w("suit")],
         [_w("space", "swim", "pressure", "birthday", "wet"), _w("suit", "suits")],
     ]
@@ -820,6 +833,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
         [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
+        [
+            _w("board", "bod"),
+            _w("member", "members"),
+            _gap(2),
+            _w("renunciation", "resignation", "resigns", "resigned", "quits", "departure", "exit", "leaves"),
+        ],
         [_v("shake"), _w("up"), _gap(2), _w("management", "leadership", "board", "executives", "c-suite", "top")],
         [_EXEC, _gap(5), _LEAVE],
         [_LEAVE, _gap(3), _EXEC],
@@ -844,6 +863,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "merger", "mergers",
             "merge", "merges", "merged", "merging", "takeover", "takeovers", "buyout", "buyouts", "acquirer")],
         _ph("tender offer"),
+        [_w("takeout", "all-cash", "cash"), _w("offer", "bid", "proposal", "deal")],
+        [_w("'s", "’s"), {"IS_TITLE": True, "OP": "+"}, _w("purchase", "takeover", "buyout", "acquisition")],
+        [_v("buy", "acquire", "take", "purchase"), _gap(1), _w("majority", "controlling"),
+         _w("interest", "stake", "holding", "share")],
         [_v("take", "go"), _w("private")],
         [_v("agree", "plan", "offer", "move", "bid", "seek", "deal", "talks", "set", "poised"), _gap(1), _w("to"),
          _w("take"), _w("over")],
@@ -908,6 +931,7 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],
+        [_w("stake", "share", "shares", "bond", "bonds", "stock", "asset"), _w("purchase", "purchases")],
         [_v("snap", "scoop", "gobble"), _w("up"), _gap(2), _w("shares", "stock", "stake", "bonds", "bargains", "homes")],
         [_w("funds", "fund", "investors", "hedge", "buyers", "traders", "importers", "households", "dealers", "banks",
             "consumers", "shoppers"), _gap(2), _v("snap", "scoop", "gobble")],
@@ -918,7 +942,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("who", "investors", "those", "shareholders", "if", "you", "i", "we"),
          _w("bought", "purchased", "buy", "buys", "purchase")],
         # Buying shares or a stake in a company is an investment, not a takeover.
-        [_w("buys", "bought", "purchases", "purchased", "buy", "buying"), _gap(2),
+        [_w("buys", "bought", "purchases", "purchased", "buy", "buying"),
+         {"LOWER": {"NOT_IN": [*_BOUNDARIES, "majority", "controlling"]}, "OP": "{0,2}"},
          _w("shares", "stake", "stakes", "stock", "stocks", "bonds", "notes", "debt", "units", "options", "tickets")],
     ]  # fmt: skip
     r["dividend_cut"] += [

@@ -235,6 +235,24 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Walmart's Jet is ending its fresh-food delivery business",
         "UK to spend 5 billion pounds on bus service overhaul",
     ),
+    ("upgrade", "Zscaler rises on new bull ahead of earnings", "New bull market for chip stocks"),
+    ("upgrade", "Workday added to Goldman's conviction list", "Workday added to the S&P 500"),
+    ("merger_acquisition", "Coty buys majority interest in Kylie Jenner beauty line", "Fund buys interest-rate swaps"),
+    (
+        "merger_acquisition",
+        "Sorrento rejects all-cash takeout proposal",
+        "State Grid nears Oman electricity stake purchase",
+    ),
+    (
+        "lawsuit",
+        "Biogen shares rise on patent resolution with Sawai",
+        "Aimia gains after settling with dissident shareholders",
+    ),
+    (
+        "guidance_raise",
+        "LexinFintech rises after loan origination view improves",
+        "Fed's Mester upbeat on outlook for the economy",
+    ),
 ]
 
 
