@@ -246,7 +246,7 @@ _MACRO_VETO: list[Pattern] = [
         "jobless", "trade", "import", "export", "exports", "imports"),
      _gap(2),
      _w("falls", "fall", "fell", "come", "comes", "came", "miss", "misses", "missed", "beat", "beats", "top", "tops",
-        "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
+        "blow", "blows", "blew", "sail", "sails", "crush", "crushes", "smash", "smashes", "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
 ]  # fmt: skip
 
 
@@ -300,6 +300,11 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("downgrade"), _gap(3), _w("tropical", "storm", "hurricane", "category")],
     ]
     rating = _UP_RATINGS + _MID_RATINGS + _DOWN_RATINGS
+    r["upgrade!"] += [[_w("rating", "ratings"), _w("agency", "agencies", "firm", "firms", "company", "companies")]]
+    r["downgrade!"] += [[_w("rating", "ratings"), _w("agency", "agencies", "firm", "firms", "company", "companies")]]
+    r["upgrade!"] += [
+        [_w("been", "are", "were", "is", "getting", "grow", "grew", "growing"), _w("more"), _w("bullish")]
+    ]
     r["upgrade!"] += [crowd_turns, [_w("bull"), _w("market", "markets", "run", "case", "trend", "cycle", "phase", "flag",
                                                  "thesis", "trap", "camp's")]]  # fmt: skip
     r["upgrade"] += [
@@ -311,6 +316,11 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
         # "Zscaler +2.6% on new bull", "gets an upgrade", "added to Goldman's conviction list", "Top Upgrades, Downgrades"
         [_w("new", "another", "fresh"), _w("bull")],
+        # "warms to Uber", "flips to buy on Boeing", "raises Ford rating", "more bullish on Apple"
+        [_LINKED, _v("warm"), _w("to", "up")],
+        *[_cat(_v("go", "move", "switch", "flip", "shift", "turn"), _w("to"), a, _w("on")) for a in _rating(_UP_RATINGS)],
+        [_v("raise", "lift", "boost", "hike"), _gap(3), _w("rating", "recommendation")],
+        [_w("more"), _w("bullish", "positive"), _w("on")],
         [_v("get", "receive", "earn", "win", "land", "score", "garner"), _w("a", "an", "another", "its"), _gap(1),
          _w("upgrade", "upgrades")],
         [_w("added", "adds", "add", "adding"), _w("to"), _gap(3),
@@ -415,13 +425,24 @@ def _rules() -> dict[str, list[Pattern]]:
                                 "projecting", "guides", "guiding", "targets", "targeting"),
                              {"ORTH": {"NOT_IN": [b for b in _BOUNDARIES if b != "."]}, "OP": "{0,6}"}, _RESULTS]]  # fmt: skip
     r["earnings_beat!"] += [
-        [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")]
+        [
+            _w("first", "surprise", "unexpected"),
+            _gap(2),
+            _w("profit", "profits"),
+            _w("decline", "drop", "fall", "falls", "slump", "warning", "warnings", "miss", "dip", "decrease"),
+        ],
+        [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")],
     ]
     r["earnings_beat"] += [
         [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(4), _ESTIMATES],
         [_v("beat"), _w("by")],
         [_v("beat"), _w("on"), _gap(2), _RESULTS],
         [_w("above", "ahead"), _gap(1), _ESTIMATES],
+        # "Netflix blows past estimates", "Shopify swings to profit", "posts first quarterly profit"
+        [_v("blow", "sail", "breeze", "race", "speed"), _w("past", "through", "by"), _gap(2), _ESTIMATES],
+        [_v("swing", "flip"), _w("to"), {"LOWER": "a", "OP": "?"}, _gap(1), _w("profit", "profits")],
+        [_w("surprise", "unexpected"), _gap(1), _w("profit", "profits")],
+        [_w("first"), _w("quarterly", "annual", "ever", "yearly", "full-year"), _w("profit", "profits")],
         *_alt([], ("better-than-expected", "stronger-than-expected", "higher-than-expected", "forecast-beating",
                    "estimate-beating", "blowout", "stellar", "bumper"), [_gap(1), _RESULTS]),
         [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
@@ -512,6 +533,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("upbeat", "strong", "stronger", "bullish", "rosy", "robust", "higher", "raised", "solid", "optimistic",
             "better-than-expected", "above-consensus", "sunny", "bright", "brighter", "rosier"), _gap(2), _GUIDE_STRICT],
         [_v("guide"), _w("higher", "above", "up", "ahead")],
+        # "Nvidia sees Q4 revenue above estimates"
+        [_v("see", "expect", "forecast", "project", "guide"), {"ORTH": {"NOT_IN": _BOUNDARIES}, "OP": "{0,4}"},
+         _RESULTS, _gap(2), _w("above", "ahead", "topping", "exceeding")],
         [_GUIDE_STRICT, _gap(2), _w("above", "tops", "beats", "exceeds", "ahead")],
     ]  # fmt: skip
     r["guidance_raise!"] = r["guidance_cut!"]
@@ -868,6 +892,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("buy", "acquire", "take", "purchase"), _gap(1), _w("majority", "controlling"),
          _w("interest", "stake", "holding", "share")],
         [_v("take", "go"), _w("private")],
+        [_v("take"), {"ORTH": {"NOT_IN": _BOUNDARIES}, "OP": "{1,3}"}, _w("private")],
+        [_w("bidding"), _w("war", "wars", "contest", "battle")],
         [_v("agree", "plan", "offer", "move", "bid", "seek", "deal", "talks", "set", "poised"), _gap(1), _w("to"),
          _w("take"), _w("over")],
         _ph("take-private"),
@@ -890,6 +916,9 @@ def _rules() -> dict[str, list[Pattern]]:
             "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
         [_LINKED, _w("to"), _v("buy", "purchase")],
         [_w("to"), _v("buy", "purchase"), {"IS_TITLE": True}],
+        [_w("to"), _v("buy", "purchase", "acquire"), _LINKED],
+        [_v("agree", "consent"), _w("to"), {"LOWER": {"IN": ["a", "its", "the"]}, "OP": "?"},
+         _w("sale", "merger", "takeover", "buyout", "acquisition")],
         [_v("buy", "purchase", "acquire"), _gap(3),
          _w("competitor", "competitors", "rival", "rivals", "peer", "company", "firm", "maker", "startup", "business",
             "unit", "chain", "operator", "retailer", "insurer", "bank", "lender", "developer", "producer", "brand",
@@ -929,6 +958,11 @@ def _rules() -> dict[str, list[Pattern]]:
             "bargain", "opportunity", "chance", "should", "moment", "cheap"), _w("to"), _w("buy", "purchase")],
         [_w("to"), _w("buy", "purchase"), _w("new", "more", "additional", "loans", "securities", "treasuries", "etfs")],
     ]  # fmt: skip
+    # "takes a private jet", "private equity": not a take-private.
+    r["merger_acquisition!"] += [[_w("private"), _w("jet", "jets", "equity", "sector", "placement", "label", "credit",
+                                                 "market", "markets", "funds", "investors", "banking", "wealth",
+                                                 "school", "schools", "prison", "prisons", "insurance", "insurers",
+                                                 "data", "information", "messages", "keys", "lives", "life")]]  # fmt: skip
     r["merger_acquisition!"] += [
         [_w("buys", "bought"), _w("back")],
         [_w("stake", "share", "shares", "bond", "bonds", "stock", "asset"), _w("purchase", "purchases")],

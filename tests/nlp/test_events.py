@@ -253,6 +253,14 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "LexinFintech rises after loan origination view improves",
         "Fed's Mester upbeat on outlook for the economy",
     ),
+    ("upgrade", "Domino's rises after Goldman Sachs warms up", "Hedge Funds Are Warming Up To First Bancorp"),
+    ("upgrade", "Piper Sandler more bullish on Apple", "Hedge Funds Have Never Been More Bullish On Landec"),
+    ("upgrade", "BofA raises Ford rating", "SEBI mulls raising penalty on rating agencies"),
+    ("earnings_beat", "Netflix blows past estimates", "Nonfarm payrolls blow past expectations"),
+    ("earnings_beat", "Shopify swings to profit", "Shopify swings to loss"),
+    ("guidance_raise", "Nvidia sees Q4 revenue above estimates", "Nvidia sees Q4 revenue below estimates"),
+    ("merger_acquisition", "Blackstone takes Hilton private", "Executive takes a private jet to Davos"),
+    ("merger_acquisition", "Microsoft wins bidding war for Activision", "Microsoft wins cloud contract"),
 ]
 
 
