@@ -491,11 +491,12 @@ class LagMonitor:
             except Exception as exc:  # the broker may be restarting; keep trying
                 LAG_POLLS.labels(outcome="error").inc()
                 log.warning("lag poll failed for group %s: %s", self.group, exc)
-                self._close_clients()
+                self.close()
             self._stop.wait(self.interval_s)
-        self._close_clients()
+        self.close()
 
-    def _close_clients(self) -> None:
+    def close(self) -> None:
+        """Close the Kafka clients (poll_once opens them again when needed)."""
         for client in (self._admin, self._consumer):
             if client is not None:
                 try:

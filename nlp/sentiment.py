@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,8 +147,18 @@ class BatchedSentiment:
         )
         self.max_length = max_length
         self.cpu_bf16 = cpu_bf16
+        self.threads = 1
+        self._pool: ThreadPoolExecutor | None = None
         if self.device == "cpu":
-            torch.set_num_threads(cpu_threads or os.cpu_count() or 1)
+            self.threads = cpu_threads or os.cpu_count() or 1
+            torch.set_num_threads(self.threads)
+            if self.threads > 1:
+                # Micro-batches in parallel, each op on one thread, instead of every op split
+                # across all cores: no thread barrier per op, so a broker or event loop taking a
+                # core slows scoring in proportion (-9 %) rather than stalling it (-23 %).
+                self._pool = ThreadPoolExecutor(
+                    self.threads, initializer=torch.set_num_threads, initargs=(1,), thread_name_prefix="sentiment"
+                )
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True)
         self._check_labels(model.config.id2label)
@@ -168,26 +179,40 @@ class BatchedSentiment:
 
     def predict_proba(self, texts: Sequence[str]) -> list[list[float]]:
         """Probabilities (negative, neutral, positive) per text, in input order."""
-        import torch
-
         if not texts:
             return []
         ids = self.encode(texts)
+        lengths = [len(x) for x in ids]
+        budget = self.max_batch_tokens
+        if self._pool is not None:
+            # Enough micro-batches to keep every thread busy, even for a small batch.
+            budget = max(1, min(budget, -(-sum(lengths) // self.threads)))
+        groups = list(token_budget_batches(lengths, budget))
+        batches = [[ids[i] for i in group] for group in groups]
+        order = [i for group in groups for i in group]
+        if self._pool is None:
+            results = [self._forward(batch) for batch in batches]
+        else:
+            results = list(self._pool.map(self._forward, batches))
         out: list[list[float]] = [[]] * len(ids)
-        pad_id = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for batch in token_budget_batches([len(x) for x in ids], self.max_batch_tokens):
-                input_ids, mask = pad_batch([ids[i] for i in batch], pad_id)
-                input_ids, mask = input_ids.to(self.device), mask.to(self.device)
-                if self.device == "cuda" or self.cpu_bf16:
-                    with torch.autocast(self.device, dtype=torch.bfloat16):
-                        logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-                else:
-                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-                probs = torch.softmax(logits.float(), dim=-1).cpu().tolist()
-                for i, p in zip(batch, probs, strict=True):
-                    out[i] = p
+        for i, p in zip(order, (p for probs in results for p in probs), strict=True):
+            out[i] = p
         return out
+
+    def _forward(self, batch: list[list[int]]) -> list[list[float]]:
+        import torch
+
+        # inference_mode and autocast are per thread: set here, in the thread that runs the model.
+        with torch.inference_mode():
+            input_ids, mask = pad_batch(batch, self.tokenizer.pad_token_id or 0)
+            input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+            if self.device == "cuda" or self.cpu_bf16:
+                with torch.autocast(self.device, dtype=torch.bfloat16):
+                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+            else:
+                logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+            probs: list[list[float]] = torch.softmax(logits.float(), dim=-1).cpu().tolist()
+        return probs
 
     def predict(self, texts: Sequence[str]) -> list[Sentiment]:
         return [to_sentiment(p) for p in self.predict_proba(texts)]

@@ -3,6 +3,9 @@
 It starts its own broker (fresh, on free loopback ports, in a temporary folder) and a
 `finsentry worker` subprocess, so runs are comparable and nothing else is disturbed.
 
+0. Models alone (real models only): `enrich` in this process over the same N events in
+   batches of the worker's size, while the broker idles: the ceiling the pipeline is
+   measured against (`ratio`).
 1. Throughput: N events are produced first, then the worker starts; the rate is the events
    completed after the first enriched record over the time from it to the last (Kafka
    timestamps of the enriched records).
@@ -55,8 +58,13 @@ class PipelineBench:
     latency_rate_per_s: float
     alert_p50_ms: float | None
     alert_p99_ms: float | None
+    score_p50_ms: float | None
     alerts: int
     worker_cpu_us_per_event: float
+    # The models alone (enrich() in-process, same events, same batch size) and the share of
+    # that rate the pipeline keeps; None for --model noop, which measures the framework.
+    models_per_s: float | None
+    ratio: float | None
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -80,6 +88,55 @@ def _news(i: int, pool: list[tuple[str, list[str]]], prefix: str) -> bytes:
             "source": "bench",
         }
     )
+
+
+def measure_models(model: str, pool: list[tuple[str, list[str]]], events: int) -> float:
+    """Events/s of `enrich` alone over the bench's events, in batches of the worker's size."""
+    from finsentry.contracts import NewsEvent
+    from finsentry.models import load_models
+    from finsentry.pipeline import enrich
+    from finsentry.settings import get_settings
+
+    settings = get_settings()
+    models = load_models(settings, "default" if model == "default" else "noop")
+    now = datetime.now(UTC)
+    batch = [
+        NewsEvent(id=f"m-{i}", headline=pool[i % len(pool)][0], tickers=pool[i % len(pool)][1], published_at=now)
+        for i in range(events)
+    ]
+    size, chars = settings.stream.batch_size, settings.stream.model_text_chars
+    enrich(batch[:size], models, max_chars=chars)  # warm-up
+    started = time.perf_counter()
+    for i in range(0, events, size):
+        enrich(batch[i : i + size], models, max_chars=chars)
+    return events / (time.perf_counter() - started)
+
+
+def _probe_ticker(k: int) -> str:
+    """A made-up ticker (QA, QB, ..., QAA, ...) that is in no company list."""
+    letters = ""
+    k += 26
+    while k:
+        k, r = divmod(k, 26)
+        letters = chr(ord("A") + r) + letters
+    return "Q" + letters
+
+
+def _wait_caught_up(bootstrap: str, group: str, topic: str, log: Callable[[str], None], timeout_s: float = 300) -> None:
+    from finsentry.metrics import LagMonitor
+
+    monitor = LagMonitor(bootstrap, group, [topic], client_id="finsentry-bench")
+    deadline = time.monotonic() + timeout_s
+    lag = -1
+    try:
+        while time.monotonic() < deadline:
+            lag = sum(p.lag for p in monitor.poll_once())
+            if lag == 0:
+                return
+            time.sleep(0.5)
+    finally:
+        monitor.close()
+    log(f"stage 2 still {lag} records behind after {timeout_s:.0f}s; measuring latency anyway")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -133,6 +190,11 @@ def run_pipeline_bench(
     log(f"starting a fresh broker on {broker.bootstrap}")
     broker.start(timeout_s=120)
     pool = _headlines()
+    models_rate: float | None = None
+    if model != "noop":
+        log(f"measuring the models alone over {events} events")
+        models_rate = measure_models(model, pool, events)
+        log(f"models alone: {models_rate:,.1f} events/s")
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=20, batch_size=256 * 1024)
     worker: subprocess.Popen[bytes] | None = None
     scorer: subprocess.Popen[bytes] | None = None
@@ -200,6 +262,10 @@ def run_pipeline_bench(
         rate = after_first / span if span > 0 else float("inf")
         log(f"throughput: {rate:,.0f} events/s ({events} events in {span:.2f}s), worker CPU {cpu_used:.1f}s")
 
+        # Stage 2 may still be scoring the backlog; latency starts from a caught-up worker,
+        # else the first alerts would time the backlog, not the pipeline.
+        _wait_caught_up(broker.bootstrap, "bench", topics.ENRICHED, log)
+
         # Latency under a steady load below capacity.
         lat_rate = latency_rate or max(1.0, min(rate * 0.5, 5000.0))
         n_lat = max(1, int(lat_rate * latency_seconds))
@@ -211,12 +277,15 @@ def run_pipeline_bench(
             if ahead > 0:
                 time.sleep(ahead)
             if i % 10 == 0:
-                neg = _NEGATIVE[(i // 10) % len(_NEGATIVE)].format(t="Acme")
+                # A ticker of its own per negative headline, so each one fires and is timed
+                # (one ticker would fire once per dedup key, then stay quiet).
+                ticker = _probe_ticker(i // 10)
+                neg = _NEGATIVE[(i // 10) % len(_NEGATIVE)].format(t=ticker)
                 value = orjson.dumps(
                     {
                         "id": f"lat-{i}",
                         "headline": neg,
-                        "tickers": ["ACME"],
+                        "tickers": [ticker],
                         "source": f"s{i % 3}",
                         "published_at": datetime.now(UTC).isoformat(),
                     }
@@ -232,11 +301,14 @@ def run_pipeline_bench(
         lat_ms = [(out_time[k] - sent_at[k]) * 1000 for k in sent_at if k in out_time]
         alerts = _Reader(broker.bootstrap, topics.ALERTS)
         alert_ms: list[float] = []
+        score_ms: list[float] = []  # stage 2 alone: news.enriched -> alerts
 
         def on_alert(value: dict[str, object], ts: float) -> None:
             ids = value.get("news_ids") or []
             if value.get("status") == "firing" and isinstance(ids, list) and ids and ids[-1] in sent_at:
                 alert_ms.append((ts - sent_at[ids[-1]]) * 1000)
+                if ids[-1] in out_time:
+                    score_ms.append((ts - out_time[ids[-1]]) * 1000)
 
         time.sleep(1.0)
         for _ in range(10):
@@ -255,8 +327,11 @@ def run_pipeline_bench(
             latency_rate_per_s=round(lat_rate, 1),
             alert_p50_ms=round(_percentile(alert_ms, 0.50), 2) if alert_ms else None,
             alert_p99_ms=round(_percentile(alert_ms, 0.99), 2) if alert_ms else None,
+            score_p50_ms=round(_percentile(score_ms, 0.50), 2) if score_ms else None,
             alerts=len(alert_ms),
             worker_cpu_us_per_event=round(cpu_used / events * 1e6, 1),
+            models_per_s=round(models_rate, 1) if models_rate else None,
+            ratio=round(rate / models_rate, 3) if models_rate else None,
         )
     finally:
         producer.close()

@@ -25,7 +25,7 @@ from mode import Service
 
 from finsentry import metrics, topics
 from finsentry.contracts import DeadLetter, Enriched, NewsEvent
-from finsentry.pipeline import Models, enrich
+from finsentry.pipeline import Models, Timings, enrich
 from finsentry.settings import Settings
 from finsentry.validation import InvalidEvent, parse_news
 from streams.tables import partition_of_bytes
@@ -122,8 +122,10 @@ class EnrichService(Service):
         """Validate, enrich off the event loop, write every output and wait for the acks."""
         assert self._producer is not None
         metrics.observe_batch(len(msgs), topic=topics.NEWS)
+        started = time.perf_counter()
         valid = validate_batch(msgs, self.settings)
         records: list[Enriched] = []
+        timings = Timings()
         if valid.events:
             result = await asyncio.to_thread(
                 enrich,
@@ -132,9 +134,10 @@ class EnrichService(Service):
                 fallback_times=valid.kafka_times,
                 max_chars=self.settings.stream.model_text_chars,
             )
-            records = result.records
+            records, timings = result.records, result.timings
             metrics.observe_model("sentiment", self.models.sentiment.device, result.timings.sentiment_s)
             metrics.observe_model("entities", self.models.annotator.device, result.timings.entities_s)
+        modelled = time.perf_counter()
         futures = await self._send_keyed(
             topics.ENRICHED, [((r.entity or r.news_id).encode(), r.to_json()) for r in records]
         )
@@ -150,6 +153,15 @@ class EnrichService(Service):
         first = {r.news_id: r.sentiment.label for r in reversed(records)}
         metrics.observe_sentiment(first.values())
         self.processed += len(msgs)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "batch of %d: %.0f ms (sentiment %.0f, entities %.0f, write+acks %.0f)",
+                len(msgs),
+                (time.perf_counter() - started) * 1000,
+                timings.sentiment_s * 1000,
+                timings.entities_s * 1000,
+                (time.perf_counter() - modelled) * 1000,
+            )
         if valid.dead:
             log.warning("%d invalid news records sent to %s", len(valid.dead), topics.NEWS_DLQ)
 
