@@ -68,7 +68,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "GS": ("Goldman", "Goldman Sachs"),
     "MS": ("Morgan Stanley",),
     "C": ("Citi", "Citigroup", "Citibank"),
-    "WFC": ("Wells Fargo",),
+    "WFC": ("Wells Fargo", "Wells"),
     "KO": ("Coca-Cola", "Coke"),
     "PEP": ("Pepsi", "PepsiCo"),
     "PG": ("P&G", "Procter & Gamble", "Procter and Gamble"),
@@ -312,7 +312,14 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
 
 # "S&P" alone is the index far more often than the rating agency: it names S&P Global
 # only next to the words of a rating action.
+# "Wells" alone is Wells Fargo only as a broker ("upgraded at Wells", "Wells cuts"), never
+# "oil Wells".
 _CONTEXT_ONLY: dict[str, frozenset[str]] = {
+    "Wells": frozenset(
+        {"upgrades", "upgraded", "downgrades", "downgraded", "cuts", "raises", "lifts", "lowers", "says", "said",
+         "analyst", "analysts", "sees", "moves", "turns", "initiates", "starts", "reiterates", "bumps", "trims",
+         "boosts", "upgrade", "downgrade"}
+    ),
     "S&P": frozenset(
         {"global", "ratings", "downgrades", "downgraded", "downgrade", "upgrades", "upgraded", "cuts", "cut", "lowers",
          "lowered", "raises", "raised", "affirms", "affirmed", "revises", "revised", "says", "said", "places",

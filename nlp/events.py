@@ -438,6 +438,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("beat"), _w("by")],
         [_v("beat"), _w("on"), _gap(2), _RESULTS],
         [_w("above", "ahead"), _gap(1), _ESTIMATES],
+        # "tops user, sales expectations": a list of figures before the estimates.
+        [_v("top", "beat", "exceed", "surpass"), _w(*_FIGURE_NOUNS, "user", "users", "subscriber", "subscribers"),
+         {"ORTH": {"IN": [",", "and", "&"]}}, _gap(2), _ESTIMATES],
         # "Netflix blows past estimates", "Shopify swings to profit", "posts first quarterly profit"
         [_v("blow", "sail", "breeze", "race", "speed"), _w("past", "through", "by"), _gap(2), _ESTIMATES],
         [_v("swing", "flip"), _w("to"), {"LOWER": "a", "OP": "?"}, _gap(1), _w("profit", "profits")],
@@ -617,6 +620,7 @@ def _rules() -> dict[str, list[Pattern]]:
                             [_w("impeachment"), _w("inquiry", "probe", "investigation", "investigations")]]  # fmt: skip
     r["fine"] += [
         [_w("fined", "fines", "penalized", "penalised")],
+        [_w("'s", "’s", "'"), _w("fine", "penalty"), _w("for", "over", "in")],
         # "pays $282 million to settle bribery probe"
         [_v("pay", "agree"), _gap(5), _w("to"), _v("settle", "resolve", "end"), _gap(3),
          _w("probe", "probes", "investigation", "investigations", "charges", "inquiry")],
@@ -690,6 +694,7 @@ def _rules() -> dict[str, list[Pattern]]:
     # Lifting tariffs is not an action against a company.
     r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower"), _gap(2),
                                  _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
+    r["regulatory_action!"] += [[_w("of", "the", "its", "their", "a", "sales", "deliveries", "idle"), _w("grounded")]]
     r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")],
                                 [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
@@ -1245,6 +1250,9 @@ _VALUE = (
     r"(?P<{0}>[-−(]?\s?[$€£]?\s?[-−(]?\s?\d[\d,]*(?:\.\d+)?\)?)"
     r"\s*(?P<{0}u>cents?\b|c\b|mln\b|bln\b|million\b|billion\b|bn\b|m\b|b\b|k\b)?"
 )
+_CHANGE_TO = re.compile(
+    r"^\s*(?:up|down|rose|fell|grew|declined|increased|decreased)\s+\d+(?:\.\d+)?%\s+to\b", re.IGNORECASE
+)
 _RANGE_SEP = r"\s*(?:-|–|to)\s*"
 # A figure, or a range of two ("$1.50-$1.60", "85 cents to 87 cents").
 _FIGURE = re.compile(
@@ -1325,17 +1333,20 @@ def _figure_hits(doc: Doc) -> list[_Hit]:
         kind: str | None = None
         weak = False
         end = m.end()
-        fig = _FIGURE.match(tail)
+        # "sales up 2% to $1.27 bln; FactSet consensus $1.26 bln": the figure after the change.
+        change = _CHANGE_TO.match(tail)
+        base = m.end() + (change.end() if change else 0)
+        fig = _FIGURE.match(text[base:])
         pct = None if fig else _PCT.match(tail)
         if fig:
             a_unit = fig["au"] or fig["a2u"]
             a = _figure(fig, "a", None)
-            rest = tail[fig.end() :]
+            rest = text[base + fig.end() :]
             ref: float | None = None
             basis = "year"
             if vs := _VS.match(rest):
                 b = _figure(vs, "b", a_unit)
-                end = m.end() + fig.end() + vs.start("rest")
+                end = base + fig.end() + vs.start("rest")
                 if re.search(r"\b(prior|previous|guidance|outlook)\b", vs["pre"], re.IGNORECASE):
                     ref, basis = b, "prior"
                 elif c := _CONSENSUS_AFTER.match(vs["rest"]):
@@ -1347,7 +1358,7 @@ def _figure_hits(doc: Doc) -> list[_Hit]:
                     ref = b
             elif c := _CONSENSUS_AFTER.match(rest):
                 ref, basis = _amount(c["c"], c["cu"], a_unit), "consensus"
-                end = m.end() + fig.end() + c.end()
+                end = base + fig.end() + c.end()
             if ref is None or a == ref:
                 continue
             if guidance:

@@ -248,3 +248,9 @@ def test_acronyms_that_are_also_symbols(annotator: SpacyAnnotator) -> None:
 
 def test_a_title_cased_verb_is_not_a_first_name(annotator: SpacyAnnotator) -> None:
     assert "NFLX" in _linked(annotator, "Why I'm Cutting Netflix -- and Millions of Americans Might, Too")
+
+
+def test_wells_alone_is_the_broker_only_in_a_rating_action(annotator: SpacyAnnotator) -> None:
+    assert "WFC" in _linked(annotator, "Owens Corning upgraded at Wells after raising prices")
+    assert "WFC" in _linked(annotator, "Wells cuts Netflix to underperform")
+    assert "WFC" not in _linked(annotator, "Texas Oil Wells At Risk As Prices Slump")

@@ -261,6 +261,14 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("guidance_raise", "Nvidia sees Q4 revenue above estimates", "Nvidia sees Q4 revenue below estimates"),
     ("merger_acquisition", "Blackstone takes Hilton private", "Executive takes a private jet to Davos"),
     ("merger_acquisition", "Microsoft wins bidding war for Activision", "Microsoft wins cloud contract"),
+    (
+        "earnings_beat",
+        "Coach sales up 2% to $1.27 bln; FactSet consensus $1.26 bln",
+        "Hanes sales down 1% to $1.75 bln; FactSet consensus $1.75 bln",
+    ),
+    ("earnings_beat", "Twitter tops user, sales expectations for 4Q", "Twitter tops user charts"),
+    ("fine", "Goldman Sachs' fine for its role in the 1MDB scandal", "Goldman Sachs' fine art collection"),
+    ("regulatory_action", "FAA grounds Boeing 737 MAX jets", "Sales of grounded Boeing 737 MAX jets pick up"),
 ]
 
 
