@@ -269,6 +269,13 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("earnings_beat", "Twitter tops user, sales expectations for 4Q", "Twitter tops user charts"),
     ("fine", "Goldman Sachs' fine for its role in the 1MDB scandal", "Goldman Sachs' fine art collection"),
     ("regulatory_action", "FAA grounds Boeing 737 MAX jets", "Sales of grounded Boeing 737 MAX jets pick up"),
+    ("downgrade", "JPMorgan goes underweight on Boeing", "JPMorgan goes big on Boeing bonds"),
+    ("earnings_miss", "GE's earnings take a hit", "GE takes a hit on its stake sale"),
+    ("guidance_cut", "Apple won't meet revenue guidance", "Apple will meet revenue guidance"),
+    ("guidance_cut", "Under Armour sees sales falling", "Beckhams' business empire sees revenues drop 18%"),
+    ("bankruptcy", "Hertz seeks court protection from creditors", "Hertz seeks protection from rising costs"),
+    ("default", "Argentina misses $500 million bond payment", "Argentina makes $500 million bond payment"),
+    ("executive_departure", "Under Armour CEO Plank to hand over role", "Under Armour CEO to hand over prizes"),
 ]
 
 
