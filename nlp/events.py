@@ -295,6 +295,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("move", "go", "step", "hit", "head", "retreat", "shift", "send", "push"), _gap(3), _w("sidelines")],
         [_v("move", "go", "step"), _w("to"), {"LOWER": "the", "OP": "?"}, _w("side", "sidelines"), _w("on")],
     ]  # fmt: skip
+    # An economy's growth forecast is not a stock's rating ("IMF to downgrade India's growth forecast").
+    r["downgrade!"] += [[_v("downgrade"), _gap(3), _w("growth", "gdp", "economic", "economy", "inflation")],
+                        [_w("imf", "oecd", "economists", "economist", "ecb", "fed"), _gap(3), _v("downgrade")]]  # fmt: skip
     r["downgrade!"] += [
         crowd_turns,
         [_w("hurricane", "storm", "typhoon", "cyclone", "tropical"), _gap(3), _v("downgrade")],
@@ -407,6 +410,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("results", "quarter", "earnings"), _w("were", "was", "are", "is"), {"LOWER": {"IN": ["quite", "very", "so", "pretty"]}, "OP": "?"},
          _w("challenging", "disappointing", "weak", "poor", "soft", "tough", "rough", "ugly", "dismal")],
         [_w("eps", "profit", "profits", "earnings", "income"), _w("down"), {"LIKE_NUM": True}],
+        # "Philip Morris Q4 $1.04, down 15.4%"
+        [_w("q1", "q2", "q3", "q4", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q"), _AMOUNT,
+         {"ORTH": ",", "OP": "?"}, _w("down"), {"LIKE_NUM": True}],
         [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("down")],
         [_w("loss", "losses"), _w("per"), _w("share")],
         [_w("net", "quarterly", "operating", "pretax", "pre-tax", "q1", "q2", "q3", "q4", "annual", "full-year",
@@ -455,6 +461,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        [_w("q1", "q2", "q3", "q4", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q"), _AMOUNT,
+         {"ORTH": ",", "OP": "?"}, _w("up"), {"LIKE_NUM": True}],
         [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("up"),
          {"LIKE_NUM": True}],
         # "Q1 revenue up big", "profit up 27%"
@@ -517,7 +525,8 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     _forecasters.append(
         [_w("analyst", "analysts", "economists", "economist", "strategists", "imf", "oecd", "fed", "fed's", "ecb",
-            "forecasters", "central"), _gap(5), _GUIDE_STRICT]
+            "forecasters", "central"), {"ORTH": {"NOT_IN": [";", ":", ".", "|", "!", "?"]}, "OP": "{0,6}"},
+         _GUIDE_STRICT]
     )  # fmt: skip
     r["guidance_cut!"] += _forecasters
     # A rating agency "revises outlook to stable" is not a company's guidance.
@@ -553,6 +562,8 @@ def _rules() -> dict[str, list[Pattern]]:
                       "ebitda", "earnings-per-share", "return", "returns")  # fmt: skip
     r["guidance_cut"] += [
         [{"ENT_TYPE": "ORG"}, _w("'s", "’s"), _w("warning", "warnings")],
+        [_w("'s", "’s"), {"LOWER": {"IN": ["profit", "sales", "earnings", "revenue"]}, "OP": "?"}, _w("warning", "warnings"),
+         _v("send", "hit", "drag", "weigh", "knock", "spook", "sink")],
         # "estimates 2020 negative impact of $200 mln from the outbreak"
         [_v("estimate", "expect", "see", "flag", "forecast", "warn", "project", "report"), _gap(3),
          _w("negative", "adverse"), _w("impact", "hit", "effect")],
@@ -658,7 +669,10 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["regulatory_action"] += [
         [_v("ban")],
-        [_w("blacklist", "blacklists", "blacklisted", "blacklisting")],
+        [_w("blacklist", "blacklists", "blacklisted", "blacklisting", "prohibits", "prohibited", "outlaws", "outlawed")],
+        # "lose the right to operate in London", "not fit and proper"
+        [_v("lose"), _gap(2), _w("right", "license", "licence", "permit"), _w("to"), _w("operate", "trade", "sell")],
+        [_w("not", "n't"), _gap(1), _w("fit"), _w("and"), _w("proper")],
         _ph("entity list"),
         [_w("barred"), _w("from")],
         [_w("sanction", "sanctions", "sanctioned", "sanctioning")],
@@ -699,6 +713,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_REGULATORS, _gap(2), _v("put", "place", "impose"), _gap(2), _w("hold")],
     ]  # fmt: skip
     # Lifting tariffs is not an action against a company.
+    # "walks away from vaping ban", "backs off sanctions"
+    r["regulatory_action!"] += [[_v("walk", "back", "retreat", "row", "climb"), _w("away", "off", "down", "back"),
+                                 _w("from", "on"), _gap(2), _w("ban", "bans", "sanctions", "tariffs")]]  # fmt: skip
     r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower"), _gap(2),
                                  _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("of", "the", "its", "their", "a", "sales", "deliveries", "idle"), _w("grounded")]]
@@ -717,6 +734,7 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("short-seller"),
         _ph("insider trading"),
         _ph("money laundering"),
+        _ph("money-laundering"),
         _ph("cooked the books"),
         _ph("cook the books"),
         [_v("accuse", "allege"), _gap(4),
@@ -740,6 +758,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("creditor"), _w("protection")],
         [_w("protection"), _w("from"), _w("creditors")],
         [_v("go"), _w("bust")],
+        # "goes hooves-up", "goes belly up", "trucking companies failing"
+        [_v("go"), _w("hooves", "belly", "tits", "toes"), _HYPHEN, _w("up")],
+        [_w("companies", "firms", "businesses", "carriers", "retailers", "restaurants", "lenders", "startups",
+            "truckers"), _w("failing", "folding", "collapsing")],
         [_v("near", "face", "risk", "approach", "head", "edge"), {"LOWER": "toward", "OP": "?"},
          _w("liquidation", "insolvency")],
         [_w("liquidation", "winding-up", "winding"), _w("order", "petition", "up", "threat", "risk", "fears", "looms")],
@@ -848,6 +870,10 @@ def _rules() -> dict[str, list[Pattern]]:
                                "education", "regulatory", "system", "visa", "electoral", "planning", "rail", "bus",
                                "transport", "transit", "police", "court", "courts", "asylum", "benefits"),
                             _w("overhaul", "overhauls")]]  # fmt: skip
+    # Closures for a virus, a holiday or a storm are temporary, not a restructuring.
+    r["restructuring!"] += [[_v("close", "shut", "idle", "shutter", "suspend"), _gap(6),
+                             _w("coronavirus", "virus", "outbreak", "covid-19", "covid", "pandemic", "lockdown",
+                                "holiday", "holidays", "storm", "hurricane", "strike", "weather", "snow", "protests")]]  # fmt: skip
     r["restructuring!"] += [[_w("capital", "capex", "investment", "military", "defense", "government", "federal",
                                "public"), _w("spending")]]  # fmt: skip
     r["layoffs"] += [
@@ -900,6 +926,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("out"), _w("of")],
         [_w("head", "assistant"), _w("coach", "coaches", "chef")],
     ]
+    deal_name: Tok = {"IS_TITLE": True, "LOWER": {"NOT_IN": ["one", "two", "trade", "phase", "china", "brexit", "tax",
+                                                              "budget", "stimulus", "debt", "funding", "ceasefire",
+                                                              "peace", "contract", "supply", "licensing", "sponsorship",
+                                                              "lease", "new", "big", "the", "nuclear", "iran", "opec",
+                                                              "oil", "gas", "arms", "cloud", "pentagon", "usmca",
+                                                              "nafta", "jedi", "defense", "no", "any", "this", "that"]}}  # fmt: skip
     # A name in a "Google-Looker deal"; not "Dairy-Free" nor "Post-Grounding".
     org_name: Tok = {"ENT_TYPE": {"IN": ["ORG", "PRODUCT"]}, "IS_LOWER": False,
                      "LOWER": {"NOT_IN": ["free", "right", "left", "post", "pre", "anti", "non", "grounding", "brexit",
@@ -952,7 +984,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("deal"), _w("for"), {"ENT_TYPE": "ORG"}],
         # "Google-Looker deal": a linked company hyphenated with another name.
         # (ORG, not a linked span: the NER may take "Google-Looker" as one entity.)
-        [org_name, _w("-"), org_name, _w("deal", "merger", "tie-up", "combination", "takeover")],
+        [org_name, _w("-", "/"), org_name, _w("deal", "merger", "tie-up", "combination", "takeover")],
+        # "lawsuit over Amedisys deal", "stick with Takeaway deal"
+        [_w("over", "with", "against", "challenging", "blocking", "block", "approves", "approve", "clears", "clear"),
+         deal_name, _w("deal", "merger", "takeover", "buyout", "tie-up")],
         [_v("combine"), _w("with")],
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],

@@ -276,6 +276,16 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("bankruptcy", "Hertz seeks court protection from creditors", "Hertz seeks protection from rising costs"),
     ("default", "Argentina misses $500 million bond payment", "Argentina makes $500 million bond payment"),
     ("executive_departure", "Under Armour CEO Plank to hand over role", "Under Armour CEO to hand over prizes"),
+    ("earnings_miss", "Philip Morris Q4 $1.04, down 15.4%", "Philip Morris shares $104, down 1.5%"),
+    ("merger_acquisition", "DOJ antitrust lawsuit over Amedisys deal", "Climate fight takes a step back with No Deal"),
+    ("bankruptcy", "Scooter unicorn goes hooves-up", "Scooter unicorn goes public"),
+    ("regulatory_action", "Uber may lose the right to operate in London", "Trump walks away from vaping ban"),
+    (
+        "restructuring",
+        "Carmaker to close two plants in Europe",
+        "Carmakers close Chinese factories because of coronavirus",
+    ),
+    ("downgrade", "Goldman downgrades Intel", "IMF likely to downgrade India's growth forecast"),
 ]
 
 
