@@ -81,7 +81,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "HPE": ("HPE", "Hewlett Packard Enterprise"),
     "AMD": ("AMD", "Advanced Micro Devices"),
     "NVDA": ("Nvidia", "NVIDIA"),
-    "DIS": ("Disney", "Walt Disney", "Disney+"),
+    "DIS": ("Disney", "Walt Disney", "Disney+", "Hulu", "ESPN", "Pixar"),
     "WMT": ("Walmart", "Wal-Mart"),
     "MCD": ("McDonald's", "McDonalds"),
     "CVS": ("CVS", "CVS Health"),

@@ -320,6 +320,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("upgraded", "upgrades"), _w("at", "by", "on", "in", "with")],
         # "Zscaler +2.6% on new bull", "gets an upgrade", "added to Goldman's conviction list", "Top Upgrades, Downgrades"
         [_w("new", "another", "fresh"), _w("bull")],
+        # "as Needham leaves sidelines", "comes off the sidelines"
+        [_v("leave", "exit", "come", "step"), {"LOWER": {"IN": ["the", "off", "out"]}, "OP": "{0,2}"}, _w("sidelines")],
         # "warms to Uber", "flips to buy on Boeing", "raises Ford rating", "more bullish on Apple"
         [_LINKED, _v("warm"), _w("to", "up")],
         *[_cat(_v("go", "move", "switch", "flip", "shift", "turn"), _w("to"), a, _w("on")) for a in _rating(_UP_RATINGS)],
@@ -371,6 +373,8 @@ def _rules() -> dict[str, list[Pattern]]:
                    "wider-than-expected", "bigger-than-expected", "larger-than-expected", "disappointing",
                    "dismal", "weak", "poor", "lackluster", "underwhelming", "grim", "bleak", "rough", "tough",
                    "ugly", "terrible", "soft", "sluggish", "disappointing"), [_gap(1), _RESULTS]),
+        *_alt([], ("worse-than-expected", "weaker-than-expected", "lower-than-expected", "softer-than-expected"),
+              [_gap(3), _RESULTS]),
         [_v("stumble", "falter", "stall", "slip", "trip"), _w("on", "in", "with"), _gap(1), _RESULTS],
         *_alt([], ("wider-than-expected", "bigger-than-expected", "larger-than-expected", "surprise", "unexpected"),
               [_gap(1), _w("loss", "losses")]),
@@ -391,6 +395,9 @@ def _rules() -> dict[str, list[Pattern]]:
     # "loss of a contract / of jobs" is not a result, "loss of $5 million" is.
     not_money: Tok = {"LIKE_NUM": False, "ORTH": {"NOT_IN": ["$", "€", "£", "US$", "C$", "A$", "about", "nearly",
                                                            "almost", "more", "over", "around", "roughly"]}}  # fmt: skip
+    # "Weak Second Quarter for Britain's Economy"
+    r["earnings_miss!"] += [[_w("quarter", "results", "year"), _w("for"), _gap(2),
+                             _w("economy", "economies", "britain", "country", "nation", "gdp", "markets")]]  # fmt: skip
     r["earnings_miss!"] += [[_w("weight", "job", "jobs", "customer", "customers", "subscriber", "subscribers",
                                "hearing", "memory", "market", "share"), _HYPHEN, _w("loss", "losses")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
                             [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
@@ -457,6 +464,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("first"), _w("quarterly", "annual", "ever", "yearly", "full-year"), _w("profit", "profits")],
         *_alt([], ("better-than-expected", "stronger-than-expected", "higher-than-expected", "forecast-beating",
                    "estimate-beating", "blowout", "stellar", "bumper"), [_gap(1), _RESULTS]),
+        # "Estimate-Beating Fourth-Quarter Earnings Results": a longer gap after the compound adjectives
+        *_alt([], ("better-than-expected", "stronger-than-expected", "forecast-beating", "estimate-beating",
+                   "expectation-beating"), [_gap(3), _RESULTS]),
         [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
@@ -550,6 +560,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("upbeat", "strong", "stronger", "bullish", "rosy", "robust", "higher", "raised", "solid", "optimistic",
             "better-than-expected", "above-consensus", "sunny", "bright", "brighter", "rosier"), _gap(2), _GUIDE_STRICT],
         [_v("guide"), _w("higher", "above", "up", "ahead")],
+        # "will reach a key profitability goal sooner than expected"
+        [_v("reach", "hit", "achieve", "meet"), _gap(4), _w("sooner", "earlier", "ahead"), _w("than", "of"),
+         _w("expected", "planned", "forecast", "schedule", "targeted", "promised")],
         # "Nvidia sees Q4 revenue above estimates"
         [_v("see", "expect", "forecast", "project", "guide"), {"ORTH": {"NOT_IN": _BOUNDARIES}, "OP": "{0,4}"},
          _RESULTS, _gap(2), _w("above", "ahead", "topping", "exceeding")],
@@ -682,6 +695,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("consent decree"),
         _ph("consent order"),
         _ph("complete response letter"),
+        [_w("observations", "observation"), _w("from", "by"), _gap(2), _REGULATORS],
+        [_w("fda"), _gap(1), _w("observations", "483")],
         _ph("clinical hold"),
         _ph("regulatory action"),
         [_w("grounds", "grounded", "grounding"), _gap(3),
@@ -998,6 +1013,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("suitor", "suitors", "divestiture", "divestitures", "divest", "divests", "divested", "divesting",
             "divestment", "divestments")],
         [_w("unit", "division", "segment", "subsidiary", "business", "asset", "assets"), _w("sale")],
+        # "sale on Genworth MI Canada closes"; "ahead of Caesars combination"
+        [_w("sale", "acquisition", "purchase", "merger", "takeover", "divestiture"), _gap(5),
+         _w("closes", "closed", "completes", "completed")],
+        [org_name, _w("combination", "tie-up")],
         [_v("sell", "offload", "unload"), _gap(5),
          _w("unit", "units", "segment", "segments", "division", "divisions", "business", "businesses", "subsidiary",
             "subsidiaries", "arm", "operations")],

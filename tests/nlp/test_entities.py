@@ -254,3 +254,8 @@ def test_wells_alone_is_the_broker_only_in_a_rating_action(annotator: SpacyAnnot
     assert "WFC" in _linked(annotator, "Owens Corning upgraded at Wells after raising prices")
     assert "WFC" in _linked(annotator, "Wells cuts Netflix to underperform")
     assert "WFC" not in _linked(annotator, "Texas Oil Wells At Risk As Prices Slump")
+
+
+def test_brands_link_to_the_parent(annotator: SpacyAnnotator) -> None:
+    assert "DIS" in _linked(annotator, "Streaming services begin with Netflix, Amazon and Hulu")
+    assert "YUM" in _linked(annotator, "KFC is offering a chicken-scented firelog")

@@ -286,6 +286,28 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Carmakers close Chinese factories because of coronavirus",
     ),
     ("downgrade", "Goldman downgrades Intel", "IMF likely to downgrade India's growth forecast"),
+    ("upgrade", "MaxLinear rises as Needham leaves sidelines", "Investors sit on the sidelines"),
+    (
+        "earnings_beat",
+        "AbbVie reports estimate-beating fourth-quarter earnings",
+        "AbbVie reports fourth-quarter earnings",
+    ),
+    (
+        "earnings_miss",
+        "Retailer reports weak second quarter",
+        "London defies weak second quarter for Britain's economy",
+    ),
+    ("merger_acquisition", "Genworth rises after sale of Canada unit closes", "Black Friday shopping closes early"),
+    (
+        "guidance_raise",
+        "Uber says it will reach profitability goal sooner than expected",
+        "Uber says it will reach drivers sooner",
+    ),
+    (
+        "regulatory_action",
+        "Alkem gets three observations from U.S. FDA",
+        "Analysts share observations from the conference",
+    ),
 ]
 
 
