@@ -25,14 +25,23 @@ def load_models(settings: Settings, choice: ModelChoice = "default", *, build_de
     if choice == "noop":
         return Models(sentiment=NoopSentiment(), annotator=NoopAnnotator())
     from nlp.annotator import load_annotator
-
+    from nlp.interfaces import Annotator
     from nlp.sentiment import load_sentiment
     from nlp.training import ensure_default_model
 
     if settings.sentiment.model_dir is None and build_default:
         ensure_default_model(settings.sentiment)
-    sentiment = load_sentiment(settings.sentiment)
-    annotator = load_annotator(settings.entities)
+    annotator: Annotator
+    if settings.entities.separate_process:
+        from nlp.annotator_process import ProcessAnnotator
+
+        # Started first: the child loads spaCy while this process loads the transformer.
+        child = ProcessAnnotator(settings.entities, wait=False)
+        sentiment = load_sentiment(settings.sentiment)
+        annotator = child.wait_ready()
+    else:
+        annotator = load_annotator(settings.entities)
+        sentiment = load_sentiment(settings.sentiment)
     log.info("models: sentiment %s on %s, entities %s", sentiment.version, sentiment.device, annotator.version)
     return Models(sentiment=sentiment, annotator=annotator)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from alerts.risk import RiskEngine
 from finsentry.contracts import Alert, Enriched, NewsEvent, utcnow
-from nlp.interfaces import Annotator, SentimentModel
+from nlp.interfaces import Annotator, BackgroundAnnotator, SentimentModel
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,22 @@ def enrich(
     processed_at = now or utcnow()
     texts = [e.text[:max_chars] for e in batch]
     timings = Timings()
-    started = time.perf_counter()
-    sentiments = models.sentiment.predict(texts)
-    timings.sentiment_s = time.perf_counter() - started
-    started = time.perf_counter()
-    annotations = models.annotator.annotate(texts, [e.tickers for e in batch])
-    timings.entities_s = time.perf_counter() - started
+    feed_tickers = [e.tickers for e in batch]
+    if isinstance(models.annotator, BackgroundAnnotator):
+        # Entities in the background (another process) while sentiment runs here.
+        pending = models.annotator.submit(texts, feed_tickers)
+        started = time.perf_counter()
+        sentiments = models.sentiment.predict(texts)
+        timings.sentiment_s = time.perf_counter() - started
+        annotations = pending.result()
+        timings.entities_s = pending.seconds
+    else:
+        started = time.perf_counter()
+        sentiments = models.sentiment.predict(texts)
+        timings.sentiment_s = time.perf_counter() - started
+        started = time.perf_counter()
+        annotations = models.annotator.annotate(texts, feed_tickers)
+        timings.entities_s = time.perf_counter() - started
     versions = models.versions()
 
     records: list[Enriched] = []

@@ -65,6 +65,9 @@ class EntitySettings(BaseModel):
         ["ORG", "PERSON", "GPE", "MONEY", "PERCENT"], description="spaCy NER labels kept as (unlinked) entities"
     )
     prefer_gpu: bool = Field(True, description="run spaCy on a GPU when one is present (spacy.prefer_gpu)")
+    separate_process: bool = Field(
+        True, description="run spaCy in a child process, at the same time as the sentiment model (worker, file mode)"
+    )
 
 
 class RiskSettings(BaseModel):

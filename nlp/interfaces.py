@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from finsentry.contracts import Entity, Event, Sentiment, SentimentProbs
 
@@ -44,6 +44,21 @@ class Annotator(Protocol):
     device: str
 
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]: ...
+
+
+class PendingAnnotations(Protocol):
+    """A batch handed to an annotator that works in the background."""
+
+    seconds: float  # the annotator's own time for the batch, known after result()
+
+    def result(self) -> list[Annotation]: ...
+
+
+@runtime_checkable
+class BackgroundAnnotator(Annotator, Protocol):
+    """An annotator that can take a batch and answer later, so the caller can run sentiment meanwhile."""
+
+    def submit(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> PendingAnnotations: ...
 
 
 _NEUTRAL = Sentiment(label="neutral", score=1.0, probs=SentimentProbs(negative=0.0, neutral=1.0, positive=0.0))

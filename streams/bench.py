@@ -3,9 +3,9 @@
 It starts its own broker (fresh, on free loopback ports, in a temporary folder) and a
 `finsentry worker` subprocess, so runs are comparable and nothing else is disturbed.
 
-0. Models alone (real models only): `enrich` in this process over the same N events in
-   batches of the worker's size, while the broker idles: the ceiling the pipeline is
-   measured against (`ratio`).
+0. Models alone (real models only): sentiment, then entities, over the same N texts in
+   batches of the worker's size, in this process while the broker idles: the models' own
+   batched throughput, which `ratio` compares the pipeline with.
 1. Throughput: N events are produced first, then the worker starts; the rate is the events
    completed after the first enriched record over the time from it to the last (Kafka
    timestamps of the enriched records).
@@ -33,6 +33,7 @@ from pathlib import Path
 import orjson
 
 from finsentry import kafka_local, topics
+from finsentry.settings import get_settings
 from streams.replay import sample_headlines
 
 _CASHTAG = re.compile(r"\$([A-Z]{1,5})\b")
@@ -90,26 +91,37 @@ def _news(i: int, pool: list[tuple[str, list[str]]], prefix: str) -> bytes:
     )
 
 
-def measure_models(model: str, pool: list[tuple[str, list[str]]], events: int) -> float:
-    """Events/s of `enrich` alone over the bench's events, in batches of the worker's size."""
-    from finsentry.contracts import NewsEvent
-    from finsentry.models import load_models
-    from finsentry.pipeline import enrich
-    from finsentry.settings import get_settings
+def measure_models(pool: list[tuple[str, list[str]]], events: int) -> float:
+    """Events/s of the models alone: sentiment, then entities, each batched, one after the other.
+
+    The same texts and batch size as the worker, each model in this process with the
+    machine to itself: `bench model` and `bench entities` combined. The worker may beat it,
+    as it runs the two models at once (entities in a child process).
+    """
+    from nlp.annotator import load_annotator
+    from nlp.sentiment import load_sentiment
+    from nlp.training import ensure_default_model
 
     settings = get_settings()
-    models = load_models(settings, "default" if model == "default" else "noop")
-    now = datetime.now(UTC)
-    batch = [
-        NewsEvent(id=f"m-{i}", headline=pool[i % len(pool)][0], tickers=pool[i % len(pool)][1], published_at=now)
-        for i in range(events)
-    ]
-    size, chars = settings.stream.batch_size, settings.stream.model_text_chars
-    enrich(batch[:size], models, max_chars=chars)  # warm-up
+    if settings.sentiment.model_dir is None:
+        ensure_default_model(settings.sentiment)
+    sentiment = load_sentiment(settings.sentiment)
+    annotator = load_annotator(settings.entities)
+    chars = settings.stream.model_text_chars
+    texts = [pool[i % len(pool)][0][:chars] for i in range(events)]
+    tickers = [pool[i % len(pool)][1] for i in range(events)]
+    size = settings.stream.batch_size
+    sentiment.predict(texts[:size])  # warm-up
+    annotator.annotate(texts[:size], tickers[:size])
     started = time.perf_counter()
     for i in range(0, events, size):
-        enrich(batch[i : i + size], models, max_chars=chars)
-    return events / (time.perf_counter() - started)
+        sentiment.predict(texts[i : i + size])
+    sentiment_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for i in range(0, events, size):
+        annotator.annotate(texts[i : i + size], tickers[i : i + size])
+    entities_s = time.perf_counter() - started
+    return events / (sentiment_s + entities_s)
 
 
 def _probe_ticker(k: int) -> str:
@@ -193,7 +205,7 @@ def run_pipeline_bench(
     models_rate: float | None = None
     if model != "noop":
         log(f"measuring the models alone over {events} events")
-        models_rate = measure_models(model, pool, events)
+        models_rate = measure_models(pool, events)
         log(f"models alone: {models_rate:,.1f} events/s")
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=20, batch_size=256 * 1024)
     worker: subprocess.Popen[bytes] | None = None

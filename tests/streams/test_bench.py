@@ -1,0 +1,24 @@
+"""`bench pipeline` end to end on its own fresh broker and worker (figures are printed, never asserted as speed)."""
+
+from __future__ import annotations
+
+import math
+
+from streams.bench import _probe_ticker, run_pipeline_bench
+
+
+def test_probe_tickers_are_distinct_and_ticker_shaped() -> None:
+    tickers = [_probe_ticker(k) for k in range(2000)]
+    assert len(set(tickers)) == len(tickers)
+    assert all(t.isalpha() and t.isupper() and 2 <= len(t) <= 5 for t in tickers)
+
+
+def test_bench_pipeline_noop_measures_every_event() -> None:
+    lines: list[str] = []
+    result = run_pipeline_bench(model="noop", events=400, latency_seconds=1.0, latency_rate=60, log=lines.append)
+    assert result.events == 400 and result.events_per_s > 0
+    assert result.latency_events == 60  # every latency event came back enriched
+    assert all(math.isfinite(x) and x >= 0 for x in (result.p50_ms, result.p95_ms, result.p99_ms))
+    assert result.p50_ms <= result.p95_ms <= result.p99_ms
+    assert result.models_per_s is None and result.ratio is None  # no models to compare with
+    assert any("throughput" in line for line in lines)
