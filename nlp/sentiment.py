@@ -128,6 +128,7 @@ class BatchedSentiment:
         max_length: int = 128,
         cpu_max_batch_tokens: int | None = None,
         cpu_bf16: bool = False,
+        cpu_onednn: bool = True,
     ) -> None:
         offline_hub()
         import torch
@@ -163,9 +164,19 @@ class BatchedSentiment:
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True)
         self._check_labels(model.config.id2label)
         self.model = model.to(self.device).eval()
+        self.onednn_linears = 0
+        if self.device == "cpu" and cpu_onednn and not cpu_bf16:
+            from nlp.onednn import use_onednn_linears
+
+            self.onednn_linears = use_onednn_linears(self.model)
         self.name = model_dir.resolve().name
         self.version = f"{self.name}-{weights_digest(model_dir)}"
-        log.info("sentiment model %s loaded on %s", self.version, self.device)
+        log.info(
+            "sentiment model %s loaded on %s (%s)",
+            self.version,
+            self.device,
+            f"{self.threads} threads, {self.onednn_linears} oneDNN linears" if self.device == "cpu" else "bf16",
+        )
 
     def _check_labels(self, id2label: dict[int, str]) -> None:
         found = tuple(str(id2label[i]).lower() for i in range(len(id2label)))
@@ -254,4 +265,5 @@ def load_sentiment(settings: SentimentSettings) -> BatchedSentiment:
         max_length=settings.max_length,
         cpu_max_batch_tokens=settings.cpu_max_batch_tokens,
         cpu_bf16=settings.cpu_bf16,
+        cpu_onednn=settings.cpu_onednn,
     )

@@ -1,9 +1,10 @@
 """`finsentry bench model`: the batched predictor against the per-event way, same model, same texts, same run.
 
 The per-event way is how open-source peers score a stream: a transformers
-`pipeline("text-classification")` called with one text per event. Both sides get the
-same cleaned texts (URLs dropped, as the model was trained), the same weights and the
-same thread count; each is warmed up before the clock starts.
+`pipeline("text-classification")` called with one text per event, over the model as
+transformers loads it. Both sides get the same cleaned texts (URLs dropped, as the model
+was trained), the same weights and the same thread count; each is warmed up before the
+clock starts.
 """
 
 from __future__ import annotations
@@ -62,9 +63,14 @@ def bench_model(predictor: BatchedSentiment, texts: Sequence[str], *, batch_size
         batch_ms.append((time.perf_counter() - t0) * 1000)
     batched_s = time.perf_counter() - start
 
+    # The peers' way runs the stock model: the same weights loaded as transformers loads
+    # them, without the predictor's serving changes (oneDNN linears).
+    from transformers import AutoModelForSequenceClassification
+
+    stock = AutoModelForSequenceClassification.from_pretrained(predictor.model_dir, use_safetensors=True).eval()
     classify = pipeline(
         "text-classification",
-        model=predictor.model,
+        model=stock,
         tokenizer=predictor.tokenizer,
         device=torch.device(predictor.device),
         truncation=True,

@@ -113,3 +113,27 @@ def test_cpu_caps_micro_batches_and_bf16_autocast_still_gives_valid_probabilitie
     assert len(out) == 6
     for s in out:
         check(s)
+
+
+def test_onednn_linears_give_the_stock_probabilities(tiny: Path) -> None:
+    from torch import nn
+
+    from nlp.onednn import OneDnnLinear
+
+    swapped = BatchedSentiment(tiny, device="cpu", cpu_threads=2, max_batch_tokens=256)
+    stock = BatchedSentiment(tiny, device="cpu", cpu_threads=2, max_batch_tokens=256, cpu_onednn=False)
+    linears = [m for m in swapped.model.modules() if isinstance(m, OneDnnLinear)]
+    assert swapped.onednn_linears == len(linears) > 0
+    assert not any(type(m) is nn.Linear for m in swapped.model.modules())
+    assert stock.onednn_linears == 0 and not any(isinstance(m, OneDnnLinear) for m in stock.model.modules())
+    texts = EDGE_CASES + [f"Shares of company {i} fall after results" for i in range(40)]
+    for got, want in zip(swapped.predict_proba(texts), stock.predict_proba(texts), strict=True):
+        assert got == pytest.approx(want, abs=1e-5)
+
+
+def test_parallel_micro_batches_match_one_thread_in_order(tiny: Path, model: BatchedSentiment) -> None:
+    two = BatchedSentiment(tiny, device="cpu", cpu_threads=2, max_batch_tokens=256, max_length=128)
+    texts = [f"{'long ' * (i % 17)}headline number {i}" for i in range(60)]
+    for got, want in zip(two.predict_proba(texts), model.predict_proba(texts), strict=True):
+        assert got == pytest.approx(want, abs=1e-5)
+    assert two.predict_proba(texts[:1])[0] == pytest.approx(model.predict_proba(texts[:1])[0], abs=1e-5)
