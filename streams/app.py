@@ -82,6 +82,7 @@ async def _score_batch(app: faust.App, engine: RiskEngine, store: FaustTableStor
     store.owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.ENRICHED}
     if engine.watermark is not None:
         alerts.extend(engine.tick(engine.watermark))
+    store.flush()
     metrics.observe_consumed(topics.ENRICHED, len(events))
     if alerts:
         futures = [

@@ -31,6 +31,7 @@ class FaustTableStore:
         self.table = table
         self.partitions = partitions
         self.owned: set[int] | None = None  # partitions of news.enriched this worker holds
+        self._dirty: set[str] = set()
 
     def get(self, entity: str) -> EntityState | None:
         value = self.table.data.get(entity)
@@ -43,7 +44,21 @@ class FaustTableStore:
 
     def put(self, entity: str, state: EntityState) -> None:
         self.table.data[entity] = state
-        self.table.send_changelog(partition_of(entity, self.partitions), entity, state.model_dump(mode="json"))
+        self._dirty.add(entity)
+
+    def flush(self) -> int:
+        """Write each entity changed since the last flush to the changelog, once.
+
+        Called at the end of every batch, before the batch's offsets can be committed: a busy
+        ticker changed by hundreds of records in a batch costs one changelog record, not
+        hundreds (a Faust send costs ~100 us of the worker's single event-loop core).
+        """
+        for entity in self._dirty:
+            state = self.table.data[entity]
+            self.table.send_changelog(partition_of(entity, self.partitions), entity, state.model_dump(mode="json"))
+        written = len(self._dirty)
+        self._dirty.clear()
+        return written
 
     def entities(self) -> Iterator[str]:
         keys = list(self.table.data.keys())
