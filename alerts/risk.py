@@ -25,6 +25,7 @@ import hashlib
 import math
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 
 from alerts.state import EntityState, Episode, StateStore, Story
@@ -57,11 +58,11 @@ def story_tokens(headline: str) -> list[str]:
     return sorted({t for t in _TOKEN.findall(headline.lower()) if t not in _STOP and len(t) > 1})
 
 
-def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
-    sa, sb = set(a), set(b)
-    if not sa or not sb:
+def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
+    if not a or not b:
         return 0.0
-    return len(sa & sb) / len(sa | sb)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 def _ts(dt: datetime) -> float:
@@ -234,10 +235,11 @@ class RiskEngine:
         """(novelty multiplier, number of independent sources of this story)."""
         s = self.s
         tokens = story_tokens(r.headline)
+        token_set = frozenset(tokens)
         source = r.source or "unknown"
         state.stories = [st for st in state.stories if st.last > t - s.novelty_window_s][-_MAX_STORIES:]
         for story in state.stories:
-            if _jaccard(story.tokens, tokens) >= s.story_similarity:
+            if _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)
                 if source in story.sources:
                     return s.repeat_story_factor, len(story.sources)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from finsentry.contracts import Alert, Factor, Severity
 
@@ -21,6 +21,14 @@ class Story(BaseModel):
     first: float
     last: float
     sources: list[str]
+    # Built once: every new headline about the entity is compared with every open story.
+    _token_set: frozenset[str] | None = PrivateAttr(default=None)
+
+    @property
+    def token_set(self) -> frozenset[str]:
+        if self._token_set is None:
+            self._token_set = frozenset(self.tokens)
+        return self._token_set
 
 
 class Episode(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from alerts.risk import NEGATIVE_NEWS, RiskEngine, alert_id, story_tokens
+import pytest
+
+from alerts.risk import NEGATIVE_NEWS, RiskEngine, _jaccard, alert_id, story_tokens
 from alerts.state import DictStore
 from finsentry.contracts import Alert
 from finsentry.settings import RiskSettings
@@ -159,3 +161,10 @@ def test_alert_ids_are_deterministic_and_distinct() -> None:
 
 def test_story_tokens_ignore_case_and_stopwords() -> None:
     assert story_tokens("The Acme RECALL of cars") == story_tokens("acme recall cars")
+
+
+def test_story_similarity_is_the_jaccard_of_the_token_sets() -> None:
+    assert _jaccard(frozenset("abc"), frozenset("bcd")) == pytest.approx(2 / 4)
+    assert _jaccard(frozenset("ab"), frozenset("ab")) == 1.0
+    assert _jaccard(frozenset(), frozenset("ab")) == 0.0
+    assert _jaccard(frozenset("ab"), frozenset("cd")) == 0.0
