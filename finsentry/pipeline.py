@@ -66,18 +66,17 @@ def enrich(
     texts = [e.text[:max_chars] for e in batch]
     timings = Timings()
     feed_tickers = [e.tickers for e in batch]
-    if isinstance(models.annotator, BackgroundAnnotator):
-        # Entities in the background (another process) while sentiment runs here.
-        pending = models.annotator.submit(texts, feed_tickers)
-        started = time.perf_counter()
-        sentiments = models.sentiment.predict(texts)
-        timings.sentiment_s = time.perf_counter() - started
+    # A background annotator (another process) finds entities while sentiment runs here.
+    pending = (
+        models.annotator.submit(texts, feed_tickers) if isinstance(models.annotator, BackgroundAnnotator) else None
+    )
+    started = time.perf_counter()
+    sentiments = models.sentiment.predict(texts)
+    timings.sentiment_s = time.perf_counter() - started
+    if pending is not None:
         annotations = pending.result()
         timings.entities_s = pending.seconds
     else:
-        started = time.perf_counter()
-        sentiments = models.sentiment.predict(texts)
-        timings.sentiment_s = time.perf_counter() - started
         started = time.perf_counter()
         annotations = models.annotator.annotate(texts, feed_tickers)
         timings.entities_s = time.perf_counter() - started

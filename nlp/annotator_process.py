@@ -110,7 +110,6 @@ class ProcessAnnotator:
             stdout=subprocess.PIPE,
             env=env,
         )
-        self._lock = threading.Lock()
         self._busy = False
         self._start_timeout_s = start_timeout_s
         if wait:
@@ -130,10 +129,9 @@ class ProcessAnnotator:
     def submit(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> PendingAnnotations:
         if len(feed_tickers) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(feed_tickers)} feed ticker lists")
-        with self._lock:
-            if self._busy:
-                raise AnnotatorProcessError("a batch is already in flight; call result() first")
-            self._busy = True
+        if self._busy:
+            raise AnnotatorProcessError("a batch is already in flight; call result() first")
+        self._busy = True
         body = orjson.dumps({"texts": list(texts), "tickers": [list(t) if t else None for t in feed_tickers]})
         try:
             assert self._proc.stdin is not None

@@ -16,6 +16,7 @@ It starts its own broker (fresh, on free loopback ports, in a temporary folder) 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -62,8 +63,8 @@ class PipelineBench:
     score_p50_ms: float | None
     alerts: int
     worker_cpu_us_per_event: float
-    # The models alone (enrich() in-process, same events, same batch size) and the share of
-    # that rate the pipeline keeps; None for --model noop, which measures the framework.
+    # The models alone (measure_models: each model by itself, same texts, same batch size)
+    # and the pipeline's rate over it; None for --model noop, which measures the framework.
     models_per_s: float | None
     ratio: float | None
 
@@ -98,15 +99,13 @@ def measure_models(pool: list[tuple[str, list[str]]], events: int) -> float:
     machine to itself: `bench model` and `bench entities` combined. The worker may beat it,
     as it runs the two models at once (entities in a child process).
     """
-    from nlp.annotator import load_annotator
-    from nlp.sentiment import load_sentiment
-    from nlp.training import ensure_default_model
+    from finsentry.models import load_models
 
     settings = get_settings()
-    if settings.sentiment.model_dir is None:
-        ensure_default_model(settings.sentiment)
-    sentiment = load_sentiment(settings.sentiment)
-    annotator = load_annotator(settings.entities)
+    # Entities in this process: the baseline is each model alone, one after the other.
+    in_process = settings.entities.model_copy(update={"separate_process": False})
+    models = load_models(settings.model_copy(update={"entities": in_process}))
+    sentiment, annotator = models.sentiment, models.annotator
     chars = settings.stream.model_text_chars
     texts = [pool[i % len(pool)][0][:chars] for i in range(events)]
     tickers = [pool[i % len(pool)][1] for i in range(events)]
@@ -125,7 +124,7 @@ def measure_models(pool: list[tuple[str, list[str]]], events: int) -> float:
 
 
 def _probe_ticker(k: int) -> str:
-    """A made-up ticker (QA, QB, ..., QAA, ...) that is in no company list."""
+    """A made-up ticker (QBA, QBB, ...: k + 26 in base 26 after a Q) that is in no company list."""
     letters = ""
     k += 26
     while k:
@@ -271,7 +270,12 @@ def run_pipeline_bench(
         first = min(times)
         span = max(times) - first
         after_first = sum(1 for t in times if t > first + 0.001)
-        rate = after_first / span if span > 0 else float("inf")
+        if after_first == 0 or span <= 0:
+            # Everything came out in the first batch: there is no span to time.
+            log(f"all {events} events came out in one batch; use --events well above the batch size to measure a rate")
+            rate = float("nan")
+        else:
+            rate = after_first / span
         log(f"throughput: {rate:,.0f} events/s ({events} events in {span:.2f}s), worker CPU {cpu_used:.1f}s")
 
         # Stage 2 may still be scoring the backlog; latency starts from a caught-up worker,
@@ -280,7 +284,7 @@ def run_pipeline_bench(
             _wait_caught_up(broker.bootstrap, "bench", topics.ENRICHED, log)
 
         # Latency under a steady load below capacity.
-        lat_rate = latency_rate or max(1.0, min(rate * 0.5, 5000.0))
+        lat_rate = latency_rate or (max(1.0, min(rate * 0.5, 5000.0)) if math.isfinite(rate) else 100.0)
         n_lat = max(1, int(lat_rate * latency_seconds))
         sent_at: dict[str, float] = {}
         log(f"latency: {n_lat} events at {lat_rate:,.0f}/s")

@@ -135,8 +135,8 @@ class EnrichService(Service):
                 max_chars=self.settings.stream.model_text_chars,
             )
             records, timings = result.records, result.timings
-            metrics.observe_model("sentiment", self.models.sentiment.device, result.timings.sentiment_s)
-            metrics.observe_model("entities", self.models.annotator.device, result.timings.entities_s)
+            metrics.observe_model("sentiment", self.models.sentiment.device, timings.sentiment_s)
+            metrics.observe_model("entities", self.models.annotator.device, timings.entities_s)
         modelled = time.perf_counter()
         futures = await self._send_keyed(
             topics.ENRICHED, [((r.entity or r.news_id).encode(), r.to_json()) for r in records]

@@ -15,10 +15,19 @@ def test_probe_tickers_are_distinct_and_ticker_shaped() -> None:
 
 def test_bench_pipeline_noop_measures_every_event() -> None:
     lines: list[str] = []
-    result = run_pipeline_bench(model="noop", events=400, latency_seconds=1.0, latency_rate=60, log=lines.append)
-    assert result.events == 400 and result.events_per_s > 0
+    # Several batches of 512: the rate is timed from the first batch's output to the last.
+    result = run_pipeline_bench(model="noop", events=2000, latency_seconds=1.0, latency_rate=60, log=lines.append)
+    assert result.events == 2000 and result.events_per_s > 0
     assert result.latency_events == 60  # every latency event came back enriched
     assert all(math.isfinite(x) and x >= 0 for x in (result.p50_ms, result.p95_ms, result.p99_ms))
     assert result.p50_ms <= result.p95_ms <= result.p99_ms
     assert result.models_per_s is None and result.ratio is None  # no models to compare with
     assert any("throughput" in line for line in lines)
+
+
+def test_bench_pipeline_says_when_one_batch_holds_every_event() -> None:
+    lines: list[str] = []
+    result = run_pipeline_bench(model="noop", events=5, latency_seconds=1.0, latency_rate=20, log=lines.append)
+    assert math.isnan(result.events_per_s)
+    assert any("came out in one batch" in line for line in lines)
+    assert result.latency_events == 20
