@@ -9,7 +9,9 @@ Three sources of candidates, then one set of rules that accepts or rejects them:
    linker below sees all of them; it also holds the `BLOCK_PATTERNS` (phrases such as
    "price target" or "Amazon rainforest" that hide a company name inside them).
 2. Cashtags (`$AAPL`, `$BRK.B`), found on the raw text: an explicit ticker, linked even
-   when the company is not in the list (setting `link_unknown_cashtags`).
+   when the company is not in the list (setting `link_unknown_cashtags`), as are symbols just
+   as explicit: after an exchange prefix ("NASDAQ:HIHO") or in parentheses after a legal
+   name ("Ladder Capital Corp (LADR)").
 3. Bare ticker symbols (`XOM`), only where context makes them unambiguous: after an
    exchange prefix ("NYSE: IT") any listed symbol; inside parentheses a symbol that is not
    an English word; elsewhere an upper-case symbol of 3+ letters that is not a word or a
@@ -487,12 +489,25 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
             # Reuters instrument codes: "Apple Inc (AAPL.O)".
             yield _Candidate(tok.idx, tok.idx + len(text), ric, "ruler", doc[tok.i : tok.i + 1])
             continue
-        if not (text.isupper() and text.replace(".", "").isalpha()) or text not in directory:
+        if not (text.isupper() and text.replace(".", "").isalpha()):
             continue
         i = tok.i
         prev = doc[i - 1].text if i > 0 else ""
         prev2 = doc[i - 2].text if i > 1 else ""
         nxt = doc[i + 1].text if i + 1 < len(doc) else ""
+        if text not in directory:
+            # A company outside the list, named with its symbol as plainly as a cashtag does:
+            # "(NASDAQ:HIHO)", "Ladder Capital Corp (LADR)".
+            if (
+                len(text) <= _MAX_SYMBOL
+                and text not in _NOT_SYMBOLS
+                and (
+                    (prev == ":" and prev2 in _EXCHANGES)
+                    or (prev == "(" and nxt == ")" and _after_legal_name(doc, i - 1))
+                )
+            ):
+                yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
+            continue
         wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
         if (prev == ":" and prev2 in _EXCHANGES) or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
             ok = True  # NYSE: IT, (NASDAQ:AAPL), "HUM +2%" in a list of movers
@@ -502,6 +517,23 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
             ok = not wordlike and not shouting and prev != "$"
         if ok and nxt not in _NAME_WORDS:  # "SWK Holdings" names another company
             yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
+
+
+_MAX_SYMBOL = 5
+# Acronyms that follow a name in parentheses without being its symbol: "Acme Inc (CEO)".
+_NOT_SYMBOLS = frozenset({"CEO", "CFO", "COO", "CTO", "IPO", "ETF", "ADR", "ADS", "GDP", "CPI", "SEC", "FDA", "EPS", "USA",
+                          "US", "UK", "EU", "AI", "EV", "ESG", "REIT", "SPAC", "LLC", "LP", "PLC", "NYSE", "OTC"})  # fmt: skip
+# The last word of a legal name: a symbol in parentheses right after it is that company's.
+_LEGAL_NAME_ENDS = frozenset({"inc", "incorporated", "corp", "corporation", "company", "co", "plc", "ltd", "limited",
+                              "llc", "lp", "holdings", "group", "trust", "bancorp", "ag", "sa", "se", "nv", "n.v."})  # fmt: skip
+
+
+def _after_legal_name(doc: Doc, paren: int) -> bool:
+    """Whether the token before doc[paren] ends a legal name ("Corp", "Inc.", "Group, Inc.")."""
+    before = paren - 1
+    if before >= 0 and doc[before].text == ".":
+        before -= 1
+    return before >= 0 and doc[before].lower_.rstrip(".") in _LEGAL_NAME_ENDS
 
 
 def _cashtags(doc: Doc) -> Iterable[_Candidate]:

@@ -244,7 +244,8 @@ _MACRO_VETO: list[Pattern] = [
     [_w("retail", "home", "housing", "gdp", "payrolls", "jobs", "cpi", "inflation", "pmi", "factory", "durable",
         "consumer", "economy", "economic", "industrial", "manufacturing", "services", "wage", "wages", "employment",
         "jobless", "trade", "import", "export", "exports", "imports"),
-     _gap(2),
+     {"LOWER": {"NOT_IN": ["corporation", "corp", "inc", "inc.", "co", "company", "earnings", "eps", "profit", "revenue",
+                           "results", *_BOUNDARIES]}, "OP": "{0,2}"},
      _w("falls", "fall", "fell", "come", "comes", "came", "miss", "misses", "missed", "beat", "beats", "top", "tops",
         "blow", "blows", "blew", "sail", "sails", "crush", "crushes", "smash", "smashes", "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
 ]  # fmt: skip
@@ -363,6 +364,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("quarter", "q1", "q2", "q3", "q4", "first-quarter", "second-quarter", "third-quarter", "fourth-quarter",
             "fiscal", "period", "half")],
         [_v("fall", "come"), _w("short")],
+        # "Why Did Altria Take A Hit Of $4.5 Billion On Its Bottom Line?"
+        [_w("hit", "hits", "charge", "writedown", "write-down"), _gap(7), _w("bottom"), _HYPHEN, _w("line")],
         [_v("come"), _w("up"), _w("short")],
         [_w("earnings", "profit", "profits", "results", "eps", "revenue", "sales"), _v("take"), _w("a"), _gap(1),
          _w("hit", "beating", "dive", "tumble", "knock")],
@@ -450,6 +453,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")],
     ]
     r["earnings_beat"] += [
+        # "AbbVie Wows Again With Q4 Results", "results impress"
+        [_v("wow", "impress", "dazzle"), _gap(3), _RESULTS],
+        [_w("results", "earnings", "quarter"), _w("impress", "impressed", "dazzle", "dazzled", "wow", "wowed")],
         [_v("beat", "top", "exceed", "surpass", "crush", "smash", "trounce", "outpace", "eclipse"), _gap(4), _ESTIMATES],
         [_v("beat"), _w("by")],
         [_v("beat"), _w("on"), _gap(2), _RESULTS],
@@ -619,6 +625,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("lawsuit", "lawsuits", "litigation", "litigations", "verdict", "suit", "suits")],
         _ph("class-action"),
         _ph("class action"),
+        # Tweets cut at 140 characters: "announces that a securities class acti…"
+        _ph("securities class"),
         _ph("legal action"),
         _ph("legal actions"),
         _ph("breach of contract"),
@@ -734,6 +742,12 @@ def _rules() -> dict[str, list[Pattern]]:
     r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower"), _gap(2),
                                  _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("of", "the", "its", "their", "a", "sales", "deliveries", "idle"), _w("grounded")]]
+    # Contract language and lobbying, not a regulator acting: "invokes force majeure", "doctors call for ban".
+    r["regulatory_action!"] += [[_w("force"), _w("majeure")],
+                                # "Sanctions-hit refiner": the sanctions are the background, not the news.
+                                [_w("sanctions", "sanction"), _HYPHEN, _w("hit", "struck", "ravaged", "battered")],
+                                [_v("call", "push", "lobby", "campaign", "petition"), _w("for"), _gap(2),
+                                 _w("ban", "bans", "sanctions")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("on", "the"), _w("grounds")], [_w("fed"), _gap(1), _v("cut", "raise", "hold")],
                                 [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
@@ -770,6 +784,11 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("into", "enter", "enters", "entered", "file", "files", "filed", "forced", "seek", "seeks", "voluntary"),
          _gap(1), _w("liquidation", "administration", "receivership")],
         [_w("chapter"), _w("11", "7", "15", "eleven")],
+        # "refiner handed administrator by court", "calls in administrators"
+        [_v("hand", "call", "place", "put"), _gap(3),
+         _w("administrator", "administrators", "liquidator", "liquidators", "receiver", "receivers")],
+        # Not "hospital appoints new administrator": one administrator is a job title.
+        [_v("appoint"), _gap(2), _w("administrators", "liquidator", "liquidators", "receiver", "receivers")],
         [_w("creditor"), _w("protection")],
         [_w("protection"), _w("from"), _w("creditors")],
         [_v("go"), _w("bust")],
@@ -1102,6 +1121,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("listing standards"),
         _ph("listing requirements"),
         _ph("non-compliance notice"),
+        _ph("non-compliance letter"),
+        _ph("non-compliance notification"),
         [_w("noncompliance", "non-compliance", "deficiency"), _w("letter", "notice", "notification")],
     ]
 

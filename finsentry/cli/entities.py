@@ -20,7 +20,7 @@ def evaluate_entities(
     split: str = typer.Option(
         "all",
         "--split",
-        help="rows whose `split` field is this (dev, heldout, wild, unseen, final, final2, final3, final4), or all",
+        help="rows whose `split` field is this (dev, heldout, wild, unseen, final, final2 ... final11), or all",
     ),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line of all figures"),
     errors: int = typer.Option(0, "--errors", help="also list up to this many headlines the annotator got wrong"),

@@ -117,6 +117,29 @@ def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -
     assert by_ticker["PRTY"].name is None
 
 
+@pytest.mark.parametrize(
+    ("text", "ticker"),
+    [
+        ("Introducing Highway Holdings (NASDAQ:HIHO), The Stock That Slid 59%", "HIHO"),
+        ("The Lazard (NYSE: LAZ) Share Price Is Down 26%", "LAZ"),
+        ("Hedge Funds Aren't Crazy About Ladder Capital Corp (LADR) Anymore", "LADR"),
+        ("Hedge Funds Dropped The Ball On The Meet Group, Inc. (MEET)", "MEET"),
+    ],
+)
+def test_symbols_written_as_plainly_as_a_cashtag_link_outside_the_list(
+    annotator: SpacyAnnotator, text: str, ticker: str
+) -> None:
+    assert ticker not in annotator.directory
+    assert _linked(annotator, text) == {ticker}
+
+
+def test_parenthesised_acronyms_are_not_symbols(annotator: SpacyAnnotator) -> None:
+    # Not after an exchange prefix or a legal name, or a common acronym: no symbol.
+    assert _linked(annotator, "Food and Drug Administration (FDA) rejects the filing") == set()
+    assert _linked(annotator, "Acme Widgets Inc (CEO) comments on the quarter") == set()
+    assert _linked(annotator, "Shares of the startup (ZYXW) jumped") == set()
+
+
 def test_unknown_cashtags_can_be_left_unlinked() -> None:
     strict = load_annotator(EntitySettings(link_unknown_cashtags=False))
     assert _linked(strict, "$PRTY and $AAPL move") == {"AAPL"}

@@ -308,6 +308,19 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Alkem gets three observations from U.S. FDA",
         "Analysts share observations from the conference",
     ),
+    # A company's name that holds a macro word ("Housing") is not a macro release.
+    ("earnings_miss", "Acme Housing Corporation Earnings Missed Analyst Estimates", "Housing starts missed forecasts"),
+    ("earnings_miss", "Why did the retailer take a hit of $2 billion on its bottom line?", "Shares hit a new low"),
+    ("earnings_beat", "Chipmaker impresses again with its quarterly results", "Chipmaker impresses visitors at show"),
+    ("lawsuit", "Law firm announces that a securities class acti…", "Firm announces a securities offering"),
+    ("delisting", "Miner receives Nasdaq non-compliance letter", "Miner receives Nasdaq listing approval"),
+    ("bankruptcy", "Court hands administrators control of the airline", "Hospital appoints new administrator"),
+    (
+        "regulatory_action",
+        "Regulator bans the sale of vaping products",
+        "Doctors group calls for ban on vaping products",
+    ),
+    ("regulatory_action", "China orders LNG importers to halt purchases", "China LNG buyer invokes force majeure"),
 ]
 
 
