@@ -288,6 +288,9 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
     [{"ORTH": "Apple"}, {"LOWER": {"IN": ["harvest", "orchard", "orchards", "growers", "crop", "crops", "pie",
                                           "juice", "cider", "farmers", "prices", "trees"]}}],
     [{"LOWER": "big"}, {"ORTH": "Apple"}],
+    # Stock-picking idiom: "Which Athleisure Stock Is the Best Buy Today?", "the Best Buy Right Now".
+    [{"LOWER": {"IN": ["is", "the", "a"]}}, {"LOWER": "best"}, {"LOWER": "buy"},
+     {"LOWER": {"IN": ["today", "now", "right", "for", "in", "?"]}}],
     # "the next Target of Novartis", "a likely Target": a takeover target, not the retailer.
     [{"LOWER": {"IN": ["next", "prime", "easy", "likely", "potential", "possible", "m&a", "main", "primary", "top"]}},
      {"ORTH": {"IN": ["Target", "Targets"]}}],
@@ -503,12 +506,14 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
                 and text not in _NOT_SYMBOLS
                 and (
                     (prev == ":" and prev2 in _EXCHANGES)
-                    or (prev == "(" and nxt == ")" and _after_legal_name(doc, i - 1))
+                    or (prev == "(" and nxt.startswith(")") and _after_legal_name(doc, i - 1))
                 )
             ):
                 yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
             continue
         wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
+        if nxt == ":" and i + 2 < len(doc) and doc[i + 2].text.isupper():
+            continue  # an exchange's code before a symbol ("ETR:KSC"), not a company
         if (prev == ":" and prev2 in _EXCHANGES) or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
             ok = True  # NYSE: IT, (NASDAQ:AAPL), "HUM +2%" in a list of movers
         elif prev == "(" and nxt == ")":

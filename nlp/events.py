@@ -241,9 +241,9 @@ _MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "heft
 
 # Economic data "falls short of expectations" too; that is not a company's results.
 _MACRO_VETO: list[Pattern] = [
-    [_w("retail", "home", "housing", "gdp", "payrolls", "jobs", "cpi", "inflation", "pmi", "factory", "durable",
+    [{"ENT_KB_ID": "", **_w("retail", "home", "housing", "gdp", "payrolls", "jobs", "cpi", "inflation", "pmi", "factory", "durable",
         "consumer", "economy", "economic", "industrial", "manufacturing", "services", "wage", "wages", "employment",
-        "jobless", "trade", "import", "export", "exports", "imports"),
+        "jobless", "trade", "import", "export", "exports", "imports")},
      {"LOWER": {"NOT_IN": ["corporation", "corp", "inc", "inc.", "co", "company", "earnings", "eps", "profit", "revenue",
                            "results", *_BOUNDARIES]}, "OP": "{0,2}"},
      _w("falls", "fall", "fell", "come", "comes", "came", "miss", "misses", "missed", "beat", "beats", "top", "tops",
@@ -548,6 +548,10 @@ def _rules() -> dict[str, list[Pattern]]:
     # A rating agency "revises outlook to stable" is not a company's guidance.
     r["guidance_cut!"] += [[_v("revise"), _gap(3), _w("to"), _w("stable", "positive", "upward", "higher")]]
     # "Expect A Weaker Dollar": a market call, not a company's outlook.
+    # A broker's reason, not the company's guidance: "cut at Credit Suisse on weak building outlook",
+    # "price targets cut at Barclays on weaker ad outlook".
+    r["guidance_cut!"] += [[_w("cut", "cuts", "downgraded", "lowered", "trimmed", "lowers", "trims", "downgrades"),
+                            _gap(5), _w("on", "over", "amid"), _gap(3), _w("outlook", "outlooks")]]  # fmt: skip
     r["guidance_cut!"] += [[_w("weaker", "lower", "falling", "declining", "slower", "weak"),
                             _w("dollar", "euro", "yen", "pound", "sterling", "currency", "currencies", "economy", "gdp",
                                "inflation", "rates", "yields", "oil", "gold", "prices", "market", "markets", "stocks",
@@ -739,6 +743,8 @@ def _rules() -> dict[str, list[Pattern]]:
     # "walks away from vaping ban", "backs off sanctions"
     r["regulatory_action!"] += [[_v("walk", "back", "retreat", "row", "climb"), _w("away", "off", "down", "back"),
                                  _w("from", "on"), _gap(2), _w("ban", "bans", "sanctions", "tariffs")]]  # fmt: skip
+    # "China Risk Caps Upside": a cap on a stock's gains, not a regulator's cap.
+    r["regulatory_action!"] += [[_w("caps", "capped", "cap", "capping"), _w("upside", "gains", "rally", "returns")]]
     r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower"), _gap(2),
                                  _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("of", "the", "its", "their", "a", "sales", "deliveries", "idle"), _w("grounded")]]
@@ -911,6 +917,9 @@ def _rules() -> dict[str, list[Pattern]]:
     r["restructuring!"] += [[_w("capital", "capex", "investment", "military", "defense", "government", "federal",
                                "public"), _w("spending")]]  # fmt: skip
     r["layoffs"] += [
+        # "up to 400 jobs may go", "1,000 roles to go"
+        [{"LIKE_NUM": True}, _w("jobs", "roles", "posts", "positions"), _w("may", "could", "will", "to", "set"),
+         {"LOWER": "to", "OP": "?"}, _w("go")],
         [_v("cost", "threaten", "wipe", "destroy", "erase", "shed"), _gap(3), _w("jobs", "positions", "workers")],
         [_w("layoff", "layoffs", "redundancies", "furlough", "furloughs", "furloughed", "furloughing")],
         _ph("lay-off"),
@@ -927,6 +936,8 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     r["layoffs!"] += [[_w("jobs"), _w("report", "data", "numbers", "market", "growth", "added")]]
     r["executive_departure"] += [
+        # "Houston to leave board", "to leave Thyssenkrupp supervisory board"
+        [_w("leave", "leaves", "leaving", "quit", "quits", "exit", "exits", "exiting"), _gap(3), _w("board")],
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
         [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
@@ -1044,6 +1055,8 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     # "The Best CEFs To Buy For 10% Yields", "Stocks To Buy Now": an investment tip.
     r["merger_acquisition!"] += [
+        # "Eskom loses bid for higher tariffs": a request, not a takeover bid.
+        [_w("bid", "bids"), _w("for", "to"), _w("higher", "lower", "more", "less", "better", "cheaper", "extra")],
         [_w("to"), _w("buy"), _w("for", "now", "in", "before", "and", "or", "right", "on", "at", "this", "these", "today",
                                  "with", "if", "when", "ahead", "after", "during")],
         [_w("best", "top", "cheap", "stocks", "stock", "shares", "cefs", "etfs", "etf", "funds", "reits", "dividend",
@@ -1108,6 +1121,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("steal"), _gap(3), _w("data", "records", "information", "emails", "passwords", "details")],
     ]  # fmt: skip
     r["data_breach!"] += [
+        # "accused of 23 million money laundering breaches": breaches of a law, not of data.
+        [_w("laundering", "compliance", "reporting", "regulatory", "disclosure", "sanctions"), _w("breach", "breaches")],
         [_w("hack", "hacks", "hacked", "hacking"), _gap(2), _GUIDE_STRICT],
         [_w("breach", "breaches"), _w("of"), _w("contract", "duty", "covenant", "covenants", "trust", "fiduciary",
                                                 "rules", "law", "sanctions", "agreement", "regulations")],

@@ -124,6 +124,7 @@ def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -
         ("The Lazard (NYSE: LAZ) Share Price Is Down 26%", "LAZ"),
         ("Hedge Funds Aren't Crazy About Ladder Capital Corp (LADR) Anymore", "LADR"),
         ("Hedge Funds Dropped The Ball On The Meet Group, Inc. (MEET)", "MEET"),
+        ("Translate Bio, Inc. (TBIO): Are Hedge Funds Right About This Stock?", "TBIO"),
     ],
 )
 def test_symbols_written_as_plainly_as_a_cashtag_link_outside_the_list(
@@ -138,6 +139,17 @@ def test_parenthesised_acronyms_are_not_symbols(annotator: SpacyAnnotator) -> No
     assert _linked(annotator, "Food and Drug Administration (FDA) rejects the filing") == set()
     assert _linked(annotator, "Acme Widgets Inc (CEO) comments on the quarter") == set()
     assert _linked(annotator, "Shares of the startup (ZYXW) jumped") == set()
+
+
+def test_an_exchange_code_before_a_symbol_is_not_a_company(annotator: SpacyAnnotator) -> None:
+    # ETR (Xetra) is also Entergy's symbol.
+    assert _linked(annotator, "Does adidas AG's (ETR:ADS) CEO Salary Reflect Performance?") == set()
+    assert "ETR" in _linked(annotator, "Entergy (ETR) raises its dividend")
+
+
+def test_the_best_buy_idiom_is_not_the_retailer(annotator: SpacyAnnotator) -> None:
+    assert _linked(annotator, "Which Athleisure Stock Is the Best Buy Today?") == set()
+    assert _linked(annotator, "Best Buy cuts its holiday outlook") == {"BBY"}
 
 
 def test_unknown_cashtags_can_be_left_unlinked() -> None:

@@ -321,6 +321,18 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Doctors group calls for ban on vaping products",
     ),
     ("regulatory_action", "China orders LNG importers to halt purchases", "China LNG buyer invokes force majeure"),
+    ("regulatory_action", "China caps foreign ownership of brokers", "Skyworks: China risk caps upside"),
+    # A macro word inside a linked company's name is the company ("Home Depot"), not a macro release.
+    ("earnings_miss", "Home Depot sales miss, shares plunge", "Home sales miss forecasts"),
+    ("executive_departure", "Founder to leave the Acme supervisory board", "Founder joins the Acme supervisory board"),
+    (
+        "data_breach",
+        "Hackers breach the bank's customer database",
+        "Bank accused of 23 million money laundering breaches",
+    ),
+    ("merger_acquisition", "Utility makes a takeover bid for its rival", "Utility loses bid for higher tariffs"),
+    ("guidance_cut", "Retailer cuts its annual outlook", "Retailer cut at Barclays on weaker ad outlook"),
+    ("layoffs", "Bank to shut 80 branches, up to 400 jobs may go", "Bank to open 80 branches, 400 jobs to be added"),
 ]
 
 
