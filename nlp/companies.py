@@ -1,7 +1,9 @@
 """The company reference list: ticker -> name and sector, and the user's watchlist.
 
-The shipped list is the S&P 500 (nlp/resources/sp500_constituents.csv, public domain).
-A user's own CSV replaces it (setting `entities.companies_csv`); it needs a ticker column
+The shipped list is the S&P 500 (nlp/resources/sp500_constituents.csv, public domain) plus
+a hand-compiled list of well-known US-listed companies outside it (companies_extra.csv:
+ADRs, former members, companies news names often; setting `entities.extra_companies`).
+A user's own CSV replaces both (setting `entities.companies_csv`); it needs a ticker column
 and a name column, and may carry a sector and an `aliases` column (`;`-separated short
 names the entity ruler should also recognise). Column names are matched loosely, so both
 the shipped layout (`Symbol,Security,GICS Sector`) and a plain `ticker,name,sector` work.
@@ -24,11 +26,13 @@ from finsentry.settings import EntitySettings
 log = logging.getLogger(__name__)
 
 SHIPPED_CSV = Path(__file__).parent / "resources" / "sp500_constituents.csv"
+EXTRA_CSV = Path(__file__).parent / "resources" / "companies_extra.csv"
 
 _TICKER_COLUMNS = ("ticker", "symbol")
 _NAME_COLUMNS = ("name", "security", "company", "company name")
 _SECTOR_COLUMNS = ("sector", "gics sector")
 _ALIAS_COLUMNS = ("aliases", "alias")
+_QUIET_COLUMNS = ("quiet",)
 _TICKER_RE = re.compile(r"^[A-Z][A-Z0-9]{0,5}(?:[.\-][A-Z])?$")
 
 
@@ -38,6 +42,12 @@ class Company:
     name: str
     sector: str | None = None
     aliases: tuple[str, ...] = field(default=())
+    # A symbol that is also a word or an abbreviation ("SAVE", "ING", "M"): linked only where it
+    # is written as plainly as a cashtag (after an exchange prefix, in parentheses after the name).
+    quiet: bool = False
+    # Whether the name without its legal suffix is a name too ("Macy's, Inc." -> "Macy's"); off for
+    # lists whose aliases say every short name ("The Gap, Inc." must not make every "gap" a company).
+    short_name: bool = True
 
 
 def normalize_ticker(raw: str) -> str:
@@ -86,8 +96,8 @@ def _pick(header: dict[str, str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def read_companies_csv(path: Path) -> list[Company]:
-    """Companies from a CSV with (loosely named) ticker, name, sector and aliases columns."""
+def read_companies_csv(path: Path, *, short_names: bool = True) -> list[Company]:
+    """Companies from a CSV with (loosely named) ticker, name, sector, aliases and quiet columns."""
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         header = {h.strip().lower(): h for h in reader.fieldnames or ()}
@@ -95,6 +105,7 @@ def read_companies_csv(path: Path) -> list[Company]:
         if ticker_col is None or name_col is None:
             raise ValueError(f"{path}: needs a ticker/symbol column and a name/security column, has {list(header)}")
         sector_col, alias_col = _pick(header, _SECTOR_COLUMNS), _pick(header, _ALIAS_COLUMNS)
+        quiet_col = _pick(header, _QUIET_COLUMNS)
         companies = []
         for line, row in enumerate(reader, start=2):
             ticker, name = normalize_ticker(row.get(ticker_col) or ""), (row.get(name_col) or "").strip()
@@ -103,7 +114,10 @@ def read_companies_csv(path: Path) -> list[Company]:
                 continue
             sector = (row.get(sector_col) or "").strip() or None if sector_col else None
             aliases = tuple(a.strip() for a in (row.get(alias_col) or "").split(";") if a.strip()) if alias_col else ()
-            companies.append(Company(ticker=ticker, name=name, sector=sector, aliases=aliases))
+            quiet = (row.get(quiet_col) or "").strip().lower() in ("1", "true", "yes") if quiet_col else False
+            companies.append(
+                Company(ticker=ticker, name=name, sector=sector, aliases=aliases, quiet=quiet, short_name=short_names)
+            )
     return companies
 
 
@@ -125,9 +139,14 @@ def read_watchlist(path: Path) -> list[str]:
 
 
 def load_companies(settings: EntitySettings) -> CompanyDirectory:
-    """The directory the settings name: the user's CSV or the shipped S&P 500, plus the watchlist."""
+    """The directory the settings name: the user's CSV, or the shipped lists; plus the watchlist."""
     path = settings.companies_csv or SHIPPED_CSV
     companies = read_companies_csv(path)
+    names = [path.name]
+    if settings.companies_csv is None and settings.extra_companies:
+        # After the S&P 500, so a ticker in both keeps the S&P row.
+        companies += read_companies_csv(EXTRA_CSV, short_names=False)
+        names.append(EXTRA_CSV.name)
     watchlist = read_watchlist(settings.watchlist) if settings.watchlist else []
-    log.info("company list %s: %d companies, watchlist of %d", path.name, len(companies), len(watchlist))
+    log.info("company list %s: %d companies, watchlist of %d", " + ".join(names), len(companies), len(watchlist))
     return CompanyDirectory(companies, watchlist)

@@ -364,7 +364,7 @@ def short_name(legal_name: str) -> str:
 def company_names(company: Company) -> list[str]:
     """Every surface form the ruler should link to this company."""
     names = [_PAREN_NOTE.sub("", company.name).strip()]
-    short = short_name(company.name)
+    short = short_name(company.name) if company.short_name else ""
     if short and short not in DROP_SHORT_NAMES:
         names.append(short)
     names += ALIASES.get(company.ticker, ())
@@ -498,9 +498,10 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         prev = doc[i - 1].text if i > 0 else ""
         prev2 = doc[i - 2].text if i > 1 else ""
         nxt = doc[i + 1].text if i + 1 < len(doc) else ""
-        if text not in directory:
-            # A company outside the list, named with its symbol as plainly as a cashtag does:
-            # "(NASDAQ:HIHO)", "Ladder Capital Corp (LADR)".
+        listed = directory.get(text)
+        if listed is None or listed.quiet:
+            # A company outside the list (or with a symbol that is also a word), named with its
+            # symbol as plainly as a cashtag does: "(NASDAQ:HIHO)", "Ladder Capital Corp (LADR)".
             if (
                 len(text) <= _MAX_SYMBOL
                 and text not in _NOT_SYMBOLS

@@ -8,7 +8,16 @@ import pytest
 
 from finsentry.settings import EntitySettings
 from nlp.annotator import load_annotator
-from nlp.companies import SHIPPED_CSV, CompanyDirectory, load_companies, normalize_ticker, read_watchlist
+from nlp.companies import (
+    EXTRA_CSV,
+    SHIPPED_CSV,
+    CompanyDirectory,
+    load_companies,
+    normalize_ticker,
+    read_companies_csv,
+    read_watchlist,
+)
+from nlp.entities import company_names
 from nlp.taxonomy import EVENT_TYPES, REQUIRED_TYPES
 
 
@@ -110,3 +119,41 @@ def test_taxonomy_covers_the_issue_and_orders_severity() -> None:
     good = ("upgrade", "earnings_beat", "guidance_raise", "dividend_raise", "price_target_raise")
     bad = [t for t in REQUIRED_TYPES if t not in good]
     assert max(sev[g] for g in good) < min(sev[b] for b in bad)
+
+
+def test_the_shipped_extra_list_adds_well_known_companies_outside_the_sp500() -> None:
+    with_extra = load_companies(EntitySettings())
+    without = load_companies(EntitySettings(extra_companies=False))
+    assert EXTRA_CSV.exists()
+    assert "KSS" in with_extra and "KSS" not in without
+    # Every S&P row is kept as it is: the extra list only adds.
+    assert all(with_extra.get(c.ticker) == c for c in without)
+    annotator = load_annotator(EntitySettings())
+    assert "KSS" in {e.ticker for e in annotator.annotate_one("Kohl's cuts its annual profit forecast").entities}
+
+
+def test_quiet_symbols_link_only_where_written_as_symbols(tmp_path: Path) -> None:
+    path = tmp_path / "companies.csv"
+    path.write_text(
+        "ticker,name,sector,aliases,quiet\nSAVE,Spirit Airlines Inc.,Industrials,Spirit Airlines,1\n"
+        "ACME,Acme Widgets Inc.,Industrials,,0\n",
+        encoding="utf-8",
+    )
+    annotator = load_annotator(EntitySettings(companies_csv=path))
+
+    def linked(text: str) -> set[str]:
+        return {e.ticker for e in annotator.annotate_one(text).entities if e.ticker}
+
+    assert linked("SAVE MONEY ON FLIGHTS: ACME AND OTHERS") == set()
+    assert linked("How to SAVE on fees") == set()
+    assert linked("Spirit Airlines Inc. (NYSE:SAVE) cuts routes") == {"SAVE"}
+    assert linked("ACME jumps on contract win") == {"ACME"}
+
+
+def test_a_list_without_short_names_matches_only_the_names_it_gives(tmp_path: Path) -> None:
+    path = tmp_path / "companies.csv"
+    path.write_text("ticker,name,sector,aliases\nGPS,Gap Inc.,Consumer Discretionary,Gap Inc\n", encoding="utf-8")
+    (gap,) = read_companies_csv(path, short_names=False)
+    assert "Gap" not in company_names(gap) and "Gap Inc" in company_names(gap)
+    (derived,) = read_companies_csv(path)
+    assert "Gap" in company_names(derived)
