@@ -15,7 +15,9 @@ Three sources of candidates, then one set of rules that accepts or rejects them:
 3. Bare ticker symbols (`XOM`), only where context makes them unambiguous: after an
    exchange prefix ("NYSE: IT") any listed symbol; inside parentheses a symbol that is not
    an English word; elsewhere an upper-case symbol of 3+ letters that is not a word or a
-   common acronym (`WORDLIKE_TICKERS`), and never in a headline written in capitals.
+   common acronym (`WORDLIKE_TICKERS`), and never in a headline written in capitals. A
+   company list can mark a symbol `quiet` ("SAVE", "ING"): it then links only in the
+   explicit forms of point 2.
 
 The rules: a candidate inside a BLOCK span is dropped ("Target" in "price target"); a
 one-word name that ends a longer PERSON entity, or follows a common first name, is a
@@ -502,13 +504,9 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         if listed is None or listed.quiet:
             # A company outside the list (or with a symbol that is also a word), named with its
             # symbol as plainly as a cashtag does: "(NASDAQ:HIHO)", "Ladder Capital Corp (LADR)".
-            if (
-                len(text) <= _MAX_SYMBOL
-                and text not in _NOT_SYMBOLS
-                and (
-                    (prev == ":" and prev2 in _EXCHANGES)
-                    or (prev == "(" and nxt.startswith(")") and _after_legal_name(doc, i - 1))
-                )
+            if len(text) <= _MAX_SYMBOL and (
+                (prev == ":" and prev2 in _EXCHANGES)
+                or (prev == "(" and nxt.startswith(")") and _after_legal_name(doc, i - 1) and text not in _NOT_SYMBOLS)
             ):
                 yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
             continue
