@@ -325,7 +325,7 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
     "Wells": frozenset(
         {"upgrades", "upgraded", "downgrades", "downgraded", "cuts", "raises", "lifts", "lowers", "says", "said",
          "analyst", "analysts", "sees", "moves", "turns", "initiates", "starts", "reiterates", "bumps", "trims",
-         "boosts", "upgrade", "downgrade"}
+         "boosts", "upgrade", "downgrade", "slashes", "slashed", "lowered", "raised", "hikes", "cut"}
     ),
     "S&P": frozenset(
         {"global", "ratings", "downgrades", "downgraded", "downgrade", "upgrades", "upgraded", "cuts", "cut", "lowers",
@@ -386,6 +386,9 @@ def _variants(name: str) -> set[str]:
     if len(words) > 1:
         out.add(" ".join(w[:1].upper() + w[1:] for w in words))
         out.add(name.upper())
+        # "VF Corp." as often as "VF Corp": the tokenizer keeps the period on the abbreviation.
+        if words[-1] in ("Corp", "Inc", "Co", "Ltd"):
+            out.add(name + ".")
     elif len(name) >= 5 and not name.isupper():
         out.add(name.upper())
     return out

@@ -537,7 +537,7 @@ def _rules() -> dict[str, list[Pattern]]:
     # Analysts' and economists' forecasts are not the company's guidance.
     _forecasters: list[Pattern] = [
         [_w("analyst", "analysts", "brokers", "economists", "economist", "strategists", "imf", "oecd", "fed", "ecb",
-            "forecasters"), _gap(4), _v(*_CUT_VERBS, *_RAISE_VERBS)],
+            "forecasters", "opec", "iea", "eia"), _gap(4), _v(*_CUT_VERBS, *_RAISE_VERBS)],
     ]  # fmt: skip
     _forecasters.append(
         [_w("analyst", "analysts", "economists", "economist", "strategists", "imf", "oecd", "fed", "fed's", "ecb",
@@ -784,6 +784,14 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
 
     # Credit.
+    # Macro counts of failures, not a company's: "Consumer Insolvencies Approach Record".
+    r["bankruptcy!"] += [[_w("consumer", "personal", "corporate", "business", "household", "farm", "company"),
+                          _w("insolvencies", "bankruptcies", "bankruptcy", "insolvency"), _w("filings", "rate", "rates",
+                                                                                             "approach", "rise", "rose",
+                                                                                             "hit", "jump", "climb",
+                                                                                             "fall", "fell", "record",
+                                                                                             "data", "surge"),
+                          ]]  # fmt: skip
     r["bankruptcy"] += [
         [_w("bankruptcy", "bankruptcies", "bankrupt", "bankrupted", "insolvency", "insolvent", "insolvencies",
             "receivership")],

@@ -147,6 +147,16 @@ def test_an_exchange_code_before_a_symbol_is_not_a_company(annotator: SpacyAnnot
     assert "ETR" in _linked(annotator, "Entergy (ETR) raises its dividend")
 
 
+def test_a_legal_abbreviation_links_with_or_without_its_period(annotator: SpacyAnnotator) -> None:
+    assert "VFC" in _linked(annotator, "Vans parent VF Corp. says China stores are closed")
+    assert "VFC" in _linked(annotator, "Vans parent VF Corp says China stores are closed")
+
+
+def test_wells_links_as_a_broker_cutting_a_price_target(annotator: SpacyAnnotator) -> None:
+    assert "WFC" in _linked(annotator, "Citing aero ties, Wells slashes PT on Hexcel")
+    assert "WFC" not in _linked(annotator, "Oil wells slashed output in Texas")
+
+
 def test_the_best_buy_idiom_is_not_the_retailer(annotator: SpacyAnnotator) -> None:
     assert _linked(annotator, "Which Athleisure Stock Is the Best Buy Today?") == set()
     assert _linked(annotator, "Best Buy cuts its holiday outlook") == {"BBY"}

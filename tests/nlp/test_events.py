@@ -333,6 +333,8 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("merger_acquisition", "Utility makes a takeover bid for its rival", "Utility loses bid for higher tariffs"),
     ("guidance_cut", "Retailer cuts its annual outlook", "Retailer cut at Barclays on weaker ad outlook"),
     ("layoffs", "Bank to shut 80 branches, up to 400 jobs may go", "Bank to open 80 branches, 400 jobs to be added"),
+    ("guidance_cut", "Refiner slashes its 2020 profit forecast", "OPEC slashed forecasts for global oil demand"),
+    ("bankruptcy", "Retailer files for bankruptcy protection", "Consumer insolvencies approach record in Canada"),
 ]
 
 
