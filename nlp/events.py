@@ -496,6 +496,9 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
 
     # Company guidance.
+    # "Labor Troubles Put Long-Term Targets in Jeopardy"
+    r["guidance_cut"] += [[_w("targets", "target", "goals", "goal", "guidance", "forecast", "outlook"),
+                           _w("in", "into"), _w("jeopardy", "doubt", "question")]]  # fmt: skip
     r["guidance_cut"] += [
         [_GUIDE_STRICT, _w("light", "soft", "weak", "disappoints", "underwhelms", "disappointing", "lackluster", "weaker")],
         [_v("withdraw", "pull", "suspend", "scrap"), _gap(2), _w("view", "views")],
@@ -557,7 +560,10 @@ def _rules() -> dict[str, list[Pattern]]:
                                "inflation", "rates", "yields", "oil", "gold", "prices", "market", "markets", "stocks",
                                "volatility", "rupee", "yuan", "loonie")]]  # fmt: skip
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
-                               "world", "economy", "macro", "eurozone", "china's", "u.s."), _gap(1), _GUIDE_STRICT]]  # fmt: skip
+                               "world", "economy", "macro", "eurozone", "china's", "u.s.", "trade"), _gap(1), _GUIDE_STRICT]]  # fmt: skip
+    # "Australia Cuts Forecasts for Wage Increases, Economic Growth": an economy's forecasts.
+    r["guidance_cut!"] += [[_GUIDE_STRICT, _w("for"), _gap(2), _w("wage", "wages", "growth", "gdp", "inflation", "economic",
+                                                               "economy", "budget", "unemployment", "jobs")]]  # fmt: skip
     r["guidance_cut"] += [
         [_GUIDE_STRICT, _gap(2), _v("fail"), _w("to"), _w("impress", "satisfy", "excite", "reassure")]
     ]
@@ -642,12 +648,14 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("file"), _gap(2), _w("complaint", "complaints")],
     ]  # fmt: skip
     r["lawsuit!"] += [
+        [_w("wto"), _w("lawsuit", "case", "complaint", "dispute", "suit")],
         [_v("settle"), _w("with"), _w("dissident", "activist", "activists", "shareholder", "shareholders")],
         [_w("trade", "border", "territorial"), _w("disputes", "dispute", "war", "wars")],
         [_v("follow"), _w("suit")],
         [_w("space", "swim", "pressure", "birthday", "wet"), _w("suit", "suits")],
     ]
     r["investigation"] += [
+        _ph("under the microscope"),
         [_w("investigation", "investigations", "probe", "probes", "inquiry", "inquiries", "enquiry", "subpoena",
             "subpoenas", "subpoenaed", "probed", "probing")],
         [_v("investigate")],
@@ -659,7 +667,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_REGULATORS, _w("scrutiny", "review", "inquiry")],
         [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
     ]  # fmt: skip
-    r["investigation!"] += [[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")],
+    r["investigation!"] += [
+        [_w("llp", "pllc", "p.c.", "firm", "attorneys", "lawyers"), _gap(1), _w("investigates", "investigating")],
+        [_w("shareholder", "stockholder", "investor"), _w("investigation", "investigations")],[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")],
                             [_w("impeachment"), _w("inquiry", "probe", "investigation", "investigations")]]  # fmt: skip
     r["fine"] += [
         [_w("fined", "fines", "penalized", "penalised")],
@@ -749,6 +759,9 @@ def _rules() -> dict[str, list[Pattern]]:
                                  _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("of", "the", "its", "their", "a", "sales", "deliveries", "idle"), _w("grounded")]]
     # Contract language and lobbying, not a regulator acting: "invokes force majeure", "doctors call for ban".
+    r["regulatory_action!"] += [
+        [_w("sanction", "sanctions"), _w("dropped", "lifted", "removed", "eased", "ended", "waived")]
+    ]
     r["regulatory_action!"] += [[_w("force"), _w("majeure")],
                                 # "Sanctions-hit refiner": the sanctions are the background, not the news.
                                 [_w("sanctions", "sanction"), _HYPHEN, _w("hit", "struck", "ravaged", "battered")],
@@ -760,7 +773,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("fraud", "frauds", "fraudulent", "fraudulently", "defraud", "defrauded", "defrauding", "ponzi",
             "embezzlement", "embezzled", "embezzling", "fabricated", "fabricating", "fabrication", "bribery", "bribes", "bribe", "kickbacks", "misstated",
             "misstatement", "misstatements", "falsified", "falsifying", "irregularities", "manipulation",
-            "swindle", "swindled", "scam")],
+            "swindle", "swindled", "scam", "spoofing", "deceived", "deceiving", "deceptive")],
         [_v("mislead"), _gap(2), _w("investors", "shareholders", "regulators", "customers", "auditors", "public")],
         _ph("short seller"),
         _ph("short report"),
@@ -785,6 +798,8 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Credit.
     # Macro counts of failures, not a company's: "Consumer Insolvencies Approach Record".
+    r["bankruptcy!"] += [[_w("consumers", "households", "individuals", "people", "americans", "canadians", "britons"),
+                          _gap(6), _w("insolvencies", "bankruptcies")]]  # fmt: skip
     r["bankruptcy!"] += [[_w("consumer", "personal", "corporate", "business", "household", "farm", "company"),
                           _w("insolvencies", "bankruptcies", "bankruptcy", "insolvency"), _w("filings", "rate", "rates",
                                                                                              "approach", "rise", "rose",
@@ -839,6 +854,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("rent", "payments", "payment", "loans", "loan", "mortgage", "mortgages", "debt", "bills")],
     ]  # fmt: skip
     r["default!"] += [
+        [_w("potential", "possible", "expected", "coming", "looming"), _gap(1), _w("defaults", "default")],
+        [_w("default", "defaults"), _w("wave", "waves", "cycle", "rate", "rates")],
         _ph("credit default swap"),
         _ph("credit default swaps"),
         [_w("default"), _w("swaps", "swap")],
@@ -852,6 +869,16 @@ def _rules() -> dict[str, list[Pattern]]:
     r["credit_downgrade!"] += [[_w("bank", "banking", "federal", "government", "u.s.", "us", "regulatory", "state",
                                    "energy", "travel", "employment", "news", "ad", "advertising", "intelligence", "aid",
                                    "statistics", "environmental", "health", "tax"), _w("agency", "agencies")]]  # fmt: skip
+    # "S&P cuts growth forecast": an economy's growth, not a company's rating or guidance.
+    # ("Home Depot's Lower Sales Growth Forecast" is the company's.)
+    not_results: Tok = {
+        "LOWER": {"NOT_IN": ["sales", "revenue", "revenues", "earnings", "profit", "eps", *_BOUNDARIES]},
+        "OP": "{0,2}",
+    }
+    growth_forecast: Pattern = [_v(*_CUT_VERBS, *_RAISE_VERBS), not_results, _w("growth", "gdp", "inflation", "economic"),
+                                _w("forecast", "forecasts", "outlook", "projection", "estimate", "estimates")]  # fmt: skip
+    r["credit_downgrade!"] += [growth_forecast]
+    r["guidance_cut!"] += [growth_forecast]
     r["credit_downgrade!"] += [[_w("s&p"), _w("500", "futures", "index", "100", "400", "600", "composite", "sectors",
                                             "sector", "e-mini", "tsx", "asx")]]  # fmt: skip
     r["credit_downgrade"] += [
@@ -914,6 +941,8 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     # Capital spending is investment, not the cost base ("cuts capital spending to $1M").
     # Public policy overhauls are not a company's restructuring.
+    r["restructuring!"] += [[_v("call", "push", "press", "urge"), _w("for"), _gap(3),
+                             _w("overhaul", "restructuring", "breakup", "break-up", "shake-up", "shakeup")]]  # fmt: skip
     r["restructuring!"] += [[_w("tax", "service", "policy", "immigration", "pension", "healthcare", "health", "welfare",
                                "education", "regulatory", "system", "visa", "electoral", "planning", "rail", "bus",
                                "transport", "transit", "police", "court", "courts", "asylum", "benefits"),
@@ -990,6 +1019,8 @@ def _rules() -> dict[str, list[Pattern]]:
                      "LOWER": {"NOT_IN": ["free", "right", "left", "post", "pre", "anti", "non", "grounding", "brexit",
                                           "trade", "phase", "pro", "cross", "mid", "end", "year"]}}  # fmt: skip
     r["merger_acquisition"] += [
+        # "HP down 5% after Xerox bid rejection"
+        [_w("bid", "offer", "takeover", "merger"), _w("rejection", "rebuff", "rebuffed")],
         [_w("acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "merger", "mergers",
             "merge", "merges", "merged", "merging", "takeover", "takeovers", "buyout", "buyouts", "acquirer")],
         _ph("tender offer"),
@@ -1063,6 +1094,13 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
     # "The Best CEFs To Buy For 10% Yields", "Stocks To Buy Now": an investment tip.
     r["merger_acquisition!"] += [
+        # Buybacks, hindsight and market colour: "ADSs Purchased Under Share Repurchase Program",
+        # "If You Had Bought Manhattan Bridge Capital Stock", "stocks rise on merger activity".
+        [_w("purchased", "bought", "repurchased"), _w("under")],
+        # A law firm's "investigates whether the sale of these companies is fair"
+        [_w("whether"), _w("the"), _w("sale", "merger", "acquisition", "buyout"), _gap(4), _w("fair")],
+        [_w("had", "have"), _w("bought", "purchased")],
+        [_w("merger", "m&a", "deal", "takeover"), _w("activity", "boom", "wave", "frenzy", "mania", "spree")],
         # "Eskom loses bid for higher tariffs": a request, not a takeover bid.
         [_w("bid", "bids"), _w("for", "to"), _w("higher", "lower", "more", "less", "better", "cheaper", "extra")],
         [_w("to"), _w("buy"), _w("for", "now", "in", "before", "and", "or", "right", "on", "at", "this", "these", "today",
@@ -1095,6 +1133,10 @@ def _rules() -> dict[str, list[Pattern]]:
          {"LOWER": {"NOT_IN": [*_BOUNDARIES, "majority", "controlling"]}, "OP": "{0,2}"},
          _w("shares", "stake", "stakes", "stock", "stocks", "bonds", "notes", "debt", "units", "options", "tickets")],
     ]  # fmt: skip
+    # A tally across companies, not one company's cut: "$56 billion of dividends have been scrapped by businesses".
+    r["dividend_cut!"] += [
+        [_w("dividends"), _gap(4), _w("by"), _w("businesses", "companies", "firms", "banks", "insurers")]
+    ]
     r["dividend_cut"] += [
         [_v("cut", "slash", "suspend", "reduce", "eliminate", "halt", "scrap", "omit", "lower", "skip", "pause", "axe",
             "trim", "stop", "drop", "halve", "freeze", "cancel", "withhold", "forgo", "defer"), _gap(3),

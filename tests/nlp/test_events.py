@@ -335,6 +335,20 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("layoffs", "Bank to shut 80 branches, up to 400 jobs may go", "Bank to open 80 branches, 400 jobs to be added"),
     ("guidance_cut", "Refiner slashes its 2020 profit forecast", "OPEC slashed forecasts for global oil demand"),
     ("bankruptcy", "Retailer files for bankruptcy protection", "Consumer insolvencies approach record in Canada"),
+    # Economies, law-firm alerts, hindsight and market colour (the final16-17 round).
+    ("guidance_cut", "Strike puts the group's long-term targets in jeopardy", "Country cuts forecasts for wage growth"),
+    ("merger_acquisition", "Shares fall after takeover bid rejection", "If you had bought Acme shares five years ago"),
+    (
+        "investigation",
+        "Bank under the microscope over trading losses",
+        "Law firm LLP investigates whether the sale is fair",
+    ),
+    ("fraud_allegation", "Regulator says the firm deceived its users", "Regulator says the firm informed its users"),
+    ("default", "Miner defaults on its bonds", "Bets on potential mining defaults surge"),
+    ("dividend_cut", "Miner scraps its dividend", "$56 billion of dividends have been scrapped by businesses"),
+    ("lawsuit", "Investors file lawsuit against the carmaker", "Indonesia files WTO lawsuit against EU"),
+    ("regulatory_action", "US imposes sanctions on Rusal", "Rusal faces tough market even after sanctions dropped"),
+    ("restructuring", "Bank unveils overhaul of its investment arm", "Investor adviser calls for bank overhaul"),
 ]
 
 
