@@ -250,7 +250,7 @@ WORDLIKE_TICKERS: frozenset[str] = frozenset(
         "PTC", "PWR", "ROL", "ROP", "STE", "TER", "URI", "VST", "EXE", "ARES", "GILD", "BEN", "LIN", "TKO", "BRO",
         "ERIE", "IFF", "LUV", "MTD", "IEX", "KIM", "ORLY", "SNA", "HII", "CHD", "SPG", "EQT", "FOX", "CASY", "DAY",
         "UBER", "DECK", "FANG", "LULU", "WYNN", "OTIS", "BR", "CEO", "CFO", "IPO", "ETF", "GDP", "CPI", "SEC", "FDA",
-        "EPS", "USA", "API", "EV", "AI", "PSA", "MPC",
+        "EPS", "USA", "API", "EV", "AI", "PSA", "MPC", "COO",
     }
 )  # fmt: skip
 
@@ -349,7 +349,8 @@ _RIC_SUFFIX = re.compile(r"\.(?:O|N|OQ|K|A|P)$")
 _NAME_WORDS = frozenset(
     {"Holdings", "Holding", "Group", "Partners", "Capital", "Hospitality", "Bancorp", "Bancshares", "Trust", "Fund",
      "Funds", "Amatil", "HBC", "FEMSA", "Resources", "Properties", "Realty", "Acquisition", "Ventures",
-     "Investments", "Investment", "Tactical", "Frontiers", "Commercial", "Municipal", "Income", "Opportunities"}
+     "Investments", "Investment", "Tactical", "Frontiers", "Commercial", "Municipal", "Income", "Opportunities",
+     "Networks", "Network"}
 )  # fmt: skip
 _FUND_WORDS = frozenset({"Fund", "Funds", "ETF"})
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
@@ -516,6 +517,8 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
         if nxt == ":" and i + 2 < len(doc) and doc[i + 2].text.isupper():
             continue  # an exchange's code before a symbol ("ETR:KSC"), not a company
+        if prev == ":" and prev2.isupper() and prev2 not in _EXCHANGES:
+            continue  # a symbol on a foreign exchange ("CVE:CZR" is not Caesars)
         if (prev == ":" and prev2 in _EXCHANGES) or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
             ok = True  # NYSE: IT, (NASDAQ:AAPL), "HUM +2%" in a list of movers
         elif prev == "(" and nxt == ")":

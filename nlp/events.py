@@ -281,7 +281,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("cut", "lowered", "downgraded", "trimmed"), _w("at"), {"IS_TITLE": True}],
         [_v("cool"), _w("on")],
         # Broker slang: "turns bearish", "loses a bull", "new bear steps out", "moves to the sidelines".
-        [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": "more", "OP": "?"}, _w("bearish")],
+        [_v("turn", "swing", "go", "flip", "get", "grow", "become"), {"LOWER": {"IN": ["more", "to"]}, "OP": "?"},
+         _w("bearish")],
         [_v("lose"), _w("a", "an", "its", "one", "another"), _w("bull", "bulls")],
         [_v("gain", "get", "add", "attract", "draw", "win"), _w("a", "another", "new"), _w("bear")],
         # "sours on Apple", "loses buy rating", "pulls buy rating", "stripped of buy rating", "goes to sell on"
@@ -405,6 +406,20 @@ def _rules() -> dict[str, list[Pattern]]:
                                "hearing", "memory", "market", "share"), _HYPHEN, _w("loss", "losses")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
                             [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
     r["earnings_beat!"] += _MACRO_VETO
+    # A sector's or the market's results, and price moves on earnings news, are no company's result:
+    # "Dow down after disappointing retail results", "Stocks close mostly lower on earnings concerns".
+    _sector_results: list[Pattern] = [
+        [{"ENT_KB_ID": "", **_w("retail", "sector", "industry", "bank", "banks", "tech", "oil", "airline", "chip")},
+         _w("results", "earnings")],
+        [_w("stocks", "markets", "indexes", "indices", "nasdaq", "dow", "futures", "wall"), _gap(4),
+         _w("lower", "higher"), _w("on", "after", "as", "amid"), _gap(2), _w("earnings", "results")],
+    ]  # fmt: skip
+    r["earnings_miss!"] += _sector_results
+    r["earnings_beat!"] += _sector_results
+    # A forecast of a loss or of shrinking revenue is guidance, not a result: "wider-than-expected loss forecast".
+    r["earnings_miss!"] += [[_w("loss", "losses"), _w("forecast", "forecasts", "outlook", "guidance", "projection")],
+                            [_w("guidance", "outlook", "forecast"), _gap(2), _w("revenue", "revenues", "sales", "profit"),
+                             _w("shrinks", "falls", "declines", "drops", "shrink", "fall", "decline", "drop")]]  # fmt: skip
     r["earnings_miss"] += [
         [_w("results", "earnings", "eps", "revenue", "revenues", "sales", "profit", "quarter", "quarterly", "q1", "q2",
             "q3", "q4", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q", "annual", "full-year"),
@@ -470,6 +485,12 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("first"), _w("quarterly", "annual", "ever", "yearly", "full-year"), _w("profit", "profits")],
         *_alt([], ("better-than-expected", "stronger-than-expected", "higher-than-expected", "forecast-beating",
                    "estimate-beating", "blowout", "stellar", "bumper"), [_gap(1), _RESULTS]),
+        # "Delivers Exceptional Fiscal 2020 Second Quarter Results" (not "Trial Shows Outstanding Results")
+        *_alt([], ("exceptional", "excellent", "impressive", "outstanding"),
+              [_gap(4), _w("quarter", "quarterly", "q1", "q2", "q3", "q4", "earnings", "profit", "profits", "sales",
+                           "revenue")]),
+        # "58.com +3.5% after upside Q3"
+        [_w("upside"), _w("q1", "q2", "q3", "q4", "quarter", "results", "report")],
         # "Estimate-Beating Fourth-Quarter Earnings Results": a longer gap after the compound adjectives
         *_alt([], ("better-than-expected", "stronger-than-expected", "forecast-beating", "estimate-beating",
                    "expectation-beating"), [_gap(3), _RESULTS]),
@@ -496,6 +517,16 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
 
     # Company guidance.
+    # "Varonis -6% on wider-than-expected loss forecast", "after year guidance revenue shrinks",
+    # "Kohl's Plunges Most in Almost Three Years on Profit Forecast"
+    r["guidance_cut"] += [
+        *_alt([], ("wider-than-expected", "bigger-than-expected", "larger-than-expected", "wider", "bigger"),
+              [_w("loss", "losses"), _w("forecast", "forecasts", "outlook", "guidance")]),
+        [_w("guidance", "outlook", "forecast"), _gap(2), _w("revenue", "revenues", "sales", "profit"),
+         _w("shrinks", "falls", "declines", "drops")],
+        [_w("plunges", "plunge", "sinks", "tumbles", "slumps", "craters", "plummets", "dives"), _gap(5),
+         _w("on", "after"), _w("profit", "earnings", "sales", "revenue"), _w("forecast", "outlook", "guidance", "view")],
+    ]  # fmt: skip
     # "Labor Troubles Put Long-Term Targets in Jeopardy"
     r["guidance_cut"] += [[_w("targets", "target", "goals", "goal", "guidance", "forecast", "outlook"),
                            _w("in", "into"), _w("jeopardy", "doubt", "question")]]  # fmt: skip
@@ -1053,6 +1084,8 @@ def _rules() -> dict[str, list[Pattern]]:
             "nears", "near", "weigh", "explore", "consider"), _gap(1), _w("to"), _v("buy", "purchase")],
         [_LINKED, _w("to"), _v("buy", "purchase")],
         [_w("to"), _v("buy", "purchase"), {"IS_TITLE": True}],
+        # "to buy FGL Holdings": a capitalised symbol-like word that starts a name.
+        [_w("to"), _v("buy", "purchase"), {"IS_UPPER": True, "LENGTH": {">=": 3}}, {"IS_TITLE": True}],
         [_w("to"), _v("buy", "purchase", "acquire"), _LINKED],
         [_v("agree", "consent"), _w("to"), {"LOWER": {"IN": ["a", "its", "the"]}, "OP": "?"},
          _w("sale", "merger", "takeover", "buyout", "acquisition")],

@@ -349,6 +349,16 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("lawsuit", "Investors file lawsuit against the carmaker", "Indonesia files WTO lawsuit against EU"),
     ("regulatory_action", "US imposes sanctions on Rusal", "Rusal faces tough market even after sanctions dropped"),
     ("restructuring", "Bank unveils overhaul of its investment arm", "Investor adviser calls for bank overhaul"),
+    # The final18-19 round: forecasts of a loss are guidance; markets' and sectors' results are no company's.
+    (
+        "guidance_cut",
+        "Software maker falls on wider-than-expected loss forecast",
+        "Stocks close lower on earnings concerns",
+    ),
+    ("earnings_miss", "Retailer posts disappointing quarterly results", "Dow down after disappointing retail results"),
+    ("earnings_beat", "Retailer delivers exceptional fourth quarter results", "Mining trial shows outstanding results"),
+    ("merger_acquisition", "Insurer to buy FGL Holdings in a $2.7 billion deal", "Insurer to buy back shares"),
+    ("downgrade", "Cruise stock falls after CFRA swings to bearish", "Cruise stock falls as traders turn bearish"),
 ]
 
 
