@@ -47,7 +47,7 @@ class Company:
     quiet: bool = False
     # Whether the name without its legal suffix is a name too ("Macy's, Inc." -> "Macy's"); off for
     # lists whose aliases say every short name ("The Gap, Inc." must not make every "gap" a company).
-    short_name: bool = True
+    derive_short_name: bool = True
 
 
 def normalize_ticker(raw: str) -> str:
@@ -116,7 +116,9 @@ def read_companies_csv(path: Path, *, short_names: bool = True) -> list[Company]
             aliases = tuple(a.strip() for a in (row.get(alias_col) or "").split(";") if a.strip()) if alias_col else ()
             quiet = (row.get(quiet_col) or "").strip().lower() in ("1", "true", "yes") if quiet_col else False
             companies.append(
-                Company(ticker=ticker, name=name, sector=sector, aliases=aliases, quiet=quiet, short_name=short_names)
+                Company(
+                    ticker=ticker, name=name, sector=sector, aliases=aliases, quiet=quiet, derive_short_name=short_names
+                )
             )
     return companies
 

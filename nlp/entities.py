@@ -239,18 +239,22 @@ DROP_SHORT_NAMES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# Acronyms common in headlines that are no company's symbol where they stand, even in
+# parentheses after a name ("Acme Inc (CEO)").
+_ACRONYMS = frozenset({"CEO", "CFO", "COO", "CTO", "IPO", "ETF", "ADR", "ADS", "GDP", "CPI", "SEC", "FDA", "EPS", "USA",
+                       "US", "UK", "EU", "AI", "EV", "ESG", "REIT", "SPAC", "LLC", "LP", "PLC", "NYSE", "OTC"})  # fmt: skip
+
 # Upper-case symbols that are also English words or acronyms common in headlines: linked
 # bare only after an exchange prefix ("NYSE: ALL"). Symbols of one or two letters are
 # treated the same way whatever they are.
-WORDLIKE_TICKERS: frozenset[str] = frozenset(
+WORDLIKE_TICKERS: frozenset[str] = _ACRONYMS | frozenset(
     {
         "ALL", "ARE", "NOW", "KEY", "KEYS", "LOW", "FAST", "BALL", "HAS", "CAT", "COST", "DOC", "DOW", "ECHO", "FIX",
         "FLEX", "TECH", "WELL", "ICE", "COIN", "DASH", "HOOD", "APP", "LITE", "TAP", "PEG", "HUM", "LEN", "MAR", "MET",
         "NWS", "PKG", "PPL", "REG", "TEL", "TXT", "USB", "WAT", "XYZ", "AMP", "CMS", "AES", "GEN", "MAS", "MOS", "NVR",
         "PTC", "PWR", "ROL", "ROP", "STE", "TER", "URI", "VST", "EXE", "ARES", "GILD", "BEN", "LIN", "TKO", "BRO",
         "ERIE", "IFF", "LUV", "MTD", "IEX", "KIM", "ORLY", "SNA", "HII", "CHD", "SPG", "EQT", "FOX", "CASY", "DAY",
-        "UBER", "DECK", "FANG", "LULU", "WYNN", "OTIS", "BR", "CEO", "CFO", "IPO", "ETF", "GDP", "CPI", "SEC", "FDA",
-        "EPS", "USA", "API", "EV", "AI", "PSA", "MPC", "COO",
+        "UBER", "DECK", "FANG", "LULU", "WYNN", "OTIS", "BR", "API", "PSA", "MPC",
     }
 )  # fmt: skip
 
@@ -367,7 +371,7 @@ def short_name(legal_name: str) -> str:
 def company_names(company: Company) -> list[str]:
     """Every surface form the ruler should link to this company."""
     names = [_PAREN_NOTE.sub("", company.name).strip()]
-    short = short_name(company.name) if company.short_name else ""
+    short = short_name(company.name) if company.derive_short_name else ""
     if short and short not in DROP_SHORT_NAMES:
         names.append(short)
     names += ALIASES.get(company.ticker, ())
@@ -504,22 +508,21 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         prev = doc[i - 1].text if i > 0 else ""
         prev2 = doc[i - 2].text if i > 1 else ""
         nxt = doc[i + 1].text if i + 1 < len(doc) else ""
+        if nxt == ":" and i + 2 < len(doc) and doc[i + 2].text.isupper():
+            continue  # an exchange's code before a symbol ("ETR:KSC"), not a company
+        after_exchange = prev == ":" and prev2 in _EXCHANGES
+        if prev == ":" and prev2.isupper() and not after_exchange:
+            continue  # a symbol on a foreign exchange ("CVE:CZR" is not Caesars)
         listed = directory.get(text)
         if listed is None or listed.quiet:
             # A company outside the list (or with a symbol that is also a word), named with its
             # symbol as plainly as a cashtag does: "(NASDAQ:HIHO)", "Ladder Capital Corp (LADR)".
-            if len(text) <= _MAX_SYMBOL and (
-                (prev == ":" and prev2 in _EXCHANGES)
-                or (prev == "(" and nxt.startswith(")") and _after_legal_name(doc, i - 1) and text not in _NOT_SYMBOLS)
-            ):
+            in_parens_after_name = prev == "(" and nxt.startswith(")") and _after_legal_name(doc, i - 1)
+            if len(text) <= _MAX_SYMBOL and (after_exchange or (in_parens_after_name and text not in _ACRONYMS)):
                 yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
             continue
         wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
-        if nxt == ":" and i + 2 < len(doc) and doc[i + 2].text.isupper():
-            continue  # an exchange's code before a symbol ("ETR:KSC"), not a company
-        if prev == ":" and prev2.isupper() and prev2 not in _EXCHANGES:
-            continue  # a symbol on a foreign exchange ("CVE:CZR" is not Caesars)
-        if (prev == ":" and prev2 in _EXCHANGES) or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
+        if after_exchange or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
             ok = True  # NYSE: IT, (NASDAQ:AAPL), "HUM +2%" in a list of movers
         elif prev == "(" and nxt == ")":
             ok = not wordlike  # Alphabet (GOOGL)
@@ -530,9 +533,6 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
 
 
 _MAX_SYMBOL = 5
-# Acronyms that follow a name in parentheses without being its symbol: "Acme Inc (CEO)".
-_NOT_SYMBOLS = frozenset({"CEO", "CFO", "COO", "CTO", "IPO", "ETF", "ADR", "ADS", "GDP", "CPI", "SEC", "FDA", "EPS", "USA",
-                          "US", "UK", "EU", "AI", "EV", "ESG", "REIT", "SPAC", "LLC", "LP", "PLC", "NYSE", "OTC"})  # fmt: skip
 # The last word of a legal name: a symbol in parentheses right after it is that company's.
 _LEGAL_NAME_ENDS = frozenset({"inc", "incorporated", "corp", "corporation", "company", "co", "plc", "ltd", "limited",
                               "llc", "lp", "holdings", "group", "trust", "bancorp", "ag", "sa", "se", "nv", "n.v."})  # fmt: skip

@@ -124,7 +124,11 @@ def measure_models(pool: list[tuple[str, list[str]]], events: int) -> float:
 
 
 def _probe_ticker(k: int) -> str:
-    """A made-up ticker (QBA, QBB, ...: k + 26 in base 26 after a Q) that is in no company list."""
+    """A distinct made-up ticker per probe (QBA, QBB, ...: k + 26 in base 26 after a Q).
+
+    Only distinctness matters (one dedup key each); a few far along the sequence are real
+    symbols (QSR), which changes nothing for the timing.
+    """
     letters = ""
     k += 26
     while k:
