@@ -162,6 +162,20 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 1000) - 1]
 
 
+def throughput(out_times: list[float]) -> float:
+    """Events per second from output timestamps; NaN when all came out in one batch.
+
+    The first batch's outputs carry the first timestamp and the span runs from there, so only
+    the events completed after it count (else a few big batches overstate the rate).
+    """
+    first = min(out_times)
+    span = max(out_times) - first
+    after_first = sum(1 for t in out_times if t > first + 0.001)
+    if after_first == 0 or span <= 0:
+        return float("nan")
+    return after_first / span
+
+
 class _Reader:
     """Reads a topic from the beginning, keeping the first Kafka time of each key field."""
 
@@ -269,17 +283,10 @@ def run_pipeline_bench(
                 cpu_start = _cpu_seconds(worker.pid)  # from the first output: model loading excluded
         cpu_used = _cpu_seconds(worker.pid) - (cpu_start or 0.0)
         times = [t for k, t in out_time.items() if k.startswith("tp-")]
-        # The first batch's outputs carry the first timestamp; the span runs from there, so
-        # only the events completed after it count (else a few big batches overstate the rate).
-        first = min(times)
-        span = max(times) - first
-        after_first = sum(1 for t in times if t > first + 0.001)
-        if after_first == 0 or span <= 0:
-            # Everything came out in the first batch: there is no span to time.
+        rate = throughput(times)
+        span = max(times) - min(times)
+        if math.isnan(rate):
             log(f"all {events} events came out in one batch; use --events well above the batch size to measure a rate")
-            rate = float("nan")
-        else:
-            rate = after_first / span
         log(f"throughput: {rate:,.0f} events/s ({events} events in {span:.2f}s), worker CPU {cpu_used:.1f}s")
 
         # Stage 2 may still be scoring the backlog; latency starts from a caught-up worker,
