@@ -112,6 +112,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "BRK.B": ("Berkshire", "Berkshire Hathaway"),
     "MCO": ("Moody's", "Moodys", "Moody's Investors Service", "Moody's Ratings"),
     "SPGI": ("S&P Global", "Standard & Poor's", "S&P Global Ratings", "S&P"),
+    "EG": ("Everest Re", "Everest Re Group"),
     "NDAQ": ("Nasdaq Inc", "Nasdaq, Inc."),
     "PCG": ("PG&E",),
     "ED": ("Con Edison", "Con Ed", "ConEd", "Consolidated Edison"),
@@ -360,7 +361,12 @@ _FUND_WORDS = frozenset({"Fund", "Funds", "ETF"})
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
 # @handles of companies in social media text ("@Tesla").
 HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
-_EXCHANGES = frozenset({"NYSE", "NASDAQ", "Nasdaq", "NYSEARCA", "AMEX", "NYSEAMERICAN", "CBOE", "BATS", "OTC"})
+_EXCHANGES = frozenset(
+    {"NYSE", "NASDAQ", "Nasdaq", "NYSEARCA", "AMEX", "NYSEAMERICAN", "NYSEMKT", "CBOE", "BATS", "OTC", "OTCMKTS"}
+)
+# Only the company form at the end of a legal name: "Canada Goose Holdings Inc." is also
+# written "Canada Goose Holdings", where the short name would stop at "Canada Goose".
+_COMPANY_FORM = re.compile(r",?\s+(?:Inc\.?|Incorporated|Corporation|Corp\.?|Co\.|plc|Ltd\.?|Limited)$")
 
 
 def short_name(legal_name: str) -> str:
@@ -370,7 +376,11 @@ def short_name(legal_name: str) -> str:
 
 def company_names(company: Company) -> list[str]:
     """Every surface form the ruler should link to this company."""
-    names = [_PAREN_NOTE.sub("", company.name).strip()]
+    legal = _PAREN_NOTE.sub("", company.name).strip()
+    names = [legal]
+    formless = _COMPANY_FORM.sub("", legal)
+    if formless != legal and " " in formless:
+        names.append(formless)
     short = short_name(company.name) if company.derive_short_name else ""
     if short and short not in DROP_SHORT_NAMES:
         names.append(short)
@@ -396,6 +406,8 @@ def _variants(name: str) -> set[str]:
             out.add(name + ".")
     elif len(name) >= 5 and not name.isupper():
         out.add(name.upper())
+    if name[:1].islower() and any(c.isupper() for c in name):
+        out.add(name.capitalize())  # "eBay" starting a headline is written "Ebay"
     return out
 
 
@@ -510,6 +522,8 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         nxt = doc[i + 1].text if i + 1 < len(doc) else ""
         if nxt == ":" and i + 2 < len(doc) and doc[i + 2].text.isupper():
             continue  # an exchange's code before a symbol ("ETR:KSC"), not a company
+        if nxt == "-" and not tok.whitespace_ and i + 2 < len(doc) and doc[i + 2].is_alpha:
+            continue  # a word of a compound ("AMT-Free", "FDA-approved"), not a symbol
         after_exchange = prev == ":" and prev2 in _EXCHANGES
         if prev == ":" and prev2.isupper() and not after_exchange:
             continue  # a symbol on a foreign exchange ("CVE:CZR" is not Caesars)

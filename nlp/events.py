@@ -233,6 +233,8 @@ _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa
                  "treasury", "beijing", "washington", "china", "nrc", "ferc", "osha", "irs",
                  "antitrust", "competition", "bafin", "finma", "sebi", "samr")  # fmt: skip
 _RATING_AGENCY = _w("moody", "moodys", "fitch", "dbrs", "s&p", "kbra", "standard", "agency", "agencies")
+# A gap that may cross the commas of a list ("higher operating profit, dividend than expected").
+_LIST_GAP: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,3}"}
 _STAFF = _w("job", "jobs", "worker", "workers", "employee", "employees", "staff", "staffers", "position",
             "positions", "role", "roles", "workforce", "headcount", "people", "personnel")  # fmt: skip
 _MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "hefty", "antitrust", "regulatory",
@@ -248,6 +250,12 @@ _MACRO_VETO: list[Pattern] = [
                            "results", *_BOUNDARIES]}, "OP": "{0,2}"},
      _w("falls", "fall", "fell", "come", "comes", "came", "miss", "misses", "missed", "beat", "beats", "top", "tops",
         "blow", "blows", "blew", "sail", "sails", "crush", "crushes", "smash", "smashes", "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
+    # "U.S. retail sales rise 0.2% in November, below forecast": no company named on the way.
+    [{"ENT_KB_ID": "", **_w("retail", "housing", "gdp", "payrolls", "cpi", "inflation", "pmi", "factory", "durable",
+        "consumer", "industrial", "manufacturing", "jobless", "employment", "wage", "wages")},
+     {"ENT_KB_ID": "", "LOWER": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,7}"},
+     _w("below", "above", "short", "ahead", "beating", "missing"), {"LOWER": "of", "OP": "?"},
+     _w("forecast", "forecasts", "expectations", "estimates", "consensus")],
 ]  # fmt: skip
 
 
@@ -385,7 +393,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("post", "report", "swing", "sink", "slip", "plunge", "turn", "book", "flag", "log"), _gap(4),
          _w("loss", "losses", "deficit")],
         [_w("loss", "losses"), _v("widen", "deepen", "mount", "grow", "balloon", "pile", "swell")],
-        [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
+        # Revenue against expectations is a result; revenue moving against the year before is not.
+        [_w("revenue", "revenues"), _gap(2), _v("miss", "disappoint", "trail", "lag")],
+        [_w("profit", "profits", "earnings", "eps", "income"), _gap(2),
          _v("fall", "drop", "decline", "plunge", "slump", "tumble", "sink", "slide", "shrink", "dip", "slip", "halve",
             "miss", "disappoint", "crater", "collapse", "sag")],
         # "surprise drop in earnings", "Pizza Hut's turnaround weighs on Yum Brands results"
@@ -394,7 +404,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("weigh", "hurt", "drag", "dent"), {"LOWER": "on", "OP": "?"}, _gap(3),
          _w("results", "earnings", "profit", "profits")],
         [_w("lower", "weaker", "falling", "declining", "shrinking", "reduced"), _gap(1),
-         _w("profit", "profits", "earnings", "revenue", "revenues", "income")],
+         _w("profit", "profits", "earnings", "income")],
+        # "shares slip on lower operating profit than expected"
+        [_w("lower", "weaker", "smaller"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"), _LIST_GAP,
+         _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
     ]  # fmt: skip
     # "loss of a contract / of jobs" is not a result, "loss of $5 million" is.
     not_money: Tok = {"LIKE_NUM": False, "ORTH": {"NOT_IN": ["$", "€", "£", "US$", "C$", "A$", "about", "nearly",
@@ -405,7 +418,7 @@ def _rules() -> dict[str, list[Pattern]]:
     r["earnings_miss!"] += [[_w("weight", "job", "jobs", "customer", "customers", "subscriber", "subscribers",
                                "hearing", "memory", "market", "share"), _HYPHEN, _w("loss", "losses")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
                             [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
-    r["earnings_beat!"] += _MACRO_VETO
+    r["earnings_beat!"] += [*_MACRO_VETO, [_w("other"), _w("income")]]
     # A sector's or the market's results, and price moves on earnings news, are no company's result:
     # "Dow down after disappointing retail results", "Stocks close mostly lower on earnings concerns".
     _sector_results: list[Pattern] = [
@@ -494,16 +507,20 @@ def _rules() -> dict[str, list[Pattern]]:
         # "Estimate-Beating Fourth-Quarter Earnings Results": a longer gap after the compound adjectives
         *_alt([], ("better-than-expected", "stronger-than-expected", "forecast-beating", "estimate-beating",
                    "expectation-beating"), [_gap(3), _RESULTS]),
-        [_w("profit", "profits", "earnings", "eps", "revenue", "revenues", "income"), _gap(2),
+        [_w("revenue", "revenues"), _gap(2), _v("beat", "top", "exceed", "surpass", "outpace")],
+        [_w("profit", "profits", "earnings", "eps", "income"), _gap(2),
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "shares surge on higher operating profit, dividend than expected"
+        [_w("higher", "stronger", "bigger", "better", "larger"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"),
+         _LIST_GAP, _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
         [_w("q1", "q2", "q3", "q4", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q"), _AMOUNT,
          {"ORTH": ",", "OP": "?"}, _w("up"), {"LIKE_NUM": True}],
         [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("up"),
          {"LIKE_NUM": True}],
-        # "Q1 revenue up big", "profit up 27%"
-        [_w("profit", "profits", "earnings", "eps", "income", "revenue", "revenues"), _w("up"),
+        # "profit up 27%"
+        [_w("profit", "profits", "earnings", "eps", "income"), _w("up"),
          {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
          {"LOWER": {"REGEX": r"^(big|sharply|strongly|solidly|\d[\d.,]*%?)$"}}],
         # "strong sales" of a product is not a result; a strong quarter or profit is.
@@ -592,6 +609,11 @@ def _rules() -> dict[str, list[Pattern]]:
                                "volatility", "rupee", "yuan", "loonie")]]  # fmt: skip
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
                                "world", "economy", "macro", "eurozone", "china's", "u.s.", "trade"), _gap(1), _GUIDE_STRICT]]  # fmt: skip
+    # "ArcelorMittal Surges as Steel Outlook Brightens": an industry's outlook, not the company's guidance.
+    r["guidance_cut!"] += [[{"ENT_KB_ID": "", **_w("steel", "industry", "sector", "commodity", "commodities", "copper",
+                                                    "metals", "housing", "demand", "market", "markets", "chip", "semiconductor",
+                                                    "freight", "shipping", "retail", "auto", "airline", "travel")},
+                            _GUIDE_STRICT]]  # fmt: skip
     # "Australia Cuts Forecasts for Wage Increases, Economic Growth": an economy's forecasts.
     r["guidance_cut!"] += [[_GUIDE_STRICT, _w("for"), _gap(2), _w("wage", "wages", "growth", "gdp", "inflation", "economic",
                                                                "economy", "budget", "unemployment", "jobs")]]  # fmt: skip
@@ -600,7 +622,8 @@ def _rules() -> dict[str, list[Pattern]]:
     ]
     r["earnings_miss"] += [[_RESULTS, _gap(2), _v("fail"), _w("to"), _w("impress", "satisfy", "excite", "reassure")]]
     r["guidance_raise"] += [
-        [raisev, _gap(4), _GUIDE_STRICT],
+        # "raising adjusted operating margin and earnings outlook"
+        [raisev, _gap(5), _GUIDE_STRICT],
         [ups, _gap(4), _GUIDE_STRICT],
         [_GUIDE_STRICT, _gap(2), _w("raised", "lifted", "boosted", "hiked", "increased", "upgraded")],
         [_w("view", "outlook", "guidance", "forecast", "forecasts", "outlooks"), _v("improve", "brighten")],
@@ -614,6 +637,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("see", "expect", "forecast", "project", "guide"), {"ORTH": {"NOT_IN": _BOUNDARIES}, "OP": "{0,4}"},
          _RESULTS, _gap(2), _w("above", "ahead", "topping", "exceeding")],
         [_GUIDE_STRICT, _gap(2), _w("above", "tops", "beats", "exceeds", "ahead")],
+        # "+4% on guidance beat", "on Q4 and guidance beat"
+        [_w("on", "after", "and", "&"), _GUIDE_STRICT, _w("beat", "upside")],
     ]  # fmt: skip
     r["guidance_raise!"] = r["guidance_cut!"]
     # A gap that may cross the full stop of an abbreviation ("sees 2020 adj. EPS down 3%").
@@ -1032,12 +1057,18 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("fire", "oust", "replace", "sack", "dismiss", "remove", "axe", "ax", "terminate"), _gap(2), _EXEC],
         [_w("resigns", "resigned", "resignation", "resigning")],
         [_v("step"), _w("down", "aside")],
-    ]
+        # "Tesla Loses Its Third General Counsel in a Year", "loses another top executive"
+        [_v("lose"), {"LOWER": {"IN": ["its", "their", "a", "the", "another", "one", "second", "third", "fourth",
+                                        "top", "longtime", "long-time", "general"]}, "OP": "{0,3}"},
+         _w("ceo", "cfo", "coo", "cto", "cio", "chairman", "chairwoman", "president", "counsel", "executive",
+            "executives", "founder", "co-founder", "treasurer")],
+    ]  # fmt: skip
     r["executive_departure!"] += [
         [_w("retire", "retires", "retiring"), _w("debt", "notes", "bonds", "shares", "stock")],
         [_w("on"), _gap(1), _w("leave")],
         [_w("out"), _w("of")],
         [_w("head", "assistant"), _w("coach", "coaches", "chef")],
+        [_w("executive"), _w("order", "orders", "privilege", "branch", "session", "committee", "summary", "pay")],
     ]
     deal_name: Tok = {"IS_TITLE": True, "LOWER": {"NOT_IN": ["one", "two", "trade", "phase", "china", "brexit", "tax",
                                                               "budget", "stimulus", "debt", "funding", "ceasefire",
@@ -1401,7 +1432,7 @@ class EventClassifier:
         hits += _figure_hits(doc)
         strong = {h.type for h in hits if not h.weak}
         hits = [h for h in hits if not (h.weak and _OPPOSITE.get(h.type) in strong)]
-        hits = [h for h in hits if not _denied(doc, h)]
+        hits = [h for h in hits if not _denied(doc, h) and not _asked(doc, h)]
         by_type: dict[str, list[_Hit]] = defaultdict(list)
         for h in hits:
             by_type[h.type].append(h)
@@ -1593,6 +1624,24 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
             break
         words.append(doc[i].lower_)
     return bool(words) and _DENIAL.search(" ".join(reversed(words))) is not None
+
+
+# --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------
+# ("Why Did Altria Take A Hit ...?" presupposes its event, so only questions opened by an
+# auxiliary count.)
+_QUESTION_OPENERS = frozenset({"will", "would", "should", "can", "could", "is", "are", "was", "were", "does", "do",
+                               "did", "has", "have", "may", "might", "shall"})  # fmt: skip
+_SENTENCE_ENDS = frozenset({".", "!", "?", "|", ";"})
+
+
+def _asked(doc: Doc, hit: _Hit) -> bool:
+    end = next((t for t in doc[hit.end :] if t.text in _SENTENCE_ENDS), None)
+    if end is None or end.text != "?":
+        return False
+    start = hit.start
+    while start > 0 and doc[start - 1].text not in _SENTENCE_ENDS and doc[start - 1].text not in (":", "-", "—"):
+        start -= 1
+    return doc[start].lower_ in _QUESTION_OPENERS
 
 
 # Words most headlines contain: a pattern anchored on one would run on nearly every text.

@@ -125,6 +125,7 @@ def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -
         ("Hedge Funds Aren't Crazy About Ladder Capital Corp (LADR) Anymore", "LADR"),
         ("Hedge Funds Dropped The Ball On The Meet Group, Inc. (MEET)", "MEET"),
         ("Translate Bio, Inc. (TBIO): Are Hedge Funds Right About This Stock?", "TBIO"),
+        ("Update: Bluerock Residential Growth REIT (NYSEMKT:BRG) Stock Gained 41%", "BRG"),
     ],
 )
 def test_symbols_written_as_plainly_as_a_cashtag_link_outside_the_list(
@@ -145,6 +146,23 @@ def test_an_exchange_code_before_a_symbol_is_not_a_company(annotator: SpacyAnnot
     # ETR (Xetra) is also Entergy's symbol.
     assert "ETR" not in _linked(annotator, "Does adidas AG's (ETR:ADS) CEO Salary Reflect Performance?")
     assert "ETR" in _linked(annotator, "Entergy (ETR) raises its dividend")
+
+
+def test_a_symbol_inside_a_compound_word_is_not_a_company(annotator: SpacyAnnotator) -> None:
+    assert "AMT" not in _linked(annotator, "Nuveen AMT-Free Quality Municipal Income Fund declares dividend")
+    assert "AMT" in _linked(annotator, "Movers: AMT -2%, HUM +2%")
+
+
+def test_a_legal_name_without_its_company_form_links(annotator: SpacyAnnotator) -> None:
+    # "Canada Goose Holdings Inc." written without "Inc.": the whole name, not "Canada Goose" + "Holdings".
+    assert _linked(annotator, "Canada Goose Holdings EPS beats by C$0.01") == {"GOOS"}
+    assert _linked(annotator, "Dunkin' Brands Group declares $0.4025 dividend") == {"DNKN"}
+    assert "GOOS" not in _linked(annotator, "Canada Holdings rallies")
+
+
+def test_a_camel_cased_name_starting_a_headline(annotator: SpacyAnnotator) -> None:
+    assert "EBAY" in _linked(annotator, "Ebay confirms StubHub sale to Viagogo")
+    assert "EBAY" in _linked(annotator, "Shares of eBay rise")
 
 
 def test_a_legal_abbreviation_links_with_or_without_its_period(annotator: SpacyAnnotator) -> None:

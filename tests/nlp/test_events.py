@@ -359,6 +359,43 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("earnings_beat", "Retailer delivers exceptional fourth quarter results", "Mining trial shows outstanding results"),
     ("merger_acquisition", "Insurer to buy FGL Holdings in a $2.7 billion deal", "Insurer to buy back shares"),
     ("downgrade", "Cruise stock falls after CFRA swings to bearish", "Cruise stock falls as traders turn bearish"),
+    # The final20-21 round: a yes/no question states nothing; revenue moving against the year
+    # before is no result (against expectations it is); economies' and industries' figures are no company's.
+    ("dividend_raise", "Why Did 3M Raise Its Dividend Again?", "Will 3M Raise Its Dividend in 2020?"),
+    ("earnings_beat", "Luminex Q1 revenue tops guidance", "Disney Q1 Revenue Up 36%"),
+    (
+        "earnings_miss",
+        "Retailer's quarterly revenue misses estimates",
+        "Beckhams' business empire sees revenues drop 18%",
+    ),
+    (
+        "earnings_miss",
+        "Retailer's quarterly profit below forecast",
+        "U.S. retail sales rise 0.2% in November, below forecast",
+    ),
+    (
+        "earnings_beat",
+        "Utility Q3 net income rises 12%",
+        "Utility Q3 results: profit meets estimates as other income rises",
+    ),
+    ("guidance_raise", "Miner surges as its outlook brightens", "Miner surges as steel outlook brightens"),
+    (
+        "earnings_beat",
+        "Steelmaker surges on higher operating profit, dividend than expected",
+        "Steelmaker expects higher operating profit next year",
+    ),
+    ("earnings_miss", "Shares slip on lower profit than expected", "Shares slip on lower oil prices than expected"),
+    ("guidance_raise", "Drugmaker +4% premarket on Q4 and guidance beat", "Drugmaker +4% premarket on Q4 results"),
+    (
+        "guidance_raise",
+        "Retailer up on raising adjusted operating margin and earnings outlook",
+        "Retailer up on raising its adjusted operating margin; earnings outlook unchanged",
+    ),
+    (
+        "executive_departure",
+        "Carmaker loses its third general counsel in a year",
+        "Carmaker loses executive order appeal",
+    ),
 ]
 
 
