@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alerts.risk import NEGATIVE_NEWS, RiskEngine, _jaccard, alert_id, story_tokens
-from alerts.state import DictStore
+from alerts.state import DictStore, Story
 from finsentry.contracts import Alert
 from finsentry.settings import RiskSettings
 from tests.alerts.records import BURST as HEADLINES
@@ -168,3 +168,13 @@ def test_story_similarity_is_the_jaccard_of_the_token_sets() -> None:
     assert _jaccard(frozenset("ab"), frozenset("ab")) == 1.0
     assert _jaccard(frozenset(), frozenset("ab")) == 0.0
     assert _jaccard(frozenset("ab"), frozenset("cd")) == 0.0
+
+
+def test_a_story_caches_its_token_set_and_never_stores_it() -> None:
+    story = Story(tokens=["acme", "recall"], first=1.0, last=1.0, sources=["wire"])
+    assert story.token_set == frozenset({"acme", "recall"})
+    assert story.token_set is story.token_set  # built once
+    # The cache is not state: the table keeps the tokens, and a restored story rebuilds it.
+    stored = story.model_dump_json()
+    assert "token_set" not in stored
+    assert Story.model_validate_json(stored).token_set == frozenset({"acme", "recall"})
