@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from finsentry.contracts import Entity
@@ -201,7 +201,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "LULU": ("Lululemon",),
     "MAR": ("Marriott",),
     "MRVL": ("Marvell",),
-    "MDLZ": ("Mondelez",),
+    "MDLZ": ("Mondelez", "Cadbury"),
+    "BA": ("737 MAX", "737 Max"),
+    "BR": ("Broadridge",),
     "MSI": ("Motorola",),
     "NEE": ("NextEra",),
     "NXPI": ("NXP",),
@@ -243,7 +245,9 @@ DROP_SHORT_NAMES: frozenset[str] = frozenset(
 # Acronyms common in headlines that are no company's symbol where they stand, even in
 # parentheses after a name ("Acme Inc (CEO)").
 _ACRONYMS = frozenset({"CEO", "CFO", "COO", "CTO", "IPO", "ETF", "ADR", "ADS", "GDP", "CPI", "SEC", "FDA", "EPS", "USA",
-                       "US", "UK", "EU", "AI", "EV", "ESG", "REIT", "SPAC", "LLC", "LP", "PLC", "NYSE", "OTC"})  # fmt: skip
+                       "US", "UK", "EU", "AI", "EV", "ESG", "REIT", "SPAC", "LLC", "LP", "PLC", "NYSE", "OTC",
+                       # crypto coins written like symbols: "Ethereum (ETH)"
+                       "BTC", "ETH", "XRP", "LTC", "BCH", "EOS", "ADA", "DOGE", "USDT", "XLM", "BNB", "TRX"})  # fmt: skip
 
 # Upper-case symbols that are also English words or acronyms common in headlines: linked
 # bare only after an exchange prefix ("NYSE: ALL"). Symbols of one or two letters are
@@ -366,7 +370,7 @@ _EXCHANGES = frozenset(
 )
 # Only the company form at the end of a legal name: "Canada Goose Holdings Inc." is also
 # written "Canada Goose Holdings", where the short name would stop at "Canada Goose".
-_COMPANY_FORM = re.compile(r",?\s+(?:Inc\.?|Incorporated|Corporation|Corp\.?|Co\.|plc|Ltd\.?|Limited)$")
+_COMPANY_FORM = re.compile(r"(?:,?\s+(?:Inc\.?|Incorporated|Corporation|Corp\.?|Co\.|plc|Ltd\.?|Limited))+$")
 
 
 def short_name(legal_name: str) -> str:
@@ -531,7 +535,11 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         if listed is None or listed.quiet:
             # A company outside the list (or with a symbol that is also a word), named with its
             # symbol as plainly as a cashtag does: "(NASDAQ:HIHO)", "Ladder Capital Corp (LADR)".
-            in_parens_after_name = prev == "(" and nxt.startswith(")") and _after_legal_name(doc, i - 1)
+            in_parens_after_name = (
+                prev == "("
+                and nxt.startswith(")")
+                and (_after_legal_name(doc, i - 1) or _name_spells(doc, i - 1, text))
+            )
             if len(text) <= _MAX_SYMBOL and (after_exchange or (in_parens_after_name and text not in _ACRONYMS)):
                 yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
             continue
@@ -549,7 +557,7 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
 _MAX_SYMBOL = 5
 # The last word of a legal name: a symbol in parentheses right after it is that company's.
 _LEGAL_NAME_ENDS = frozenset({"inc", "incorporated", "corp", "corporation", "company", "co", "plc", "ltd", "limited",
-                              "llc", "lp", "holdings", "group", "trust", "bancorp", "ag", "sa", "se", "nv", "n.v."})  # fmt: skip
+                              "llc", "lp", "l.p", "holdings", "group", "trust", "bancorp", "ag", "sa", "se", "nv", "n.v."})  # fmt: skip
 
 
 def _after_legal_name(doc: Doc, paren: int) -> bool:
@@ -558,6 +566,34 @@ def _after_legal_name(doc: Doc, paren: int) -> bool:
     if before >= 0 and doc[before].text == ".":
         before -= 1
     return before >= 0 and doc[before].lower_.rstrip(".") in _LEGAL_NAME_ENDS
+
+
+# "U.S. Dollar Index Futures (DX)": a market's code, not a company's symbol.
+_INSTRUMENT_WORDS = frozenset(
+    {"index", "futures", "future", "fund", "etf", "notes", "bonds", "yield", "rate", "treasury"}
+)
+
+
+def _name_spells(doc: Doc, paren: int, symbol: str) -> bool:
+    """'Prospect Capital (PSEC)', 'Immunomedics (IMMU)': a capitalised name whose word starts
+    like the symbol. The initials of the words before it ('Food and Drug Administration
+    (FDA)', 'Consumer Price Index (CPI)') make an acronym, not a symbol.
+    """
+    caps: list[Token] = []
+    i = paren - 1
+    while i >= 0 and len(caps) < 6 and (doc[i].is_title or (caps and doc[i].lower_ in ("and", "of", "&"))):
+        if doc[i].is_title:
+            caps.append(doc[i])
+        i -= 1
+    if len(symbol) < 2 or not caps or any(t.lower_ in _INSTRUMENT_WORDS for t in caps):
+        return False
+    if len(symbol) == 5 and symbol.endswith("X"):
+        return False  # a mutual fund's symbol ("Fidelity International Discovery (FIGRX)")
+    caps.reverse()
+    initials = "".join(t.text[0] for t in caps)
+    if initials.endswith(symbol):
+        return False
+    return any(t.text[0] == symbol[0] for t in caps[-3:])
 
 
 def _cashtags(doc: Doc) -> Iterable[_Candidate]:

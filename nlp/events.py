@@ -339,6 +339,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("more"), _w("bullish", "positive"), _w("on")],
         [_v("get", "receive", "earn", "win", "land", "score", "garner"), _w("a", "an", "another", "its"), _gap(1),
          _w("upgrade", "upgrades")],
+        # "Huntsman named Conviction Buy at Goldman"
+        [_v("name", "make"), {"LOWER": {"IN": ["a", "as", "the"]}, "OP": "?"}, _w("conviction", "top"),
+         _w("buy", "pick")],
         [_w("added", "adds", "add", "adding"), _gap(2), _w("to"), _gap(3),
          _w("conviction", "focus", "top", "best", "buy", "pick", "picks"), _w("list", "lists", "picks")],
         [_w("upgrades"), {"ORTH": {"IN": [",", "&", "and", ":", "/"]}, "OP": "?"}, _w("downgrades")],
@@ -512,6 +515,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "eked out a rise in profit last quarter"
+        [_w("rise", "jump", "increase", "surge", "rebound", "gain"), _w("in"), _gap(1),
+         _w("earnings", "profit", "profits", "income", "eps")],
         # "shares surge on higher operating profit, dividend than expected"
         [_w("higher", "stronger", "bigger", "better", "larger"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"),
          _LIST_GAP, _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
@@ -524,7 +530,7 @@ def _rules() -> dict[str, list[Pattern]]:
          {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
          {"LOWER": {"REGEX": r"^(big|sharply|strongly|solidly|\d[\d.,]*%?)$"}}],
         # "strong sales" of a product is not a result; a strong quarter or profit is.
-        [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat"),
+        [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat", "blockbuster"),
          _w("results", "earnings", "quarter", "quarterly", "eps", "profit", "profits", "q1", "q2", "q3", "q4", "fq1",
             "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q")],
         [_RESULTS, _w("upside", "beat", "beats", "outperformance", "topper")],
@@ -609,6 +615,9 @@ def _rules() -> dict[str, list[Pattern]]:
                                "volatility", "rupee", "yuan", "loonie")]]  # fmt: skip
     r["guidance_cut!"] += [[_w("gdp", "economic", "inflation", "weather", "rate", "rates", "oil", "global", "imf",
                                "world", "economy", "macro", "eurozone", "china's", "u.s.", "trade"), _gap(1), _GUIDE_STRICT]]  # fmt: skip
+    # "Exxon cuts full-year capex forecast by 30%": spending plans are not results guidance.
+    r["guidance_cut!"] += [[_w("capex", "capital", "spending", "investment", "expenditure", "expenditures", "budget"),
+                            _GUIDE_STRICT]]  # fmt: skip
     # "ArcelorMittal Surges as Steel Outlook Brightens": an industry's outlook, not the company's guidance.
     r["guidance_cut!"] += [[{"ENT_KB_ID": "", **_w("steel", "industry", "sector", "commodity", "commodities", "copper",
                                                     "metals", "housing", "demand", "market", "markets", "chip", "semiconductor",
@@ -779,6 +788,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("regulatory action"),
         [_w("grounds", "grounded", "grounding"), _gap(3),
          _w("jets", "jet", "planes", "plane", "fleet", "aircraft", "max", "flights", "737", "airplanes")],
+        # "737 MAX grounding benefits no one"
+        [_w("jets", "jet", "planes", "plane", "fleet", "aircraft", "max", "737", "airplanes"), _w("grounding", "groundings")],
         [_w("block", "blocks", "blocked", "blocking"), _gap(3),
          _w("deal", "merger", "acquisition", "takeover", "purchase", "sale", "bid", "buyout", "combination")],
         [_REGULATORS, _gap(3),
@@ -827,7 +838,7 @@ def _rules() -> dict[str, list[Pattern]]:
                                 [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
         [_w("fraud", "frauds", "fraudulent", "fraudulently", "defraud", "defrauded", "defrauding", "ponzi",
-            "embezzlement", "embezzled", "embezzling", "fabricated", "fabricating", "fabrication", "bribery", "bribes", "bribe", "kickbacks", "misstated",
+            "embezzlement", "embezzled", "embezzling", "fabricated", "fabricating", "fabrication", "bribery", "bribes", "bribe", "kickbacks", "corruption", "misstated",
             "misstatement", "misstatements", "falsified", "falsifying", "irregularities", "manipulation",
             "swindle", "swindled", "scam", "spoofing", "deceived", "deceiving", "deceptive")],
         [_v("mislead"), _gap(2), _w("investors", "shareholders", "regulators", "customers", "auditors", "public")],
@@ -1034,6 +1045,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
         [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
+        # "announces changes to leadership team"
+        [_w("change", "changes", "shakeup", "shake-up", "overhaul"), _w("to", "in", "of", "at"), {"LOWER": {"IN": ["the", "its", "their"]}, "OP": "?"},
+         _w("leadership", "management"), _w("team", "teams", "ranks", "structure")],
         [
             _w("board", "bod"),
             _w("member", "members"),
@@ -1096,7 +1110,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("agree", "plan", "offer", "move", "bid", "seek", "deal", "talks", "set", "poised"), _gap(1), _w("to"),
          _w("take"), _w("over")],
         _ph("take-private"),
-        [_w("bid", "bids", "offer"), _w("for"), {"IS_TITLE": True}],
+        # "offer for Tiffany", "higher offer for LogMeIn"
+        [_w("bid", "bids", "offer"), _w("for"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
+        # "in Advanced Discussions to Sell Continental Insurance"
+        [_w("talks", "discussions", "negotiations"), _w("to"), _v("sell", "buy", "acquire", "merge", "combine")],
         [_w("bid", "bids", "offer", "approach"), _w("for"), _LINKED],
         [_w("bid", "offer", "approach", "overture", "bids", "offers", "buyout", "takeover"),
          _w("rejected", "spurned", "rebuffed", "snubbed", "refused")],

@@ -126,6 +126,9 @@ def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -
         ("Hedge Funds Dropped The Ball On The Meet Group, Inc. (MEET)", "MEET"),
         ("Translate Bio, Inc. (TBIO): Are Hedge Funds Right About This Stock?", "TBIO"),
         ("Update: Bluerock Residential Growth REIT (NYSEMKT:BRG) Stock Gained 41%", "BRG"),
+        ("Prospect Capital (PSEC) Meets Q2 Earnings Estimates", "PSEC"),
+        ("Mid cap notable movers -- Immunomedics (IMMU) gains on study updates", "IMMU"),
+        ("Hedge Funds Have Never Been This Bullish On Cedar Fair, L.P. (FUN)", "FUN"),
     ],
 )
 def test_symbols_written_as_plainly_as_a_cashtag_link_outside_the_list(
@@ -138,6 +141,11 @@ def test_symbols_written_as_plainly_as_a_cashtag_link_outside_the_list(
 def test_parenthesised_acronyms_are_not_symbols(annotator: SpacyAnnotator) -> None:
     # Not after an exchange prefix or a legal name, or a common acronym: no symbol.
     assert _linked(annotator, "Food and Drug Administration (FDA) rejects the filing") == set()
+    # The initials of the words before it, a market's code, a mutual fund, a coin.
+    assert _linked(annotator, "Consumer Price Index (CPI) Rises Faster Than Expected") == set()
+    assert _linked(annotator, "U.S. Dollar Index Futures (DX) Technical Analysis") == set()
+    assert _linked(annotator, "Is Fidelity International Discovery (FIGRX) a Strong Mutual Fund Pick?") == set()
+    assert _linked(annotator, "Ethereum (ETH) Price May Soon Surge 50%") == set()
     assert _linked(annotator, "Acme Widgets Inc (CEO) comments on the quarter") == set()
     assert _linked(annotator, "Shares of the startup (ZYXW) jumped") == set()
 
@@ -157,7 +165,15 @@ def test_a_legal_name_without_its_company_form_links(annotator: SpacyAnnotator) 
     # "Canada Goose Holdings Inc." written without "Inc.": the whole name, not "Canada Goose" + "Holdings".
     assert _linked(annotator, "Canada Goose Holdings EPS beats by C$0.01") == {"GOOS"}
     assert _linked(annotator, "Dunkin' Brands Group declares $0.4025 dividend") == {"DNKN"}
+    assert _linked(annotator, "JinkoSolar Holding EPS beats by $0.056") == {"JKS"}  # "... Holding Co., Ltd."
     assert "GOOS" not in _linked(annotator, "Canada Holdings rallies")
+
+
+def test_brokers_and_brands_written_the_short_way(annotator: SpacyAnnotator) -> None:
+    assert "BMO" in _linked(annotator, "Domtar upgraded to market perform at BMO Capital")
+    assert "BA" in _linked(annotator, "Southwest Airlines Pushes Back Schedule For 737 MAX Until April")
+    assert "MDLZ" in _linked(annotator, "Cadbury Chocolate Maker Sees Growth in Demand")
+    assert "VWAGY" in _linked(annotator, "VW CEO says new car 40% cheaper to build")
 
 
 def test_a_camel_cased_name_starting_a_headline(annotator: SpacyAnnotator) -> None:

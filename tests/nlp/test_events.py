@@ -396,6 +396,40 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Carmaker loses its third general counsel in a year",
         "Carmaker loses executive order appeal",
     ),
+    # The final22-23 round.
+    (
+        "guidance_cut",
+        "Oil major cuts full-year profit forecast by 30%",
+        "Oil major cuts full-year capex forecast by 30%, maintains long-term outlook",
+    ),
+    (
+        "executive_departure",
+        "Retailer announces changes to leadership team",
+        "Retailer announces changes to store layouts",
+    ),
+    ("upgrade", "Chemicals maker named Conviction Buy at Goldman", "Chemicals maker named in Goldman note"),
+    ("earnings_beat", "Retailer rejoins $1tn club on back of blockbuster earnings", "Studio's blockbuster film opens"),
+    (
+        "earnings_beat",
+        "Chipmaker predicts it eked out a rise in profit last quarter",
+        "Chipmaker predicts a rise in demand",
+    ),
+    (
+        "merger_acquisition",
+        "Holding company in advanced discussions to sell its insurance unit",
+        "Holding company in advanced discussions with its lenders",
+    ),
+    (
+        "merger_acquisition",
+        "Broker expects higher offer for LogMeIn",
+        "Broker expects higher dividend for shareholders",
+    ),
+    (
+        "fraud_allegation",
+        "Planemaker to pay $4 bln to settle corruption probe",
+        "Planemaker to pay $4 bln to settle probe",
+    ),
+    ("regulatory_action", "737 MAX grounding benefits no one", "Planemaker's grounding in engineering"),
 ]
 
 
