@@ -203,6 +203,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "MRVL": ("Marvell",),
     "MDLZ": ("Mondelez", "Cadbury"),
     "BA": ("737 MAX", "737 Max"),
+    # Former names: Chesapeake Energy was renamed Expand Energy; WestRock is Smurfit Westrock's.
+    "EXE": ("Chesapeake Energy",),
+    "SW": ("WestRock", "Westrock"),
     "BR": ("Broadridge",),
     "MSI": ("Motorola",),
     "NEE": ("NextEra",),
@@ -412,6 +415,14 @@ def _variants(name: str) -> set[str]:
         out.add(name.upper())
     if name[:1].islower() and any(c.isupper() for c in name):
         out.add(name.capitalize())  # "eBay" starting a headline is written "Ebay"
+    elif (
+        " " not in name
+        and len(name) >= 5
+        and name[:1].isupper()
+        and any(c.isupper() for c in name[1:])
+        and not name.startswith(("Mc", "Mac"))  # "Mckesson" is a surname
+    ):
+        out.add(name[0] + name[1:].lower())  # "Doordash", "Mercadolibre", "Paypal"
     return out
 
 

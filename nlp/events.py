@@ -252,8 +252,9 @@ _MACRO_VETO: list[Pattern] = [
         "blow", "blows", "blew", "sail", "sails", "crush", "crushes", "smash", "smashes", "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
     # "U.S. retail sales rise 0.2% in November, below forecast": no company named on the way.
     [{"ENT_KB_ID": "", **_w("retail", "housing", "gdp", "payrolls", "cpi", "inflation", "pmi", "factory", "durable",
-        "consumer", "industrial", "manufacturing", "jobless", "employment", "wage", "wages")},
-     {"ENT_KB_ID": "", "LOWER": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,7}"},
+        "consumer", "industrial", "manufacturing", "jobless", "employment", "wage", "wages", "trade", "deficit",
+        "surplus", "exports", "imports")},
+     {"ENT_KB_ID": "", "LOWER": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,10}"},
      _w("below", "above", "short", "ahead", "beating", "missing"), {"LOWER": "of", "OP": "?"},
      _w("forecast", "forecasts", "expectations", "estimates", "consensus")],
 ]  # fmt: skip
@@ -421,7 +422,9 @@ def _rules() -> dict[str, list[Pattern]]:
     r["earnings_miss!"] += [[_w("weight", "job", "jobs", "customer", "customers", "subscriber", "subscribers",
                                "hearing", "memory", "market", "share"), _HYPHEN, _w("loss", "losses")], [_w("loss"), _w("of"), not_money], *_MACRO_VETO,
                             [_w("vs", "vs.", "versus", "from"), _gap(2), _w("loss", "losses")]]  # fmt: skip
-    r["earnings_beat!"] += [*_MACRO_VETO, [_w("other"), _w("income")]]
+    # "Record Fourth Quarter Sales of $1.33 Billion": sales against the past, like "revenue up 36%".
+    r["earnings_beat!"] += [*_MACRO_VETO, [_w("other"), _w("income")],
+                            [_w("record"), _gap(2), _w("sales", "revenue", "revenues", "deliveries", "shipments")]]  # fmt: skip
     # A sector's or the market's results, and price moves on earnings news, are no company's result:
     # "Dow down after disappointing retail results", "Stocks close mostly lower on earnings concerns".
     _sector_results: list[Pattern] = [
@@ -496,6 +499,10 @@ def _rules() -> dict[str, list[Pattern]]:
          {"ORTH": {"IN": [",", "and", "&"]}}, _gap(2), _ESTIMATES],
         # "Netflix blows past estimates", "Shopify swings to profit", "posts first quarterly profit"
         [_v("blow", "sail", "breeze", "race", "speed"), _w("past", "through", "by", "away"), _gap(2), _ESTIMATES],
+        # "another blow out report", "upside third quarter press"
+        [_w("blow"), _w("out"), _w("report", "quarter", "results", "earnings", "print")],
+        [_w("upside"), {"LOWER": {"IN": ["first", "second", "third", "fourth", "fiscal", "q1", "q2", "q3", "q4"]}, "OP": "?"},
+         _w("quarter", "results", "earnings", "report")],
         [_v("swing", "flip"), _w("to"), {"LOWER": "a", "OP": "?"}, _gap(1), _w("profit", "profits")],
         [_w("surprise", "unexpected"), _gap(1), _w("profit", "profits")],
         [_w("first"), _w("quarterly", "annual", "ever", "yearly", "full-year"), _w("profit", "profits")],
@@ -688,6 +695,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("court", "courts", "appeals", "judge", "jury", "judges"),
          _w("ruling", "rules", "ruled", "verdict", "decision", "orders", "ordered", "sides", "rejects", "dismisses")],
         [_v("settle"), _w("with")],
+        # "Exxon was found not guilty in New York climate change case" (a company's verdict, not a person's)
+        [_LINKED, _gap(3), _w("found", "held"), {"LOWER": "not", "OP": "?"}, _w("guilty", "liable")],
         [_w("settlement", "settlements"), _w("with", "over")],
         _ph("legal settlement"),
         [_v("agree", "reach", "strike", "announce", "approve", "finalize", "finalise"), _gap(4),
@@ -807,6 +816,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("license", "licence", "licenses", "licences", "permit", "permits")],
     ]  # fmt: skip
     r["regulatory_action"] += [
+        # "proposal to allow fundraising in direct listings rejected by SEC"
+        [_w("rejected", "blocked", "denied", "halted", "suspended"), _w("by"), {"LOWER": "the", "OP": "?"}, _REGULATORS],
         # "supermarkets told to drop exclusivity clauses"
         [_w("told", "ordered"), _w("to"), _v("drop", "stop", "end", "scrap", "remove", "halt", "cease", "divest")],
         [_w("stripped"), _w("of"), _gap(2), _w("license", "licence", "licenses", "licences", "permit", "permits")],
@@ -867,6 +878,10 @@ def _rules() -> dict[str, list[Pattern]]:
     # Macro counts of failures, not a company's: "Consumer Insolvencies Approach Record".
     r["bankruptcy!"] += [[_w("consumers", "households", "individuals", "people", "americans", "canadians", "britons"),
                           _gap(6), _w("insolvencies", "bankruptcies")]]  # fmt: skip
+    # "Cancer sends many patients into bankruptcy"
+    r["bankruptcy!"] += [[_w("patients", "families", "households", "consumers", "people", "americans", "individuals",
+                             "farmers", "students", "borrowers", "retirees"), _w("into", "to"),
+                          _w("bankruptcy", "insolvency", "bankruptcies")]]  # fmt: skip
     r["bankruptcy!"] += [[_w("consumer", "personal", "corporate", "business", "household", "farm", "company"),
                           _w("insolvencies", "bankruptcies", "bankruptcy", "insolvency"), _w("filings", "rate", "rates",
                                                                                              "approach", "rise", "rose",
@@ -1112,6 +1127,12 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("take-private"),
         # "offer for Tiffany", "higher offer for LogMeIn"
         [_w("bid", "bids", "offer"), _w("for"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
+        # "nears deal to sell StubHub", "picked Harmony as the buyer for its South African operations"
+        [_w("deal", "agreement", "pact"), _w("to"), _v("sell", "divest", "offload")],
+        [_w("buyer", "buyers", "acquirer"), _w("for")],
+        # "Schwab aims for more than survival with $26bn Ameritrade deal"
+        [{"LOWER": {"REGEX": r"^\d[\d.,]*(bn|b|billion|m|mln|million)$"}}, _LINKED,
+         _w("deal", "takeover", "acquisition", "buyout", "merger", "purchase")],
         # "in Advanced Discussions to Sell Continental Insurance"
         [_w("talks", "discussions", "negotiations"), _w("to"), _v("sell", "buy", "acquire", "merge", "combine")],
         [_w("bid", "bids", "offer", "approach"), _w("for"), _LINKED],
@@ -1174,6 +1195,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("call"), _w("off"), _gap(3), _w("interest", "bid", "pursuit", "takeover", "merger", "offer", "approach")],
     ]  # fmt: skip
     # "The Best CEFs To Buy For 10% Yields", "Stocks To Buy Now": an investment tip.
+    # "Top Insider Buys Highlight for the Week": insiders buying shares.
+    r["merger_acquisition!"] += [
+        [_w("insider", "insiders", "director", "directors"), _w("buys", "buying", "purchases")]
+    ]
     r["merger_acquisition!"] += [
         # Buybacks, hindsight and market colour: "ADSs Purchased Under Share Repurchase Program",
         # "If You Had Bought Manhattan Bridge Capital Stock", "stocks rise on merger activity".

@@ -179,6 +179,18 @@ def test_brokers_and_brands_written_the_short_way(annotator: SpacyAnnotator) -> 
 def test_a_camel_cased_name_starting_a_headline(annotator: SpacyAnnotator) -> None:
     assert "EBAY" in _linked(annotator, "Ebay confirms StubHub sale to Viagogo")
     assert "EBAY" in _linked(annotator, "Shares of eBay rise")
+    # Written without its inner capital; but "Mckesson" is also a surname.
+    assert "DASH" in _linked(annotator, "As Uber and Postmates battle over cities, Doordash is thriving")
+    assert "MELI" in _linked(annotator, "Premium Earnings: Mercadolibre and Under Armour")
+    assert "MCK" not in _linked(annotator, "Billionaires get rich off the system, says activist Deray Mckesson")
+
+
+def test_former_names_link_to_the_company_of_the_list(annotator: SpacyAnnotator) -> None:
+    assert "EXE" in _linked(annotator, "Chesapeake Energy's stock drops toward 25-year closing low")
+    assert "EXE" not in _linked(annotator, "Chesapeake Bay oyster harvest rebounds")
+    assert "SW" in _linked(annotator, "WestRock upgraded to buy from neutral at BofA Merrill Lynch")
+    assert "NYT" in _linked(annotator, "New York Times declares $0.06 dividend")
+    assert "BUD" in _linked(annotator, "Anheuser Busch InBev : Beer & Brewing")
 
 
 def test_a_legal_abbreviation_links_with_or_without_its_period(annotator: SpacyAnnotator) -> None:

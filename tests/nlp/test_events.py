@@ -430,6 +430,33 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Planemaker to pay $4 bln to settle probe",
     ),
     ("regulatory_action", "737 MAX grounding benefits no one", "Planemaker's grounding in engineering"),
+    # The final24-25 round.
+    (
+        "earnings_beat",
+        "Software maker gains with another blow out report",
+        "Software maker's founder blows out candles",
+    ),
+    (
+        "earnings_beat",
+        "Splunk (SPLK) rises following upside third quarter press",
+        "Analyst sees upside to Splunk shares",
+    ),
+    (
+        "earnings_beat",
+        "Shoemaker reports record fourth quarter profit",
+        "Shoemaker announces record fourth quarter sales of $1.33 billion",
+    ),
+    ("bankruptcy", "Retail chain sent into bankruptcy by debts", "Cancer sends many patients into bankruptcy"),
+    ("merger_acquisition", "Marketplace nears deal to sell StubHub", "Top Insider Buys Highlight for the Week"),
+    ("merger_acquisition", "Miner picked Harmony as the buyer for its mines", "Biotech buyer of 1000 January calls"),
+    ("merger_acquisition", "Schwab aims for more with $26bn Ameritrade deal", "Farmers await $26bn trade deal"),
+    ("lawsuit", "Exxon was found not guilty in climate change case", "A man has been found guilty of murder"),
+    ("regulatory_action", "NYSE direct listings proposal rejected by SEC", "Pay proposal rejected by shareholders"),
+    (
+        "earnings_beat",
+        "Retailer's profit came in slightly ahead of expectations",
+        "Canada's trade deficit of goods narrowed in October and came in slightly ahead of expectations",
+    ),
 ]
 
 
