@@ -347,9 +347,12 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
     ),
 }  # fmt: skip
 
-_LEGAL_SUFFIX = re.compile(
-    r"(?:,?\s+(?:Inc\.?|Incorporated|Corporation|Corp\.?|Company|Co\.|plc|Ltd\.?|Limited|Holdings|Group|& Co\.?|&))+$"
-)
+# Company forms ("Inc.", "Ltd."), and with them the words a short name also drops.
+_COMPANY_FORMS = r"Inc\.?|Incorporated|Corporation|Corp\.?|& Co\.?|Co\.|plc|Ltd\.?|Limited"
+_LEGAL_SUFFIX = re.compile(rf"(?:,?\s+(?:{_COMPANY_FORMS}|Company|Holdings|Group|&))+$")
+# Only the company forms: "Canada Goose Holdings Inc." is also written "Canada Goose Holdings",
+# where the short name would stop at "Canada Goose".
+_COMPANY_FORM = re.compile(rf"(?:,?\s+(?:{_COMPANY_FORMS}))+$")
 _PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
 # $ followed by a symbol; not part of a longer word and not a dollar amount.
 CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9]{0,5}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
@@ -371,9 +374,6 @@ HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
 _EXCHANGES = frozenset(
     {"NYSE", "NASDAQ", "Nasdaq", "NYSEARCA", "AMEX", "NYSEAMERICAN", "NYSEMKT", "CBOE", "BATS", "OTC", "OTCMKTS"}
 )
-# Only the company form at the end of a legal name: "Canada Goose Holdings Inc." is also
-# written "Canada Goose Holdings", where the short name would stop at "Canada Goose".
-_COMPANY_FORM = re.compile(r"(?:,?\s+(?:Inc\.?|Incorporated|Corporation|Corp\.?|Co\.|plc|Ltd\.?|Limited))+$")
 
 
 def short_name(legal_name: str) -> str:
