@@ -132,7 +132,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ON": ("onsemi", "ON Semiconductor", "ON Semi"),
     "A": ("Agilent",),
     "IT": ("Gartner",),
-    "PRU": ("Prudential", "Prudential Financial"),
+    "PRU": ("Prudential", "Prudential Financial", "PGIM"),
     "TRV": ("Travelers",),
     "TSN": ("Tyson", "Tyson Foods"),
     "KHC": ("Kraft Heinz",),
@@ -323,6 +323,8 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
                                                 "era", "movement", "lawmakers", "tax", "left", "candidates",
                                                 "candidate", "rock", "wing", "groups", "voters"]}}],
     [{"ORTH": "Ford"}, {"LOWER": {"IN": ["foundation", "administration"]}}],
+    # "Players Who Kneel During the Anthem", "the national Anthem": the song, not Elevance.
+    [{"LOWER": {"IN": ["the", "national", "during"]}}, {"ORTH": "Anthem"}],
     [{"ORTH": "S&P"}, {"LIKE_NUM": True}],
     [{"ORTH": "S&P"}, {"LOWER": {"IN": ["index", "futures", "e", "e-mini", "emini", "sector", "sectors", "midcap",
                                          "smallcap"]}}],
@@ -365,7 +367,7 @@ _NAME_WORDS = frozenset(
     {"Holdings", "Holding", "Group", "Partners", "Capital", "Hospitality", "Bancorp", "Bancshares", "Trust", "Fund",
      "Funds", "Amatil", "HBC", "FEMSA", "Resources", "Properties", "Realty", "Acquisition", "Ventures",
      "Investments", "Investment", "Tactical", "Frontiers", "Commercial", "Municipal", "Income", "Opportunities",
-     "Networks", "Network"}
+     "Networks", "Network", "Institutional", "Mutual", "Midstream"}
 )  # fmt: skip
 _FUND_WORDS = frozenset({"Fund", "Funds", "ETF"})
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
@@ -561,7 +563,8 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
             ok = not wordlike  # Alphabet (GOOGL)
         else:
             ok = not wordlike and not shouting and prev != "$"
-        if ok and nxt not in _NAME_WORDS:  # "SWK Holdings" names another company
+        # "SWK Holdings" names another company, "BNY Mellon High Yield Strategies Fund" a fund.
+        if ok and not _part_of_longer_name(doc[i : i + 1]):
             yield _Candidate(tok.idx, tok.idx + len(text), text, "ruler", doc[i : i + 1])
 
 
@@ -636,6 +639,8 @@ class CompanyLinker:
             for name in company_names(company):
                 if name not in _CONTEXT_ONLY:
                     self._by_lower.setdefault(name.lower(), company.ticker)
+                    # Handles drop the spaces: "@CMEGroup".
+                    self._by_lower.setdefault(name.lower().replace(" ", ""), company.ticker)
 
     def _ruler_candidates(self, doc: Doc) -> list[_Candidate]:
         spans = doc.spans.get(SPANS_KEY, [])

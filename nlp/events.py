@@ -223,10 +223,11 @@ _CUT_VERBS = ("cut", "lower", "reduce", "slash", "trim", "pare", "downgrade", "w
 _RAISE_VERBS = ("raise", "lift", "boost", "hike", "increase", "bump", "upgrade", "improve", "elevate", "bolster")
 _EXEC = _w("ceo", "cfo", "coo", "cto", "cio", "chairman", "chairwoman", "chair", "president", "founder", "executive",
            "executives", "chief", "head", "boss", "director", "directors", "co-founder", "cofounder", "treasurer")  # fmt: skip
-_LEAVE = _w("resign", "resigns", "resigned", "resigning", "resignation", "quits", "quit", "quitting", "departs",
+_LEAVE_WORDS = ("resign", "resigns", "resigned", "resigning", "resignation", "quits", "quit", "quitting", "departs",
             "depart", "departed", "departing", "departure", "leaves", "leave", "leaving", "exits", "exit", "exiting",
             "exited", "retires", "retire", "retiring", "retirement", "ousted", "ousts", "oust", "ouster", "fired",
-            "sacked", "axed", "dismissed", "terminated", "replaced", "departures", "resignations")  # fmt: skip
+            "sacked", "axed", "dismissed", "terminated", "replaced", "departures", "resignations", "termination")  # fmt: skip
+_LEAVE = _w(*_LEAVE_WORDS)
 _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa", "occ", "fed", "finra", "cftc", "ecb",
                  "fca", "cma", "regulator", "regulators", "watchdog", "watchdogs", "eu", "ec", "brussels", "ofac",
                  "commission", "department", "authorities", "authority", "government", "ministry", "prosecutors",
@@ -235,6 +236,7 @@ _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa
 _RATING_AGENCY = _w("moody", "moodys", "fitch", "dbrs", "s&p", "kbra", "standard", "agency", "agencies")
 # A gap that may cross the commas of a list ("higher operating profit, dividend than expected").
 _LIST_GAP: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,3}"}
+_LIST_GAP_6: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,6}"}
 _STAFF = _w("job", "jobs", "worker", "workers", "employee", "employees", "staff", "staffers", "position",
             "positions", "role", "roles", "workforce", "headcount", "people", "personnel")  # fmt: skip
 _MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "hefty", "antitrust", "regulatory",
@@ -345,6 +347,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("buy", "pick")],
         [_w("added", "adds", "add", "adding"), _gap(2), _w("to"), _gap(3),
          _w("conviction", "focus", "top", "best", "buy", "pick", "picks"), _w("list", "lists", "picks")],
+        # "adds Amazon to its list of favorite stocks"
+        [_w("added", "adds", "add", "adding"), _gap(2), _w("to"), _gap(2), _w("list", "lists"), _w("of"),
+         _w("favorite", "favourite", "top", "best", "preferred"), _w("stocks", "picks", "ideas", "names")],
         [_w("upgrades"), {"ORTH": {"IN": [",", "&", "and", ":", "/"]}, "OP": "?"}, _w("downgrades")],
         [_w("top", "analyst", "stock", "notable", "biggest"), _w("upgrades")],
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
@@ -523,8 +528,8 @@ def _rules() -> dict[str, list[Pattern]]:
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
         # "eked out a rise in profit last quarter"
-        [_w("rise", "jump", "increase", "surge", "rebound", "gain"), _w("in"), _gap(1),
-         _w("earnings", "profit", "profits", "income", "eps")],
+        [_w("rise", "jump", "increase", "surge", "rebound", "gain"), _w("in"), _gap(3),
+         _w("earnings", "profit", "profits", "income", "eps", "ebitda")],
         # "shares surge on higher operating profit, dividend than expected"
         [_w("higher", "stronger", "bigger", "better", "larger"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"),
          _LIST_GAP, _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
@@ -532,8 +537,8 @@ def _rules() -> dict[str, list[Pattern]]:
          {"ORTH": ",", "OP": "?"}, _w("up"), {"LIKE_NUM": True}],
         [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("up"),
          {"LIKE_NUM": True}],
-        # "profit up 27%"
-        [_w("profit", "profits", "earnings", "eps", "income"), _w("up"),
+        # "profit up 27%", "non-GAAP EBITDA up 169%"
+        [_w("profit", "profits", "earnings", "eps", "income", "ebitda"), _w("up"),
          {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
          {"LOWER": {"REGEX": r"^(big|sharply|strongly|solidly|\d[\d.,]*%?)$"}}],
         # "strong sales" of a product is not a result; a strong quarter or profit is.
@@ -849,7 +854,7 @@ def _rules() -> dict[str, list[Pattern]]:
                                 [_w("ground", "grounds"), _w("to"), {"LOWER": "a", "OP": "?"}, _w("halt", "standstill")]]  # fmt: skip
     r["fraud_allegation"] += [
         [_w("fraud", "frauds", "fraudulent", "fraudulently", "defraud", "defrauded", "defrauding", "ponzi",
-            "embezzlement", "embezzled", "embezzling", "fabricated", "fabricating", "fabrication", "bribery", "bribes", "bribe", "kickbacks", "corruption", "misstated",
+            "embezzlement", "embezzled", "embezzling", "fabricated", "fabricating", "fabrication", "bribery", "bribes", "bribe", "kickbacks", "corruption", "rigging", "misstated",
             "misstatement", "misstatements", "falsified", "falsifying", "irregularities", "manipulation",
             "swindle", "swindled", "scam", "spoofing", "deceived", "deceiving", "deceptive")],
         [_v("mislead"), _gap(2), _w("investors", "shareholders", "regulators", "customers", "auditors", "public")],
@@ -1098,6 +1103,24 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("out"), _w("of")],
         [_w("head", "assistant"), _w("coach", "coaches", "chef")],
         [_w("executive"), _w("order", "orders", "privilege", "branch", "session", "committee", "summary", "pay")],
+        # "resigns as CDU leader", "to step down as leader of the Christian Democratic Union": politics
+        [
+            _w(*_LEAVE_WORDS, "down", "aside"),
+            _w("as"),
+            _gap(3),
+            _w(
+                "leader",
+                "minister",
+                "lawmaker",
+                "senator",
+                "governor",
+                "mayor",
+                "speaker",
+                "chancellor",
+                "premier",
+                "mp",
+            ),
+        ],
     ]
     deal_name: Tok = {"IS_TITLE": True, "LOWER": {"NOT_IN": ["one", "two", "trade", "phase", "china", "brexit", "tax",
                                                               "budget", "stimulus", "debt", "funding", "ceasefire",
@@ -1175,6 +1198,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("over", "with", "against", "challenging", "blocking", "block", "approves", "approve", "clears", "clear"),
          deal_name, _w("deal", "merger", "takeover", "buyout", "tie-up")],
         [_v("combine"), _w("with")],
+        # "to pay $12.50 for each FGL share, a 2.9% premium to Thursday's closing price"
+        [{"LIKE_NUM": True}, {"ORTH": "%", "OP": "?"}, _w("premium"), _w("to", "over"), _gap(3),
+         _w("close", "closing", "price", "share", "shares")],
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],
         [_v("snap", "scoop", "gobble"), _w("up"), {"IS_TITLE": True}],
@@ -1373,6 +1399,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _cat(price, _gap(3), _w(*up)),
         [target_only, _gap(2), _w(*up)],
         _cat(_w(*up), _gap(4), price),
+        # "Analysts Just Lifted Their Skyworks Solutions, Inc. Price Target To US$104"
+        _cat(_w(*up), _LIST_GAP_6, price),
         [_w(*up), _gap(3), target_only],
     ]
     return dict(r)

@@ -185,6 +185,25 @@ def test_a_camel_cased_name_starting_a_headline(annotator: SpacyAnnotator) -> No
     assert "MCK" not in _linked(annotator, "Billionaires get rich off the system, says activist Deray Mckesson")
 
 
+def test_funds_and_partnerships_named_after_a_company_are_not_it(annotator: SpacyAnnotator) -> None:
+    assert "BNY" not in _linked(annotator, "$DHF - BNY Mellon High Yield Strategies Fund declares $0.0215 dividend")
+    assert _linked(annotator, "Hedge Funds Are Buying EQT Midstream Partners LP (EQM)") == {"EQM"}
+    assert "SCHW" not in _linked(annotator, "3 Top Schwab Mutual Funds for 2020")
+    assert "TROW" not in _linked(annotator, "Is T. Rowe Price Institutional Africa Fund a Strong Pick Right Now?")
+    assert "ELV" not in _linked(annotator, "XFL Players Who Kneel During the Anthem Will Face Consequences")
+    assert "ELV" in _linked(annotator, "Anthem raises its 2020 profit forecast")
+
+
+def test_handles_and_short_names_of_the_extra_list(annotator: SpacyAnnotator) -> None:
+    assert "CME" in _linked(annotator, "Will the yen see a decline in popularity? Insights via @CMEGroup")
+    assert {"FNMA", "FMCC"} <= _linked(annotator, "Banks settle Fannie, Freddie bond-rigging suit for $337M")
+    assert "RY" in _linked(annotator, "Nvidia +3.7% as RBC sees earnings upside")
+    assert "QSR" in _linked(annotator, "Popeyes Chicken Sandwich Causes Sales to Jump 42% Higher")
+    assert "FCAU" in _linked(annotator, "PSA trade unions give the nod to merger with Fiat")
+    assert "PRU" in _linked(annotator, "PGIM Likes Barbell Trade in Credit")
+    assert "HBI" in _linked(annotator, "HanesBrands Reports Full-Year 2019 Financial Results")
+
+
 def test_former_names_link_to_the_company_of_the_list(annotator: SpacyAnnotator) -> None:
     assert "EXE" in _linked(annotator, "Chesapeake Energy's stock drops toward 25-year closing low")
     assert "EXE" not in _linked(annotator, "Chesapeake Bay oyster harvest rebounds")

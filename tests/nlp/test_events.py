@@ -457,6 +457,35 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Retailer's profit came in slightly ahead of expectations",
         "Canada's trade deficit of goods narrowed in October and came in slightly ahead of expectations",
     ),
+    # The final26-27 round.
+    (
+        "price_target_raise",
+        "Here's Why Analysts Just Lifted Their Skyworks Solutions, Inc. Price Target To US$104",
+        "Here's Why Analysts Just Lifted Their Skyworks Solutions, Inc. Estimates",
+    ),
+    (
+        "upgrade",
+        "Morgan Stanley adds Amazon to its list of favorite stocks",
+        "Morgan Stanley adds Amazon to its list of holdings",
+    ),
+    ("earnings_beat", "Cannabis firm Q3 non-GAAP EBITDA up 169%", "Cannabis firm Q3 top line up 27%"),
+    (
+        "earnings_beat",
+        "Geely's Volvo posts 18% rise in fourth-quarter profit",
+        "Geely's Volvo posts 18% rise in fourth-quarter sales",
+    ),
+    ("executive_departure", "Telecom +8% after CEO termination", "Telecom +8% after contract termination"),
+    (
+        "executive_departure",
+        "Carmaker's chairman to step down as CEO next year",
+        "Merkel Successor Unexpectedly Resigns As CDU Leader",
+    ),
+    ("fraud_allegation", "Banks settle bond-rigging suit for $337M", "Banks settle bond suit for $337M"),
+    (
+        "merger_acquisition",
+        "Insurer to pay $12.50 for each share, a 2.9% premium to Thursday's closing price",
+        "Trading on the News Adds a Risk Premium to Shares of the chipmaker",
+    ),
 ]
 
 
