@@ -326,6 +326,8 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
     # "Players Who Kneel During the Anthem", "the national Anthem": the song, not Elevance.
     [{"LOWER": {"IN": ["the", "national", "during"]}}, {"ORTH": "Anthem"}],
     [{"ORTH": "S&P"}, {"LIKE_NUM": True}],
+    # "cut rates by 25 BP": basis points, not the oil company.
+    [{"LIKE_NUM": True}, {"ORTH": {"IN": ["BP", "BPS", "bp", "bps"]}}],
     [{"ORTH": "S&P"}, {"LOWER": {"IN": ["index", "futures", "e", "e-mini", "emini", "sector", "sectors", "midcap",
                                          "smallcap"]}}],
     [{"LOWER": {"IN": ["dow", "nasdaq"]}}, {"LOWER": {"IN": ["jones", "futures", "composite", "index", "100"]}}],

@@ -355,6 +355,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        # "Citi raises Alphabet on margin potential": a broker raising a company, not its prices
+        [_LINKED, _w("raises", "lifts", "ups"), _LINKED, _w("on", "to")],
         [_w("raised", "lifted", "boosted", "upgraded"), _w("at"), {"IS_TITLE": True}],
         [_w("upgrades", "upgraded"), {"ORTH": "$"}],
         *[_cat(_v("raise", "lift", "boost", "move", "take", "bump", "hike", "elevate"), _gap(4), _w("to"), a)
@@ -546,7 +548,8 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("results", "earnings", "quarter", "quarterly", "eps", "profit", "profits", "q1", "q2", "q3", "q4", "fq1",
             "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q")],
         [_RESULTS, _w("upside", "beat", "beats", "outperformance", "topper")],
-        [_w("beats", "beat", "beating"), _w(*_FIGURE_NOUNS, "q1", "q2", "q3", "q4")],
+        [_w("beats", "beat", "beating", "crushes", "crushed", "smashes", "smashed", "trounces"),
+         _w(*_FIGURE_NOUNS, "q1", "q2", "q3", "q4")],
         [_w("tops", "topped"), _w("eps", "earnings", "profit", "q1", "q2", "q3", "q4")],
         [_w(*_FIGURE_NOUNS), _NUMBERS, _w("beats", "beat", "exceeds", "exceeded", "surpasses", "surpassed")],
     ]  # fmt: skip
@@ -694,7 +697,7 @@ def _rules() -> dict[str, list[Pattern]]:
 
     # Legal and regulatory.
     r["lawsuit"] += [
-        [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit",
+        [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit", "challenge",
                                   "resolution")],
         [_w("award", "verdict", "ruling", "judgment", "judgement"), _w("vacated", "overturned", "upheld", "reversed")],
         [_w("court", "courts", "appeals", "judge", "jury", "judges"),
@@ -746,6 +749,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_REGULATORS, _w("scrutiny", "review", "inquiry")],
         [_w("raid", "raided", "raids"), _w("by", "offices", "headquarters", "office")],
     ]  # fmt: skip
+    # An investor's research, not a probe: "Should You Investigate STERIS plc At US$149?"
+    r["investigation!"] += [[_w("you", "we", "investors"), _w("investigate")], [_w("worth"), _w("investigating")]]
     r["investigation!"] += [
         [_w("llp", "pllc", "p.c.", "firm", "attorneys", "lawyers"), _gap(1), _w("investigates", "investigating")],
         [_w("shareholder", "stockholder", "investor"), _w("investigation", "investigations")],[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")],
@@ -1150,6 +1155,9 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("take-private"),
         # "offer for Tiffany", "higher offer for LogMeIn"
         [_w("bid", "bids", "offer"), _w("for"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
+        # "up 26% premarket on rumored Novartis interest", "EBay +6% after selling StubHub"
+        [_w("rumored", "rumoured", "reported", "takeover", "buyout"), _gap(2), _w("interest")],
+        [_w("after", "on"), _w("selling", "divesting", "acquiring"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
         # "nears deal to sell StubHub", "picked Harmony as the buyer for its South African operations"
         [_w("deal", "agreement", "pact"), _w("to"), _v("sell", "divest", "offload")],
         [_w("buyer", "buyers", "acquirer"), _w("for")],
@@ -1221,10 +1229,16 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("call"), _w("off"), _gap(3), _w("interest", "bid", "pursuit", "takeover", "merger", "offer", "approach")],
     ]  # fmt: skip
     # "The Best CEFs To Buy For 10% Yields", "Stocks To Buy Now": an investment tip.
-    # "Top Insider Buys Highlight for the Week": insiders buying shares.
+    # "Top Insider Buys Highlight for the Week": insiders buying shares; interest income; a stake is
+    # not the company ("Acquire Stake in AmEx Corporate Travel Unit"); "$3B To Buy Oil".
     r["merger_acquisition!"] += [
-        [_w("insider", "insiders", "director", "directors"), _w("buys", "buying", "purchases")]
-    ]
+        [_w("insider", "insiders", "director", "directors"), _w("buys", "buying", "purchases")],
+        [_w("interest"), _w("income", "rate", "rates", "expense", "expenses", "payment", "payments", "margin")],
+        [_v("acquire", "buy", "take", "purchase"), {"LOWER": {"IN": ["a", "an"]}, "OP": "?"},
+         {"LOWER": {"IN": ["small", "minority", "new", "further"]}, "OP": "?"}, _w("stake", "stakes")],
+        [_v("buy"), _w("oil", "crude", "gold", "bonds", "stocks", "shares", "treasuries", "time", "votes", "more",
+                       "now", "homes", "land", "gas", "food", "insurance", "dips")],
+    ]  # fmt: skip
     r["merger_acquisition!"] += [
         # Buybacks, hindsight and market colour: "ADSs Purchased Under Share Repurchase Program",
         # "If You Had Bought Manhattan Bridge Capital Stock", "stocks rise on merger activity".
@@ -1321,11 +1335,17 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("non-compliance letter"),
         _ph("non-compliance notification"),
         [_w("noncompliance", "non-compliance", "deficiency"), _w("letter", "notice", "notification")],
+        # "Gets NYSE Notice Regarding 10-Q Filing"
+        [_v("get", "receive"), _w("nyse", "nasdaq"), _w("notice", "letter", "notification")],
     ]
 
     price = [_w("price"), _HYPHEN, _w("target", "targets")]
     target_only: Tok = {"ORTH": {"IN": ["target", "targets", "PT", "PTs", "pt"]}}
     down = (
+        "pare",
+        "pares",
+        "pared",
+        "paring",
         "cut",
         "cuts",
         "lowered",
@@ -1392,6 +1412,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [target_only, _gap(2), _w(*down)],
         _cat(_w(*down), _gap(4), price),
         [_w(*down), _gap(3), target_only],
+        [_w("fair"), _w("value"), _w("estimate", "estimates"), _w(*down)],
     ]  # fmt: skip
     r["price_target_raise"] += [
         [_w(*up), _gap(3), {"LOWER": "target"}, _w("price", "prices")],
@@ -1401,6 +1422,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _cat(_w(*up), _gap(4), price),
         # "Analysts Just Lifted Their Skyworks Solutions, Inc. Price Target To US$104"
         _cat(_w(*up), _LIST_GAP_6, price),
+        # Morningstar's "fair value estimate raised to $192"
+        [_w("fair"), _w("value"), _w("estimate", "estimates"), _w(*up)],
         [_w(*up), _gap(3), target_only],
     ]
     return dict(r)
@@ -1699,7 +1722,8 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
 # --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------
 # ("Why Did Altria Take A Hit ...?" presupposes its event, so only questions opened by an
 # auxiliary count.)
-_QUESTION_OPENERS = frozenset({"will", "would", "should", "can", "could", "is", "are", "was", "were", "does", "do",
+# "Should" is left out: "Should The Recent Earnings Drop Worry You?" presupposes the drop.
+_QUESTION_OPENERS = frozenset({"will", "would", "can", "could", "is", "are", "was", "were", "does", "do",
                                "did", "has", "have", "may", "might", "shall"})  # fmt: skip
 _SENTENCE_ENDS = frozenset({".", "!", "?", "|", ";"})
 
@@ -1709,7 +1733,7 @@ def _asked(doc: Doc, hit: _Hit) -> bool:
     if end is None or end.text != "?":
         return False
     start = hit.start
-    while start > 0 and doc[start - 1].text not in _SENTENCE_ENDS and doc[start - 1].text not in (":", "-", "—"):
+    while start > 0 and doc[start - 1].text not in _SENTENCE_ENDS and doc[start - 1].text[-1:] not in (":", "-", "—"):
         start -= 1
     return doc[start].lower_ in _QUESTION_OPENERS
 

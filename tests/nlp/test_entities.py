@@ -204,6 +204,12 @@ def test_handles_and_short_names_of_the_extra_list(annotator: SpacyAnnotator) ->
     assert "HBI" in _linked(annotator, "HanesBrands Reports Full-Year 2019 Financial Results")
 
 
+def test_quiet_symbols_that_are_also_the_name(annotator: SpacyAnnotator) -> None:
+    assert "BP" in _linked(annotator, "BP expects to keep Azeri oil output stable")
+    assert "BP" not in _linked(annotator, "Fed cuts rates by 25 BP")
+    assert "CREE" in _linked(annotator, "Cree, STM double silicon carbide wafer agreement")
+
+
 def test_former_names_link_to_the_company_of_the_list(annotator: SpacyAnnotator) -> None:
     assert "EXE" in _linked(annotator, "Chesapeake Energy's stock drops toward 25-year closing low")
     assert "EXE" not in _linked(annotator, "Chesapeake Bay oyster harvest rebounds")

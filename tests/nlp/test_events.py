@@ -486,6 +486,43 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Insurer to pay $12.50 for each share, a 2.9% premium to Thursday's closing price",
         "Trading on the News Adds a Risk Premium to Shares of the chipmaker",
     ),
+    # The final28-29 round.
+    (
+        "earnings_beat",
+        "Packaging maker's earnings growth beats estimates",
+        "Sonoco Products Company (NYSE:SON): Has Recent Earnings Growth Beaten Long-Term Trend?",
+    ),
+    (
+        "price_target_cut",
+        "Jefferies lifted Tesla shares to buy while paring the price target 19%",
+        "Tesla shares pare losses",
+    ),
+    (
+        "price_target_raise",
+        "Motorola Solutions stock fair value estimate raised to $192 from $167",
+        "Motorola Solutions raised $192 million",
+    ),
+    ("lawsuit", "Drugmaker prevails in patent challenge", "Drugmaker faces challenge from rivals"),
+    ("earnings_beat", "Retailer's shares surge after company crushes earnings", "Retailer crushes rivals"),
+    (
+        "merger_acquisition",
+        "Drugmaker up 26% premarket on rumored Novartis interest",
+        "Bank's reported interest income rises",
+    ),
+    ("merger_acquisition", "Marketplace +6% after selling StubHub", "Marketplace +6% after selling more ads"),
+    (
+        "merger_acquisition",
+        "Carlyle acquires majority stake in travel unit",
+        "Carlyle and Qatar fund acquire stake in travel unit",
+    ),
+    (
+        "merger_acquisition",
+        "Insurer agrees to buy Tiffany",
+        "Bipartisan Group Of US Lawmakers Introduce Bill Providing $3B To Buy Oil",
+    ),
+    ("upgrade", "Citi raises Alphabet on margin potential", "Apple raises prices on iPhones"),
+    ("delisting", "Baxter International: Gets NYSE Notice Regarding 10-Q Filing", "Baxter gets NYSE listing approval"),
+    ("investigation", "SEC investigates STERIS", "Should You Investigate STERIS plc (NYSE:STE) At US$149?"),
 ]
 
 
