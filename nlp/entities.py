@@ -326,6 +326,7 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
     # "Players Who Kneel During the Anthem", "the national Anthem": the song, not Elevance.
     [{"LOWER": {"IN": ["the", "national", "during"]}}, {"ORTH": "Anthem"}],
     [{"ORTH": "S&P"}, {"LIKE_NUM": True}],
+    [{"ORTH": "Apple"}, {"LOWER": "cart"}],  # "upset the Apple cart"
     # "cut rates by 25 BP": basis points, not the oil company.
     [{"LIKE_NUM": True}, {"ORTH": {"IN": ["BP", "BPS", "bp", "bps"]}}],
     [{"ORTH": "S&P"}, {"LOWER": {"IN": ["index", "futures", "e", "e-mini", "emini", "sector", "sectors", "midcap",
@@ -343,6 +344,11 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
          "analyst", "analysts", "sees", "moves", "turns", "initiates", "starts", "reiterates", "bumps", "trims",
          "boosts", "upgrade", "downgrade", "slashes", "slashed", "lowered", "raised", "hikes", "cut"}
     ),
+    # "Snap" alone is a verb; "Snap CEO", "Snap shares" are the company.
+    "Snap": frozenset(
+        {"ceo", "shares", "stock", "inc", "inc.", "earnings", "reports", "revenue", "beats", "misses", "users",
+         "upgraded", "downgraded", "falls", "jumps", "rises", "soars", "plunges", "surges", "sinks", "slides"}
+    ),
     "S&P": frozenset(
         {"global", "ratings", "downgrades", "downgraded", "downgrade", "upgrades", "upgraded", "cuts", "cut", "lowers",
          "lowered", "raises", "raised", "affirms", "affirmed", "revises", "revised", "says", "said", "places",
@@ -352,7 +358,7 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 # Company forms ("Inc.", "Ltd."), and with them the words a short name also drops.
-_COMPANY_FORMS = r"Inc\.?|Incorporated|Corporation|Corp\.?|& Co\.?|Co\.|plc|Ltd\.?|Limited"
+_COMPANY_FORMS = r"Inc\.?|Incorporated|Corporation|Corp\.?|& Co\.?|Co\.|plc|Ltd\.?|Limited|L\.P\."
 _LEGAL_SUFFIX = re.compile(rf"(?:,?\s+(?:{_COMPANY_FORMS}|Company|Holdings|Group|&))+$")
 # Only the company forms: "Canada Goose Holdings Inc." is also written "Canada Goose Holdings",
 # where the short name would stop at "Canada Goose".
@@ -727,6 +733,9 @@ class CompanyLinker:
                 entities.append(
                     Entity(text=ent.text, type=ent.label_, start=ent.start_char, end=ent.end_char, source="ner")
                 )
-        # Linked companies become ORG entities on the Doc, so event rules can refer to them.
-        doc.ents = filter_spans([*org_spans, *doc.ents])
+        # Linked companies become ORG entities on the Doc, so event rules can refer to them. They
+        # win over the NER's own spans: in a Title Cased headline the NER often takes several words
+        # as one ORG ("UBS Upgrades Hasbro As Stock Price"), which would hide both companies.
+        linked = filter_spans(org_spans)
+        doc.ents = [*linked, *(e for e in doc.ents if not any(e.start < k.end and k.start < e.end for k in linked))]
         return entities

@@ -234,6 +234,11 @@ _REGULATORS = _w("sec", "ftc", "doj", "fda", "epa", "cfpb", "fcc", "faa", "nhtsa
                  "treasury", "beijing", "washington", "china", "nrc", "ferc", "osha", "irs",
                  "antitrust", "competition", "bafin", "finma", "sebi", "samr")  # fmt: skip
 _RATING_AGENCY = _w("moody", "moodys", "fitch", "dbrs", "s&p", "kbra", "standard", "agency", "agencies")
+# What is bought or sold that is not a business: "buys 2K call option contracts for $450K",
+# "Sells Rights to Kill Elephants", "buys back shares for $1 billion".
+_NOT_A_BUSINESS = ("back", "stake", "stakes", "shares", "stock", "bonds", "notes", "call", "calls", "put", "puts",
+                   "option", "options", "contracts", "rights", "licenses", "licences", "tickets", "power",
+                   "electricity", "gas", "oil", "debt", "votes")  # fmt: skip
 # A gap that may cross the commas of a list ("higher operating profit, dividend than expected").
 _LIST_GAP: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,3}"}
 _LIST_GAP_6: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,6}"}
@@ -355,6 +360,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        # "UBS Upgrades Hasbro As ...", "BofA Upgrades WestRock After ..."
+        [_LINKED, _w("upgrades"), _LINKED],
         # "Citi raises Alphabet on margin potential": a broker raising a company, not its prices
         [_LINKED, _w("raises", "lifts", "ups"), _LINKED, _w("on", "to")],
         [_w("raised", "lifted", "boosted", "upgraded"), _w("at"), {"IS_TITLE": True}],
@@ -529,6 +536,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "Why Pinterest Earnings Were So Inspiring"
+        [_w("results", "quarter", "earnings"), _w("were", "was"), {"LOWER": {"IN": ["quite", "very", "so", "pretty"]}, "OP": "?"},
+         _w("inspiring", "encouraging", "impressive", "stellar", "excellent", "outstanding")],
         # "eked out a rise in profit last quarter"
         [_w("rise", "jump", "increase", "surge", "rebound", "gain"), _w("in"), _gap(3),
          _w("earnings", "profit", "profits", "income", "eps", "ebitda")],
@@ -544,7 +554,8 @@ def _rules() -> dict[str, list[Pattern]]:
          {"LOWER": {"IN": ["big", "sharply", "strongly", "solidly", "more", "nearly", "almost"]}, "LIKE_NUM": False, "OP": "?"},
          {"LOWER": {"REGEX": r"^(big|sharply|strongly|solidly|\d[\d.,]*%?)$"}}],
         # "strong sales" of a product is not a result; a strong quarter or profit is.
-        [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat", "blockbuster"),
+        [_w("strong", "solid", "robust", "stellar", "blowout", "bumper", "upbeat", "blockbuster", "encouraging",
+            "inspiring"),
          _w("results", "earnings", "quarter", "quarterly", "eps", "profit", "profits", "q1", "q2", "q3", "q4", "fq1",
             "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q")],
         [_RESULTS, _w("upside", "beat", "beats", "outperformance", "topper")],
@@ -661,6 +672,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("see", "expect", "forecast", "project", "guide"), {"ORTH": {"NOT_IN": _BOUNDARIES}, "OP": "{0,4}"},
          _RESULTS, _gap(2), _w("above", "ahead", "topping", "exceeding")],
         [_GUIDE_STRICT, _gap(2), _w("above", "tops", "beats", "exceeds", "ahead")],
+        # "Qiwi +4.1% after Q3 beat-and-raise" (the "beat" stays the results' word)
+        [{"ORTH": "-"}, _w("and"), {"ORTH": "-"}, _w("raise")],
         # "+4% on guidance beat", "on Q4 and guidance beat"
         [_w("on", "after", "and", "&"), _GUIDE_STRICT, _w("beat", "upside")],
     ]  # fmt: skip
@@ -700,6 +713,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit", "challenge",
                                   "resolution")],
         [_w("award", "verdict", "ruling", "judgment", "judgement"), _w("vacated", "overturned", "upheld", "reversed")],
+        # "Judge will not force Uber to convert drivers to employees"
+        [_w("judge", "judges", "court"), _gap(2), _v("force", "block", "halt", "dismiss", "deny", "throw")],
+        [_v("settle", "win", "lose", "file", "launch"), _gap(1), _w("arbitration")],
         [_w("court", "courts", "appeals", "judge", "jury", "judges"),
          _w("ruling", "rules", "ruled", "verdict", "decision", "orders", "ordered", "sides", "rejects", "dismisses")],
         [_v("settle"), _w("with")],
@@ -998,6 +1014,8 @@ def _rules() -> dict[str, list[Pattern]]:
     ]  # fmt: skip
 
     # Corporate actions.
+    # "Bank Of Baroda To Exit Trinidad And Tobago": leaving a market
+    r["restructuring"] += [[_w("exit", "exits", "exiting", "quit", "quits", "quitting"), {"ENT_TYPE": "GPE"}]]
     r["restructuring"] += [
         [_w("restructuring", "restructure", "restructures", "restructured", "reorganization", "reorganisation",
             "reorganize", "reorganizes", "reorganise", "overhaul", "overhauls", "overhauled", "overhauling",
@@ -1069,6 +1087,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("leave", "leaves", "leaving", "quit", "quits", "exit", "exits", "exiting"), _gap(3), _w("board")],
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
         [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
+        # "after executive shake-up", "outgoing CEO John Legere"
+        [_EXEC, _w("shake"), {"ORTH": "-", "OP": "?"}, _w("up")],
+        [_w("outgoing", "departing", "exiting"), _w("ceo", "cfo", "coo", "chairman", "chairwoman", "president", "chief")],
         [_w("leadership", "management", "boardroom"), _w("turnover", "exodus", "shakeup", "shake-up")],
         # "announces changes to leadership team"
         [_w("change", "changes", "shakeup", "shake-up", "overhaul"), _w("to", "in", "of", "at"), {"LOWER": {"IN": ["the", "its", "their"]}, "OP": "?"},
@@ -1158,6 +1179,13 @@ def _rules() -> dict[str, list[Pattern]]:
         # "up 26% premarket on rumored Novartis interest", "EBay +6% after selling StubHub"
         [_w("rumored", "rumoured", "reported", "takeover", "buyout"), _gap(2), _w("interest")],
         [_w("after", "on"), _w("selling", "divesting", "acquiring"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
+        # "buys healthcare packaging thermoformer for $187M", "Ebay sells StubHub to ticket marketplace Viagogo"
+        [_v("buy", "acquire", "purchase"),
+         {"LOWER": {"NOT_IN": [*_NOT_A_BUSINESS, *_BOUNDARIES]}, "OP": "{1,6}"},
+         _w("for"), {"ORTH": {"IN": ["$", "€", "£", "US$", "C$"]}}],
+        [_v("sell", "divest", "offload"),
+         {"TEXT": {"REGEX": r"^[A-Z]"}, "LOWER": {"NOT_IN": [*_NOT_A_BUSINESS, "assets"]}},
+         _w("to")],
         # "nears deal to sell StubHub", "picked Harmony as the buyer for its South African operations"
         [_w("deal", "agreement", "pact"), _w("to"), _v("sell", "divest", "offload")],
         [_w("buyer", "buyers", "acquirer"), _w("for")],
@@ -1202,6 +1230,9 @@ def _rules() -> dict[str, list[Pattern]]:
         # "Google-Looker deal": a linked company hyphenated with another name.
         # (ORG, not a linked span: the NER may take "Google-Looker" as one entity.)
         [org_name, _w("-", "/"), org_name, _w("deal", "merger", "tie-up", "combination", "takeover")],
+        # (a linked company wins its span from the NER, so "Google" is linked and "Looker" is a name)
+        [_LINKED, _w("-", "/"), {"TEXT": {"REGEX": r"^[A-Z]"}}, _w("deal", "merger", "tie-up", "combination", "takeover")],
+        [{"TEXT": {"REGEX": r"^[A-Z]"}}, _w("-", "/"), _LINKED, _w("deal", "merger", "tie-up", "combination", "takeover")],
         # "lawsuit over Amedisys deal", "stick with Takeaway deal"
         [_w("over", "with", "against", "challenging", "blocking", "block", "approves", "approve", "clears", "clear"),
          deal_name, _w("deal", "merger", "takeover", "buyout", "tie-up")],
@@ -1234,6 +1265,10 @@ def _rules() -> dict[str, list[Pattern]]:
     r["merger_acquisition!"] += [
         [_w("insider", "insiders", "director", "directors"), _w("buys", "buying", "purchases")],
         [_w("interest"), _w("income", "rate", "rates", "expense", "expenses", "payment", "payments", "margin")],
+        # "acquiring exclusive license", "Navios Maritime Acquisition reports Q4 results"
+        [_v("acquire"), {"LOWER": {"IN": ["an", "a", "the", "exclusive", "global", "worldwide"]}, "OP": "{0,2}"},
+         _w("license", "licence", "licenses", "rights", "patent", "patents")],
+        [_w("acquisition"), _w("corp", "corporation", "inc", "reports", "announces", "declares", "co", "ltd")],
         [_v("acquire", "buy", "take", "purchase"), {"LOWER": {"IN": ["a", "an"]}, "OP": "?"},
          {"LOWER": {"IN": ["small", "minority", "new", "further"]}, "OP": "?"}, _w("stake", "stakes")],
         [_v("buy"), _w("oil", "crude", "gold", "bonds", "stocks", "shares", "treasuries", "time", "votes", "more",
@@ -1335,7 +1370,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _ph("non-compliance letter"),
         _ph("non-compliance notification"),
         [_w("noncompliance", "non-compliance", "deficiency"), _w("letter", "notice", "notification")],
-        # "Gets NYSE Notice Regarding 10-Q Filing"
+        # "royalty trusts lose NYSE listing", "Gets NYSE Notice Regarding 10-Q Filing"
+        [_v("lose"), _w("nyse", "nasdaq"), _w("listing", "listings")],
         [_v("get", "receive"), _w("nyse", "nasdaq"), _w("notice", "letter", "notification")],
     ]
 

@@ -195,6 +195,8 @@ WRITTEN_NAMES = [
     ("WestRock upgraded to buy from neutral at BofA Merrill Lynch", "SW"),
     ("New York Times declares $0.06 dividend", "NYT"),
     ("Anheuser Busch InBev : Beer & Brewing", "BUD"),
+    ("Snap CEO Evan Spiegel Talks TikTok, Politics And Earnings", "SNAP"),
+    ("Notable Insider Buys In The Past Week: Enterprise Products Partners, PBF Energy", "EPD"),
 ]
 # ... and the near names that are not those companies.
 NOT_THOSE_NAMES = [
@@ -206,6 +208,8 @@ NOT_THOSE_NAMES = [
     ("XFL Players Who Kneel During the Anthem Will Face Consequences", "ELV"),
     ("Fed cuts rates by 25 BP", "BP"),  # basis points
     ("Chesapeake Bay oyster harvest rebounds", "EXE"),
+    ("Oh snap, the deadline moved", "SNAP"),
+    ("Hong Kong Bill And Huawei Threaten To Upset The Apple Cart", "AAPL"),
 ]
 
 

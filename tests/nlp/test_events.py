@@ -523,6 +523,39 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("upgrade", "Citi raises Alphabet on margin potential", "Apple raises prices on iPhones"),
     ("delisting", "Baxter International: Gets NYSE Notice Regarding 10-Q Filing", "Baxter gets NYSE listing approval"),
     ("investigation", "SEC investigates STERIS", "Should You Investigate STERIS plc (NYSE:STE) At US$149?"),
+    # The final30-31 round. A linked company wins its span from the NER's long Title Case ORGs.
+    ("upgrade", "UBS Upgrades Hasbro As Stock Price Bakes In Tariffs, Slow Holiday", "Hasbro Upgrades Its Toy Line"),
+    ("guidance_raise", "Qiwi +4.1% after Q3 beat-and-raise", "Qiwi +4.1% after Q3 beat"),
+    ("earnings_beat", "Why Pinterest Earnings Were So Inspiring", "Why Pinterest's Founders Were So Inspiring"),
+    ("earnings_beat", "Skechers Stock Pops on Encouraging Earnings", "Skechers Stock Pops on Encouraging Comments"),
+    (
+        "executive_departure",
+        "McDonald's names new international president after executive shake-up",
+        "McDonald's names new international president after menu shake-up",
+    ),
+    (
+        "executive_departure",
+        "T-Mobile's outgoing CEO says he was never in talks",
+        "T-Mobile's CEO says he was never in talks",
+    ),
+    ("lawsuit", "Judge will not force Uber to convert drivers to employees", "Uber will not force drivers to convert"),
+    ("lawsuit", "Miner settles arbitration with royalty firm", "Miner settles in new offices"),
+    ("delisting", "Two of three royalty trusts lose NYSE listing", "Royalty trust marks NYSE listing anniversary"),
+    (
+        "merger_acquisition",
+        "Sonoco Products buys healthcare packaging thermoformer for $187M",
+        "Trader buys 2K call option contracts for $450K",
+    ),
+    (
+        "merger_acquisition",
+        "EBay Sells StubHub to Viagogo for $4.05 Billion",
+        "Botswana Sells Rights to Kill Elephants",
+    ),
+    (
+        "merger_acquisition",
+        "UK watchdog probing Google-Looker deal",
+        "Biotech +18% on acquiring exclusive license for HBV",
+    ),
 ]
 
 
