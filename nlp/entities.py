@@ -113,7 +113,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "MCO": ("Moody's", "Moodys", "Moody's Investors Service", "Moody's Ratings"),
     "SPGI": ("S&P Global", "Standard & Poor's", "S&P Global Ratings", "S&P"),
     "EG": ("Everest Re", "Everest Re Group"),
-    "NDAQ": ("Nasdaq Inc", "Nasdaq, Inc."),
+    "NDAQ": ("Nasdaq Inc", "Nasdaq, Inc.", "Nasdaq"),
     "PCG": ("PG&E",),
     "ED": ("Con Edison", "Con Ed", "ConEd", "Consolidated Edison"),
     "SO": ("Southern Company", "Southern Co"),
@@ -150,7 +150,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "TTWO": ("Take-Two",),
     "CL": ("Colgate", "Colgate-Palmolive"),
     "PM": ("Philip Morris",),
-    "USB": ("U.S. Bancorp", "US Bancorp"),
+    "USB": ("U.S. Bancorp", "US Bancorp", "Elavon"),
     "BNY": ("BNY", "BNY Mellon", "Bank of New York Mellon"),
     "RJF": ("Raymond James",),
     "APO": ("Apollo Global", "Apollo Global Management"),
@@ -344,6 +344,8 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
          "analyst", "analysts", "sees", "moves", "turns", "initiates", "starts", "reiterates", "bumps", "trims",
          "boosts", "upgrade", "downgrade", "slashes", "slashed", "lowered", "raised", "hikes", "cut"}
     ),
+    # "Nasdaq" alone is the market or its index; "Nasdaq CEO" is the company.
+    "Nasdaq": frozenset({"ceo", "cfo", "president", "inc", "inc.", "shares", "stock", "earnings", "reports"}),
     # "Snap" alone is a verb; "Snap CEO", "Snap shares" are the company.
     "Snap": frozenset(
         {"ceo", "shares", "stock", "inc", "inc.", "earnings", "reports", "revenue", "beats", "misses", "users",
@@ -522,7 +524,8 @@ def _part_of_longer_name(span: Span) -> bool:
 
 
 def _context_ok(span: Span) -> bool:
-    allowed = _CONTEXT_ONLY.get(span.text)
+    # The upper-case variant ("NASDAQ", "SNAP") is held to the same context.
+    allowed = _CONTEXT_ONLY.get(span.text, _CONTEXT_ONLY.get(span.text.capitalize()))
     if allowed is None:
         return True
     doc = span.doc

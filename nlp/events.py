@@ -252,7 +252,7 @@ _MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "heft
 _MACRO_VETO: list[Pattern] = [
     [{"ENT_KB_ID": "", **_w("retail", "home", "housing", "gdp", "payrolls", "jobs", "cpi", "inflation", "pmi", "factory", "durable",
         "consumer", "economy", "economic", "industrial", "manufacturing", "services", "wage", "wages", "employment",
-        "jobless", "trade", "import", "export", "exports", "imports")},
+        "jobless", "trade", "import", "export", "exports", "imports", "openings", "jolts", "claims")},
      {"LOWER": {"NOT_IN": ["corporation", "corp", "inc", "inc.", "co", "company", "earnings", "eps", "profit", "revenue",
                            "results", *_BOUNDARIES]}, "OP": "{0,2}"},
      _w("falls", "fall", "fell", "come", "comes", "came", "miss", "misses", "missed", "beat", "beats", "top", "tops",
@@ -360,6 +360,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        # "Goldman ups view on Henry Schein", "New Zscaler bull sees 'sustainable' growth"
+        [ups_verb, {"LOWER": {"IN": ["its", "the"]}, "OP": "?"}, _w("view", "views", "stance", "outlook"), _w("on")],
+        [_w("new", "another", "fresh"), _LINKED, _w("bull")],
         # "UBS Upgrades Hasbro As ...", "BofA Upgrades WestRock After ..."
         [_LINKED, _w("upgrades"), _LINKED],
         # "Citi raises Alphabet on margin potential": a broker raising a company, not its prices
@@ -536,6 +539,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "Pinterest reveals sales and users grew faster than expected"
+        [_RESULTS, _gap(3), _v("grow", "rise", "increase", "climb"), _w("faster", "more"), _w("than"),
+         _w("expected", "forecast", "estimated", "anticipated")],
         # "Why Pinterest Earnings Were So Inspiring"
         [_w("results", "quarter", "earnings"), _w("were", "was"), {"LOWER": {"IN": ["quite", "very", "so", "pretty"]}, "OP": "?"},
          _w("inspiring", "encouraging", "impressive", "stellar", "excellent", "outstanding")],
@@ -713,6 +719,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit", "challenge",
                                   "resolution")],
         [_w("award", "verdict", "ruling", "judgment", "judgement"), _w("vacated", "overturned", "upheld", "reversed")],
+        # "Enterprise Wins Favorable Ruling From Texas Supreme Court"
+        [_v("win", "lose"), _gap(2), _w("ruling", "verdict", "judgment", "judgement", "appeal")],
         # "Judge will not force Uber to convert drivers to employees"
         [_w("judge", "judges", "court"), _gap(2), _v("force", "block", "halt", "dismiss", "deny", "throw")],
         [_v("settle", "win", "lose", "file", "launch"), _gap(1), _w("arbitration")],
@@ -1087,6 +1095,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("leave", "leaves", "leaving", "quit", "quits", "exit", "exits", "exiting"), _gap(3), _w("board")],
         [_w("change", "changes", "shakeup", "shake-up", "exodus"), _w("of", "in", "at"), _gap(1), _EXEC],
         [_EXEC, _w("change", "shakeup", "shake-up", "exodus", "transition", "succession", "vacancy", "turnover")],
+        # "Thiam gets the boot at Credit Suisse"
+        [_v("get", "be"), {"LOWER": "the"}, _w("boot", "axe", "ax", "sack", "chop")],
         # "after executive shake-up", "outgoing CEO John Legere"
         [_EXEC, _w("shake"), {"ORTH": "-", "OP": "?"}, _w("up")],
         [_w("outgoing", "departing", "exiting"), _w("ceo", "cfo", "coo", "chairman", "chairwoman", "president", "chief")],
@@ -1186,6 +1196,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("sell", "divest", "offload"),
          {"TEXT": {"REGEX": r"^[A-Z]"}, "LOWER": {"NOT_IN": [*_NOT_A_BUSINESS, "assets"]}},
          _w("to")],
+        # "Assertio To Sell Opioid Pain Drug", "to divest its payments business"
+        [_v("sell", "divest", "offload"), {"LOWER": {"NOT_IN": [*_NOT_A_BUSINESS, *_BOUNDARIES]}, "OP": "{0,3}"},
+         _w("business", "businesses", "unit", "units", "division", "divisions", "drug", "brand", "brands", "operations",
+            "arm", "subsidiary", "plant", "plants", "mine", "mines")],
         # "nears deal to sell StubHub", "picked Harmony as the buyer for its South African operations"
         [_w("deal", "agreement", "pact"), _w("to"), _v("sell", "divest", "offload")],
         [_w("buyer", "buyers", "acquirer"), _w("for")],
@@ -1269,6 +1283,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("acquire"), {"LOWER": {"IN": ["an", "a", "the", "exclusive", "global", "worldwide"]}, "OP": "{0,2}"},
          _w("license", "licence", "licenses", "rights", "patent", "patents")],
         [_w("acquisition"), _w("corp", "corporation", "inc", "reports", "announces", "declares", "co", "ltd")],
+        # A buyback or a royalty bought out: "Modified Dutch Auction Tender Offer", "royalty buyout agreement"
+        [_w("dutch"), _w("auction"), _w("tender"), _w("offer", "offers")],
+        [_w("tender"), _w("offer", "offers"), _w("to"), _w("repurchase")],
+        [_w("royalty", "royalties", "lease", "debt", "loan"), _w("buyout", "buyouts")],
         [_v("acquire", "buy", "take", "purchase"), {"LOWER": {"IN": ["a", "an"]}, "OP": "?"},
          {"LOWER": {"IN": ["small", "minority", "new", "further"]}, "OP": "?"}, _w("stake", "stakes")],
         [_v("buy"), _w("oil", "crude", "gold", "bonds", "stocks", "shares", "treasuries", "time", "votes", "more",
@@ -1460,6 +1478,8 @@ def _rules() -> dict[str, list[Pattern]]:
         _cat(_w(*up), _LIST_GAP_6, price),
         # Morningstar's "fair value estimate raised to $192"
         [_w("fair"), _w("value"), _w("estimate", "estimates"), _w(*up)],
+        # "Following Second Analyst Target Hike" (Title Case "Target" only after "analyst")
+        [_w("analyst", "analysts"), {"ORTH": {"IN": ["Target", "Targets"]}}, _w(*up)],
         [_w(*up), _gap(3), target_only],
     ]
     return dict(r)

@@ -197,6 +197,9 @@ WRITTEN_NAMES = [
     ("Anheuser Busch InBev : Beer & Brewing", "BUD"),
     ("Snap CEO Evan Spiegel Talks TikTok, Politics And Earnings", "SNAP"),
     ("Notable Insider Buys In The Past Week: Enterprise Products Partners, PBF Energy", "EPD"),
+    ("Sage Group to Sell Payments Business to Elavon for $300 Million", "USB"),
+    ("Nasdaq CEO: Companies going public need a path to profitability", "NDAQ"),
+    ("Bets It Can Restore Tiffany's Shine With $16 Billion Deal", "TIF"),
 ]
 # ... and the near names that are not those companies.
 NOT_THOSE_NAMES = [
@@ -210,6 +213,8 @@ NOT_THOSE_NAMES = [
     ("Chesapeake Bay oyster harvest rebounds", "EXE"),
     ("Oh snap, the deadline moved", "SNAP"),
     ("Hong Kong Bill And Huawei Threaten To Upset The Apple Cart", "AAPL"),
+    ("Is Otter Tail Corporation's (NASDAQ:OTTR) High P/E Ratio A Problem?", "NDAQ"),
+    ("Nasdaq hits a record close", "NDAQ"),
 ]
 
 

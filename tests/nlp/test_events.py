@@ -556,6 +556,33 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "UK watchdog probing Google-Looker deal",
         "Biotech +18% on acquiring exclusive license for HBV",
     ),
+    # The final32-33 round.
+    (
+        "earnings_beat",
+        "Retailer's profit smashes expectations",
+        "Job Openings Smash Expectations In Delayed JOLTS Report",
+    ),
+    (
+        "earnings_beat",
+        "Pinterest reveals sales and users grew faster than expected",
+        "Pinterest reveals its staff grew faster than expected",
+    ),
+    ("upgrade", "Goldman ups view on Henry Schein", "Goldman ups stake in Henry Schein"),
+    ("upgrade", "New Zscaler bull sees 'sustainable' growth", "Zscaler bull run continues"),
+    ("executive_departure", "Thiam gets the boot at Credit Suisse", "Thiam gets the nod at Credit Suisse"),
+    ("lawsuit", "Enterprise Wins Favorable Ruling From Texas Supreme Court", "Enterprise Wins Favorable Reviews"),
+    ("price_target_raise", "AMD Traders Turn Bullish Following Second Analyst Target Hike", "Target Hikes Wages"),
+    ("merger_acquisition", "Assertio To Sell Opioid Pain Drug", "Assertio To Sell Shares In Offering"),
+    (
+        "merger_acquisition",
+        "Insurer launches tender offer for rival's shares",
+        "Fund Announces Final Results of Modified Dutch Auction Tender Offer to Repurchase Shares",
+    ),
+    (
+        "merger_acquisition",
+        "Chipmaker agrees buyout by private equity",
+        "AudioCodes enters into royalty buyout agreement",
+    ),
 ]
 
 
