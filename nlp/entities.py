@@ -53,7 +53,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "GOOGL": ("Google", "Alphabet", "YouTube"),
     "META": ("Meta", "Facebook", "Instagram", "WhatsApp", "Meta Platforms"),
     "AMZN": ("Amazon", "Amazon.com", "AWS", "Amazon Web Services", "Whole Foods"),
-    "MSFT": ("Microsoft", "LinkedIn"),
+    "MSFT": ("Microsoft", "LinkedIn", "GitHub", "Minecraft", "Xbox"),
     "JNJ": ("J&J", "Johnson & Johnson", "Johnson and Johnson"),
     "XOM": ("Exxon", "Exxon Mobil", "ExxonMobil"),
     "BAC": (
@@ -342,7 +342,7 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
     "Wells": frozenset(
         {"upgrades", "upgraded", "downgrades", "downgraded", "cuts", "raises", "lifts", "lowers", "says", "said",
          "analyst", "analysts", "sees", "moves", "turns", "initiates", "starts", "reiterates", "bumps", "trims",
-         "boosts", "upgrade", "downgrade", "slashes", "slashed", "lowered", "raised", "hikes", "cut"}
+         "boosts", "upgrade", "downgrade", "slashes", "slashed", "lowered", "raised", "hikes", "cut", "still"}
     ),
     # "Nasdaq" alone is the market or its index; "Nasdaq CEO" is the company.
     "Nasdaq": frozenset({"ceo", "cfo", "president", "inc", "inc.", "shares", "stock", "earnings", "reports"}),
@@ -570,8 +570,9 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
         wordlike = text in WORDLIKE_TICKERS or len(text) <= 2
         if after_exchange or (len(text) >= 2 and _PRICE_MOVE.match(nxt)):
             ok = True  # NYSE: IT, (NASDAQ:AAPL), "HUM +2%" in a list of movers
-        elif prev == "(" and nxt == ")":
-            ok = not wordlike  # Alphabet (GOOGL)
+        elif prev == "(" and nxt.startswith(")"):
+            # Alphabet (GOOGL); a word-like symbol only right after a legal name: "News Corporation (NWS)"
+            ok = not wordlike or _after_legal_name(doc, i - 1)
         else:
             ok = not wordlike and not shouting and prev != "$"
         # "SWK Holdings" names another company, "BNY Mellon High Yield Strategies Fund" a fund.

@@ -360,6 +360,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        # "pullback turns Raymond James bullish", "Upgrades 4/7: $AMT $BHP ..."
+        [_v("turn"), {**_LINKED, "OP": "+"}, _w("bullish", "positive", "constructive")],
+        [_w("upgrades"), {"TEXT": {"REGEX": r"^\d{1,2}/\d{1,2}$"}}],
         # "Goldman ups view on Henry Schein", "New Zscaler bull sees 'sustainable' growth"
         [ups_verb, {"LOWER": {"IN": ["its", "the"]}, "OP": "?"}, _w("view", "views", "stance", "outlook"), _w("on")],
         [_w("new", "another", "fresh"), _LINKED, _w("bull")],
@@ -534,11 +537,17 @@ def _rules() -> dict[str, list[Pattern]]:
         # "Estimate-Beating Fourth-Quarter Earnings Results": a longer gap after the compound adjectives
         *_alt([], ("better-than-expected", "stronger-than-expected", "forecast-beating", "estimate-beating",
                    "expectation-beating"), [_gap(3), _RESULTS]),
-        [_w("revenue", "revenues"), _gap(2), _v("beat", "top", "exceed", "surpass", "outpace")],
+        # against a benchmark, not a milestone ("revenue tops $1B for first time")
+        [_w("revenue", "revenues"), _gap(2), _v("beat", "top", "exceed", "surpass", "outpace"), _gap(2),
+         _w("estimates", "estimate", "expectations", "expectation", "forecast", "forecasts", "views", "view",
+            "consensus", "street", "guidance", "outlook", "projections")],
         [_w("profit", "profits", "earnings", "eps", "income"), _gap(2),
-         _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top",
+         _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top", "gain",
             "quadruple", "balloon")],
         [_w("record"), _gap(1), _w("profit", "profits", "earnings", "revenue", "revenues", "quarter", "results", "sales")],
+        # "after reporting strong third-quarter sales"
+        [_w("strong", "solid", "robust", "stellar", "blowout", "bumper"), _w("first", "second", "third", "fourth"),
+         {"ORTH": "-", "OP": "?"}, _w("quarter"), _w("sales", "revenue", "results", "earnings", "profit")],
         # "Pinterest reveals sales and users grew faster than expected"
         [_RESULTS, _gap(3), _v("grow", "rise", "increase", "climb"), _w("faster", "more"), _w("than"),
          _w("expected", "forecast", "estimated", "anticipated")],
@@ -668,7 +677,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [ups, _gap(4), _GUIDE_STRICT],
         [_GUIDE_STRICT, _gap(2), _w("raised", "lifted", "boosted", "hiked", "increased", "upgraded")],
         [_w("view", "outlook", "guidance", "forecast", "forecasts", "outlooks"), _v("improve", "brighten")],
-        [_w("upbeat", "strong", "stronger", "bullish", "rosy", "robust", "higher", "raised", "solid", "optimistic",
+        [_w("upbeat", "strong", "stronger", "bullish", "rosy", "robust", "higher", "raised", "solid", "optimistic", "upside",
             "better-than-expected", "above-consensus", "sunny", "bright", "brighter", "rosier"), _gap(2), _GUIDE_STRICT],
         [_v("guide"), _w("higher", "above", "up", "ahead")],
         # "will reach a key profitability goal sooner than expected"
@@ -719,6 +728,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("patent"), _gap(1), _w("award", "verdict", "ruling", "infringement", "case", "dispute", "lawsuit", "suit", "challenge",
                                   "resolution")],
         [_w("award", "verdict", "ruling", "judgment", "judgement"), _w("vacated", "overturned", "upheld", "reversed")],
+        # "GM wins key legal victory", "ExxonMobil wins climate change court fight with New York"
+        [_v("win", "score", "lose", "suffer"), _gap(3), _w("legal", "court", "courtroom"),
+         _w("victory", "win", "battle", "fight", "defeat", "setback", "challenge")],
         # "Enterprise Wins Favorable Ruling From Texas Supreme Court"
         [_v("win", "lose"), _gap(2), _w("ruling", "verdict", "judgment", "judgement", "appeal")],
         # "Judge will not force Uber to convert drivers to employees"
@@ -1256,7 +1268,9 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("close", "closing", "price", "share", "shares")],
         _ph("all-stock deal"),
         [_w("new"), _w("owner", "owners", "parent")],
-        [_v("snap", "scoop", "gobble"), _w("up"), {"IS_TITLE": True}],
+        [_v("snap", "scoop", "gobble", "swallow"), _w("up"), {"LOWER": "the", "OP": "?"}, {"IS_TITLE": True}],
+        # "Barrick gearing for more asset sales"
+        [_w("asset", "assets"), _w("sale", "sales", "disposal", "disposals", "divestment", "divestments")],
         [_v("accept", "reject", "spurn", "rebuff", "weigh", "welcome", "sweeten", "raise"), _gap(3),
          _w("offer", "bid", "approach", "buyout", "takeover")],
         [_v("find", "seek", "attract", "draw", "line"), _gap(1), _w("buyer", "buyers", "suitor", "suitors")],
@@ -1482,6 +1496,10 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("analyst", "analysts"), {"ORTH": {"IN": ["Target", "Targets"]}}, _w(*up)],
         [_w(*up), _gap(3), target_only],
     ]
+    # "pre-bankruptcy liability"; a lifted ban; "sees lower risk of global recession"
+    r["bankruptcy!"] += [[_w("pre", "post"), _HYPHEN, _w("bankruptcy")]]
+    r["regulatory_action!"] += [[_v("lift", "ease", "end", "scrap", "remove"), _gap(1), _w("ban", "bans", "sanctions")]]
+    r["guidance_cut!"] += [[_w("lower", "higher", "reduced"), _w("risk", "risks", "chance", "odds", "probability")]]
     return dict(r)
 
 

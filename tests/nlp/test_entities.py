@@ -200,6 +200,10 @@ WRITTEN_NAMES = [
     ("Sage Group to Sell Payments Business to Elavon for $300 Million", "USB"),
     ("Nasdaq CEO: Companies going public need a path to profitability", "NDAQ"),
     ("Bets It Can Restore Tiffany's Shine With $16 Billion Deal", "TIF"),
+    ("News Corporation (NWS): Hedge Funds Are Snapping Up", "NWS"),
+    ("Wells still bullish on T-Mobile after unsurprising CEO change", "WFC"),
+    ("@GitHub is storing open source code in an Arctic vault", "MSFT"),
+    ("Yankee Candle Opens New Research Facility", "NWL"),
 ]
 # ... and the near names that are not those companies.
 NOT_THOSE_NAMES = [

@@ -583,6 +583,28 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
         "Chipmaker agrees buyout by private equity",
         "AudioCodes enters into royalty buyout agreement",
     ),
+    # The final34-35 round.
+    ("upgrade", "Pullback turns Raymond James bullish on Intelsat", "Pullback turns traders bullish on Intelsat"),
+    ("upgrade", "Upgrades 4/7: $AMT $BHP $BK", "Software upgrades 4 of 7 servers"),
+    (
+        "earnings_beat",
+        "Splunk surges after reporting strong third-quarter sales",
+        "Splunk surges after strong product sales",
+    ),
+    ("earnings_beat", "Bank's Profit Gains Momentum as Capital Buffers Improve", "Bank's Shares Gain Momentum"),
+    ("earnings_beat", "Luminex Q1 revenue tops guidance", "Twitter quarterly revenue tops $1B for first time"),
+    ("guidance_raise", "Avid Tech +11.5% after upside EPS forecast", "Avid Tech +11.5% after EPS forecast"),
+    ("lawsuit", "ExxonMobil wins climate change court fight with New York", "ExxonMobil wins new drilling rights"),
+    ("lawsuit", "Gm wins key legal victory over pre-bankruptcy liability", "Gm wins key market share"),
+    (
+        "bankruptcy",
+        "Retailer files for bankruptcy protection",
+        "Gm wins key legal victory over pre-bankruptcy liability",
+    ),
+    ("merger_acquisition", "Barrick gearing for more asset sales", "Barrick gearing for more copper sales"),
+    ("merger_acquisition", "Novartis to Swallow Up The Medicines Company", "Novartis to Swallow Its Pride"),
+    ("regulatory_action", "Russia Imposes Ban on Diamond Exports", "Russia Seeks to Lift Ban on Diamonds"),
+    ("guidance_cut", "Miner sees lower output next year", "IHS Markit sees lower risk of global recession"),
 ]
 
 
