@@ -24,7 +24,7 @@ from nlp.interfaces import Annotation
 log = logging.getLogger(__name__)
 
 # Bumped whenever the alias table or the event rules change what they find.
-RULES_VERSION = "11"
+RULES_VERSION = "12"
 _NER = "ner"
 _SHARED_ENCODERS = ("tok2vec", "transformer")
 

@@ -203,6 +203,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "MRVL": ("Marvell",),
     "MDLZ": ("Mondelez", "Cadbury"),
     "BA": ("737 MAX", "737 Max"),
+    "PH": ("Parker-Hannifin",),
+    "J": ("Jacobs Engineering", "Jacobs"),
     # Former names: Chesapeake Energy was renamed Expand Energy; WestRock is Smurfit Westrock's.
     "EXE": ("Chesapeake Energy",),
     "SW": ("WestRock", "Westrock"),
@@ -346,6 +348,11 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
     ),
     # "Nasdaq" alone is the market or its index; "Nasdaq CEO" is the company.
     "Nasdaq": frozenset({"ceo", "cfo", "president", "inc", "inc.", "shares", "stock", "earnings", "reports"}),
+    # "Slack" and "Tiffany" alone are a word and a first name; before these words, the companies.
+    "Slack": frozenset({"ceo", "shares", "stock", "halted", "earnings", "reports", "users", "surged", "jumps", "falls",
+                        "plunges", "soars", "sinks", "slides", "rises"}),
+    "Tiffany": frozenset({"ceo", "shares", "stock", "earnings", "reports", "inc", "inc.", "sales", "surged", "jumps",
+                          "falls", "plunges", "soars", "sinks", "slides", "rises", "deal"}),
     # "Snap" alone is a verb; "Snap CEO", "Snap shares" are the company.
     "Snap": frozenset(
         {"ceo", "shares", "stock", "inc", "inc.", "earnings", "reports", "revenue", "beats", "misses", "users",

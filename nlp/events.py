@@ -259,7 +259,7 @@ _MACRO_VETO: list[Pattern] = [
         "blow", "blows", "blew", "sail", "sails", "crush", "crushes", "smash", "smashes", "short", "below", "above", "exceed", "exceeds", "trails", "lags")],
     # "U.S. retail sales rise 0.2% in November, below forecast": no company named on the way.
     [{"ENT_KB_ID": "", **_w("retail", "housing", "gdp", "payrolls", "cpi", "inflation", "pmi", "factory", "durable",
-        "consumer", "industrial", "manufacturing", "jobless", "employment", "wage", "wages", "trade", "deficit",
+        "consumer", "industrial", "manufacturing", "jobless", "employment", "wage", "wages", "trade", "deficit", "job",
         "surplus", "exports", "imports")},
      {"ENT_KB_ID": "", "LOWER": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,10}"},
      _w("below", "above", "short", "ahead", "beating", "missing"), {"LOWER": "of", "OP": "?"},
@@ -360,6 +360,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        # "Morgan Stanley Says In Upgrade"
+        [_w("says", "said"), _w("in"), {"LOWER": {"IN": ["an", "its"]}, "OP": "?"}, _w("upgrade")],
         # "pullback turns Raymond James bullish", "Upgrades 4/7: $AMT $BHP ..."
         [_v("turn"), {**_LINKED, "OP": "+"}, _w("bullish", "positive", "constructive")],
         [_w("upgrades"), {"TEXT": {"REGEX": r"^\d{1,2}/\d{1,2}$"}}],
@@ -518,7 +520,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("top", "beat", "exceed", "surpass"), _w(*_FIGURE_NOUNS, "user", "users", "subscriber", "subscribers"),
          {"ORTH": {"IN": [",", "and", "&"]}}, _gap(2), _ESTIMATES],
         # "Netflix blows past estimates", "Shopify swings to profit", "posts first quarterly profit"
-        [_v("blow", "sail", "breeze", "race", "speed"), _w("past", "through", "by", "away"), _gap(2), _ESTIMATES],
+        [_v("blow", "sail", "breeze", "race", "speed", "plow", "plough", "cruise", "zoom"), _w("past", "through", "by", "away"),
+         _gap(2), _ESTIMATES],
         # "another blow out report", "upside third quarter press"
         [_w("blow"), _w("out"), _w("report", "quarter", "results", "earnings", "print")],
         [_w("upside"), {"LOWER": {"IN": ["first", "second", "third", "fourth", "fiscal", "q1", "q2", "q3", "q4"]}, "OP": "?"},
@@ -648,7 +651,8 @@ def _rules() -> dict[str, list[Pattern]]:
     # "Expect A Weaker Dollar": a market call, not a company's outlook.
     # A broker's reason, not the company's guidance: "cut at Credit Suisse on weak building outlook",
     # "price targets cut at Barclays on weaker ad outlook".
-    r["guidance_cut!"] += [[_w("cut", "cuts", "downgraded", "lowered", "trimmed", "lowers", "trims", "downgrades"),
+    r["guidance_cut!"] += [[_w("cut", "cuts", "downgraded", "lowered", "trimmed", "lowers", "trims", "downgrades",
+                               "upgraded", "upgrades", "raised", "raises", "lifted", "lifts"),
                             _gap(5), _w("on", "over", "amid"), _gap(3), _w("outlook", "outlooks")]]  # fmt: skip
     r["guidance_cut!"] += [[_w("weaker", "lower", "falling", "declining", "slower", "weak"),
                             _w("dollar", "euro", "yen", "pound", "sterling", "currency", "currencies", "economy", "gdp",
@@ -1228,7 +1232,7 @@ def _rules() -> dict[str, list[Pattern]]:
          {"IS_TITLE": True, "LOWER": {"NOT_IN": ["one", "two", "trade", "phase", "china", "brexit", "tax", "budget",
                                                  "stimulus", "debt", "funding", "ceasefire", "peace", "contract",
                                                  "supply", "licensing", "sponsorship", "lease", "new", "big", "the"]}},
-         _w("deal", "merger", "acquisition", "takeover", "buyout", "purchase")],
+         _w("deal", "merger", "acquisition", "takeover", "buyout", "purchase", "combination")],
         [_v("walk", "back", "pull"), _w("away", "out"), _w("from", "of"), _gap(2),
          _w("deal", "merger", "acquisition", "takeover", "buyout")],
         [_v("explore", "consider", "weigh", "mull", "eye", "seek", "plan", "pursue"), _gap(1),
@@ -1495,6 +1499,32 @@ def _rules() -> dict[str, list[Pattern]]:
         # "Following Second Analyst Target Hike" (Title Case "Target" only after "analyst")
         [_w("analyst", "analysts"), {"ORTH": {"IN": ["Target", "Targets"]}}, _w(*up)],
         [_w(*up), _gap(3), target_only],
+    ]
+    # "report of potential Novartis offer"; "deal facing Chinese scrutiny"; "under deferred prosecution
+    # agreement"; "Lyft pulls electric scooters from major cities"; "Forecasts Higher Profit"
+    r["merger_acquisition"] += [
+        [
+            _w("potential", "possible", "rumored", "rumoured", "reported"),
+            _gap(1),
+            _w("offer", "bid", "approach", "takeover", "buyout"),
+        ]
+    ]
+    r["investigation"] += [[_v("face", "draw", "attract"), _gap(2), _w("scrutiny")]]
+    r["fine"] += [[_w("deferred", "non"), _HYPHEN, _w("prosecution"), _w("agreement")]]
+    r["restructuring"] += [[_v("pull"), _gap(3), _w("from"), _gap(2), _w("cities", "markets", "countries", "states")]]
+    r["guidance_raise"] += [
+        [
+            _v("forecast", "see", "expect", "project"),
+            _w("higher", "stronger", "bigger", "record"),
+            _w("profit", "profits", "earnings", "eps", "sales", "revenue"),
+        ]
+    ]
+    r["guidance_cut"] += [
+        [
+            _v("forecast", "see", "expect", "project"),
+            _w("lower", "weaker", "smaller"),
+            _w("profit", "profits", "earnings", "eps", "sales", "revenue"),
+        ]
     ]
     # "pre-bankruptcy liability"; a lifted ban; "sees lower risk of global recession"
     r["bankruptcy!"] += [[_w("pre", "post"), _HYPHEN, _w("bankruptcy")]]
@@ -1777,7 +1807,7 @@ _DENIABLE = frozenset({"layoffs", "restructuring", "merger_acquisition", "bankru
                        "executive_departure", "guidance_cut", "recall", "delisting", "dividend_raise"})  # fmt: skip
 _DENIAL = re.compile(
     r"\b(denies|deny|denied|denying|no plans?|not plann?ing|rul(?:es|ed|e) out|wo n't|will not|"
-    r"does n't plan|does not plan|no intention)\b"
+    r"does n't plan|does not plan|no intention|cold water on)\b"
 )
 _DENIAL_REACH = 8  # tokens before the trigger, within its clause
 

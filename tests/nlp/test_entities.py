@@ -204,6 +204,11 @@ WRITTEN_NAMES = [
     ("Wells still bullish on T-Mobile after unsurprising CEO change", "WFC"),
     ("@GitHub is storing open source code in an Arctic vault", "MSFT"),
     ("Yankee Candle Opens New Research Facility", "NWL"),
+    ("Stifel Upgrades Parker-Hannifin On Potential Synergies", "PH"),
+    ("$JEC - Jacobs Engineering Q4 2019 Earnings Preview", "J"),
+    ("Jefferies +2.5% after KBW expects stock buyback", "SF"),
+    ("Why Slack Stock Just Surged 17%", "WORK"),
+    ("Why Tiffany Stock Just Popped 6%", "TIF"),
 ]
 # ... and the near names that are not those companies.
 NOT_THOSE_NAMES = [
@@ -219,6 +224,8 @@ NOT_THOSE_NAMES = [
     ("Hong Kong Bill And Huawei Threaten To Upset The Apple Cart", "AAPL"),
     ("Is Otter Tail Corporation's (NASDAQ:OTTR) High P/E Ratio A Problem?", "NDAQ"),
     ("Nasdaq hits a record close", "NDAQ"),
+    ("Cut yourself some slack this weekend", "WORK"),
+    ("Tiffany Trump attends the gala", "TIF"),
 ]
 
 

@@ -605,6 +605,34 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("merger_acquisition", "Novartis to Swallow Up The Medicines Company", "Novartis to Swallow Its Pride"),
     ("regulatory_action", "Russia Imposes Ban on Diamond Exports", "Russia Seeks to Lift Ban on Diamonds"),
     ("guidance_cut", "Miner sees lower output next year", "IHS Markit sees lower risk of global recession"),
+    # The final36-37 round.
+    (
+        "upgrade",
+        "Chipmaker Has Room To Run, Morgan Stanley Says In Upgrade",
+        "Chipmaker says its upgrade cycle is strong",
+    ),
+    ("earnings_beat", "Drugmaker Reports Results That Plow Past Expectations", "Drugmaker plows ahead with trial"),
+    (
+        "guidance_raise",
+        "Philip Morris Forecasts Higher Profit as IQOS Sales Rise",
+        "Philip Morris Forecasts Higher Taxes",
+    ),
+    ("guidance_cut", "Brewer forecasts lower profit for 2020", "Brewer forecasts a rainy summer"),
+    (
+        "merger_acquisition",
+        "Shares jump after report of potential Novartis offer",
+        "Shares jump after report of strong demand",
+    ),
+    ("merger_acquisition", "New Media closes Gannett combination", "New Media closes Gannett printing plant"),
+    ("merger_acquisition", "Miner agrees to takeover by rival", "First Quantum pours cold water on takeover talk"),
+    ("investigation", "Diodes, Lite-On deal facing Chinese scrutiny", "Diodes, Lite-On deal facing delays"),
+    ("fine", "HSBC to pay $192M under deferred prosecution agreement", "HSBC to pay $192M dividend"),
+    ("restructuring", "Lyft pulls electric scooters from major cities", "Lyft pulls ahead of rivals in major cities"),
+    (
+        "guidance_raise",
+        "Energy firm raises outlook for 2020",
+        "Devon Energy, Hess upgraded at J.P. Morgan on improved E&P outlook",
+    ),
 ]
 
 
