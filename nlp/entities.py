@@ -340,6 +340,12 @@ BLOCK_PATTERNS: list[list[dict[str, object]]] = [
 # only next to the words of a rating action.
 # "Wells" alone is Wells Fargo only as a broker ("upgraded at Wells", "Wells cuts"), never
 # "oil Wells".
+# The words after a name that make it a company's: its people, shares and results, and price moves.
+_COMPANY_CONTEXT = frozenset(
+    {"ceo", "shares", "stock", "inc", "inc.", "earnings", "reports", "revenue", "sales", "beats", "misses", "users",
+     "upgraded", "downgraded", "halted", "deal", "surged", "surges", "jumps", "falls", "rises", "soars", "plunges",
+     "sinks", "slides"}
+)  # fmt: skip
 _CONTEXT_ONLY: dict[str, frozenset[str]] = {
     "Wells": frozenset(
         {"upgrades", "upgraded", "downgrades", "downgraded", "cuts", "raises", "lifts", "lowers", "says", "said",
@@ -348,16 +354,11 @@ _CONTEXT_ONLY: dict[str, frozenset[str]] = {
     ),
     # "Nasdaq" alone is the market or its index; "Nasdaq CEO" is the company.
     "Nasdaq": frozenset({"ceo", "cfo", "president", "inc", "inc.", "shares", "stock", "earnings", "reports"}),
-    # "Slack" and "Tiffany" alone are a word and a first name; before these words, the companies.
-    "Slack": frozenset({"ceo", "shares", "stock", "halted", "earnings", "reports", "users", "surged", "jumps", "falls",
-                        "plunges", "soars", "sinks", "slides", "rises"}),
-    "Tiffany": frozenset({"ceo", "shares", "stock", "earnings", "reports", "inc", "inc.", "sales", "surged", "jumps",
-                          "falls", "plunges", "soars", "sinks", "slides", "rises", "deal"}),
-    # "Snap" alone is a verb; "Snap CEO", "Snap shares" are the company.
-    "Snap": frozenset(
-        {"ceo", "shares", "stock", "inc", "inc.", "earnings", "reports", "revenue", "beats", "misses", "users",
-         "upgraded", "downgraded", "falls", "jumps", "rises", "soars", "plunges", "surges", "sinks", "slides"}
-    ),
+    # "Slack", "Tiffany" and "Snap" alone are a word, a first name and a verb; before these words,
+    # the companies ("Snap CEO", "Slack halted", "Tiffany shares").
+    "Slack": _COMPANY_CONTEXT,
+    "Tiffany": _COMPANY_CONTEXT,
+    "Snap": _COMPANY_CONTEXT,
     "S&P": frozenset(
         {"global", "ratings", "downgrades", "downgraded", "downgrade", "upgrades", "upgraded", "cuts", "cut", "lowers",
          "lowered", "raises", "raised", "affirms", "affirmed", "revises", "revised", "says", "said", "places",

@@ -201,8 +201,9 @@ _MID_RATINGS = ("neutral", "hold", "equal weight", "equal-weight", "equalweight"
                 "mkt perform", "sector performer")  # fmt: skip
 _UP_RATINGS = ("buy", "outperform", "overweight", "strong buy", "accumulate", "add", "sector outperform",
                "market outperform", "positive", "top pick", "conviction buy", "mkt outperform", "outperformer")  # fmt: skip
-_ESTIMATES = _w("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
-                "consensus", "street", "projections", "expected")  # fmt: skip
+_ESTIMATE_WORDS = ("estimate", "estimates", "expectations", "expectation", "forecast", "forecasts", "view", "views",
+                   "consensus", "street", "projections", "expected")  # fmt: skip
+_ESTIMATES = _w(*_ESTIMATE_WORDS)
 _RESULTS = _w("results", "earnings", "profit", "profits", "revenue", "revenues", "sales", "quarter", "quarterly",
               "eps", "income", "q1", "q2", "q3", "q4", "margins", "margin", "revs", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q",
               "4q")  # fmt: skip
@@ -240,8 +241,15 @@ _NOT_A_BUSINESS = ("back", "stake", "stakes", "shares", "stock", "bonds", "notes
                    "option", "options", "contracts", "rights", "licenses", "licences", "tickets", "power",
                    "electricity", "gas", "oil", "debt", "votes")  # fmt: skip
 # A gap that may cross the commas of a list ("higher operating profit, dividend than expected").
-_LIST_GAP: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,3}"}
-_LIST_GAP_6: Tok = {"ORTH": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,6}"}
+# Words that end a clause but not a list: a gap over them may cross commas.
+_CLAUSE_ENDS = [";", ".", "|", "!", "?", ":"]
+
+
+def _list_gap(n: int) -> Tok:
+    """Up to n tokens inside one clause, commas included."""
+    return {"ORTH": {"NOT_IN": _CLAUSE_ENDS}, "OP": f"{{0,{n}}}"}
+
+
 _STAFF = _w("job", "jobs", "worker", "workers", "employee", "employees", "staff", "staffers", "position",
             "positions", "role", "roles", "workforce", "headcount", "people", "personnel")  # fmt: skip
 _MONEY_WORDS = _w("million", "billion", "mln", "bln", "bn", "m", "record", "hefty", "antitrust", "regulatory",
@@ -261,7 +269,7 @@ _MACRO_VETO: list[Pattern] = [
     [{"ENT_KB_ID": "", **_w("retail", "housing", "gdp", "payrolls", "cpi", "inflation", "pmi", "factory", "durable",
         "consumer", "industrial", "manufacturing", "jobless", "employment", "wage", "wages", "trade", "deficit", "job",
         "surplus", "exports", "imports")},
-     {"ENT_KB_ID": "", "LOWER": {"NOT_IN": [";", ".", "|", "!", "?", ":"]}, "OP": "{0,10}"},
+     {"ENT_KB_ID": "", "ORTH": {"NOT_IN": _CLAUSE_ENDS}, "OP": "{0,10}"},
      _w("below", "above", "short", "ahead", "beating", "missing"), {"LOWER": "of", "OP": "?"},
      _w("forecast", "forecasts", "expectations", "estimates", "consensus")],
 ]  # fmt: skip
@@ -432,7 +440,7 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("lower", "weaker", "falling", "declining", "shrinking", "reduced"), _gap(1),
          _w("profit", "profits", "earnings", "income")],
         # "shares slip on lower operating profit than expected"
-        [_w("lower", "weaker", "smaller"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"), _LIST_GAP,
+        [_w("lower", "weaker", "smaller"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"), _list_gap(3),
          _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
     ]  # fmt: skip
     # "loss of a contract / of jobs" is not a result, "loss of $5 million" is.
@@ -542,8 +550,7 @@ def _rules() -> dict[str, list[Pattern]]:
                    "expectation-beating"), [_gap(3), _RESULTS]),
         # against a benchmark, not a milestone ("revenue tops $1B for first time")
         [_w("revenue", "revenues"), _gap(2), _v("beat", "top", "exceed", "surpass", "outpace"), _gap(2),
-         _w("estimates", "estimate", "expectations", "expectation", "forecast", "forecasts", "views", "view",
-            "consensus", "street", "guidance", "outlook", "projections")],
+         _w(*_ESTIMATE_WORDS, "guidance", "outlook")],
         [_w("profit", "profits", "earnings", "eps", "income"), _gap(2),
          _v("jump", "soar", "surge", "rise", "climb", "rocket", "double", "leap", "grow", "rebound", "beat", "top", "gain",
             "quadruple", "balloon")],
@@ -562,7 +569,7 @@ def _rules() -> dict[str, list[Pattern]]:
          _w("earnings", "profit", "profits", "income", "eps", "ebitda")],
         # "shares surge on higher operating profit, dividend than expected"
         [_w("higher", "stronger", "bigger", "better", "larger"), _gap(2), _w("profit", "profits", "earnings", "income", "eps"),
-         _LIST_GAP, _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
+         _list_gap(3), _w("than"), _w("expected", "forecast", "estimated", "anticipated")],
         [_w("q1", "q2", "q3", "q4", "fq1", "fq2", "fq3", "fq4", "1q", "2q", "3q", "4q"), _AMOUNT,
          {"ORTH": ",", "OP": "?"}, _w("up"), {"LIKE_NUM": True}],
         [_w("eps", "profit", "profits", "earnings", "income"), _AMOUNT, {"ORTH": ",", "OP": "?"}, _w("up"),
@@ -669,12 +676,26 @@ def _rules() -> dict[str, list[Pattern]]:
                                                     "freight", "shipping", "retail", "auto", "airline", "travel")},
                             _GUIDE_STRICT]]  # fmt: skip
     # "Australia Cuts Forecasts for Wage Increases, Economic Growth": an economy's forecasts.
+    # "IHS Markit sees lower risk of global recession"
+    r["guidance_cut!"] += [[_w("lower", "higher", "reduced"), _w("risk", "risks", "chance", "odds", "probability")]]
     r["guidance_cut!"] += [[_GUIDE_STRICT, _w("for"), _gap(2), _w("wage", "wages", "growth", "gdp", "inflation", "economic",
                                                                "economy", "budget", "unemployment", "jobs")]]  # fmt: skip
     r["guidance_cut"] += [
         [_GUIDE_STRICT, _gap(2), _v("fail"), _w("to"), _w("impress", "satisfy", "excite", "reassure")]
     ]
     r["earnings_miss"] += [[_RESULTS, _gap(2), _v("fail"), _w("to"), _w("impress", "satisfy", "excite", "reassure")]]
+    # "Philip Morris Forecasts Higher Profit", "forecasts lower profit for 2020"
+    for event_type, direction in (
+        ("guidance_raise", ("higher", "stronger", "bigger", "record")),
+        ("guidance_cut", ("lower", "weaker", "smaller")),
+    ):
+        r[event_type] += [
+            [
+                _v("forecast", "see", "expect", "project"),
+                _w(*direction),
+                _w("profit", "profits", "earnings", "eps", "sales", "revenue"),
+            ]
+        ]
     r["guidance_raise"] += [
         # "raising adjusted operating margin and earnings outlook"
         [raisev, _gap(5), _GUIDE_STRICT],
@@ -776,6 +797,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_v("follow"), _w("suit")],
         [_w("space", "swim", "pressure", "birthday", "wet"), _w("suit", "suits")],
     ]
+    # "Diodes, Lite-On deal facing Chinese scrutiny"
+    r["investigation"] += [[_v("face", "draw", "attract"), _gap(2), _w("scrutiny")]]
     r["investigation"] += [
         _ph("under the microscope"),
         [_w("investigation", "investigations", "probe", "probes", "inquiry", "inquiries", "enquiry", "subpoena",
@@ -795,6 +818,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("llp", "pllc", "p.c.", "firm", "attorneys", "lawyers"), _gap(1), _w("investigates", "investigating")],
         [_w("shareholder", "stockholder", "investor"), _w("investigation", "investigations")],[_w("space", "nasa", "lunar", "mars", "solar", "planetary"), _w("probe", "probes")],
                             [_w("impeachment"), _w("inquiry", "probe", "investigation", "investigations")]]  # fmt: skip
+    # "HSBC to pay $192M under deferred prosecution agreement"
+    r["fine"] += [[_w("deferred", "non"), _HYPHEN, _w("prosecution"), _w("agreement")]]
     r["fine"] += [
         [_w("fined", "fines", "penalized", "penalised")],
         [_w("'s", "’s", "'"), _w("fine", "penalty"), _w("for", "over", "in")],
@@ -883,8 +908,9 @@ def _rules() -> dict[str, list[Pattern]]:
                                  _w("from", "on"), _gap(2), _w("ban", "bans", "sanctions", "tariffs")]]  # fmt: skip
     # "China Risk Caps Upside": a cap on a stock's gains, not a regulator's cap.
     r["regulatory_action!"] += [[_w("caps", "capped", "cap", "capping"), _w("upside", "gains", "rally", "returns")]]
-    r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower"), _gap(2),
-                                 _w("tariffs", "tariff", "duties", "levies", "sanctions")]]  # fmt: skip
+    # Lifted tariffs, sanctions and bans ("Russia Seeks to Lift Ban on 'Blood Diamonds'").
+    r["regulatory_action!"] += [[_v("suspend", "cut", "halt", "lift", "remove", "waive", "scrap", "ease", "lower", "end"),
+                                 _gap(2), _w("tariffs", "tariff", "duties", "levies", "sanctions", "ban", "bans")]]  # fmt: skip
     r["regulatory_action!"] += [[_w("of", "the", "its", "their", "a", "sales", "deliveries", "idle"), _w("grounded")]]
     # Contract language and lobbying, not a regulator acting: "invokes force majeure", "doctors call for ban".
     r["regulatory_action!"] += [
@@ -928,6 +954,8 @@ def _rules() -> dict[str, list[Pattern]]:
     # Macro counts of failures, not a company's: "Consumer Insolvencies Approach Record".
     r["bankruptcy!"] += [[_w("consumers", "households", "individuals", "people", "americans", "canadians", "britons"),
                           _gap(6), _w("insolvencies", "bankruptcies")]]  # fmt: skip
+    # "pre-bankruptcy liability"
+    r["bankruptcy!"] += [[_w("pre", "post"), _HYPHEN, _w("bankruptcy")]]
     # "Cancer sends many patients into bankruptcy"
     r["bankruptcy!"] += [[_w("patients", "families", "households", "consumers", "people", "americans", "individuals",
                              "farmers", "students", "borrowers", "retirees"), _w("into", "to"),
@@ -1040,6 +1068,8 @@ def _rules() -> dict[str, list[Pattern]]:
     # Corporate actions.
     # "Bank Of Baroda To Exit Trinidad And Tobago": leaving a market
     r["restructuring"] += [[_w("exit", "exits", "exiting", "quit", "quits", "quitting"), {"ENT_TYPE": "GPE"}]]
+    # "Lyft pulls electric scooters from major cities"
+    r["restructuring"] += [[_v("pull"), _gap(3), _w("from"), _gap(2), _w("cities", "markets", "countries", "states")]]
     r["restructuring"] += [
         [_w("restructuring", "restructure", "restructures", "restructured", "reorganization", "reorganisation",
             "reorganize", "reorganizes", "reorganise", "overhaul", "overhauls", "overhauled", "overhauling",
@@ -1204,6 +1234,9 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("bid", "bids", "offer"), _w("for"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
         # "up 26% premarket on rumored Novartis interest", "EBay +6% after selling StubHub"
         [_w("rumored", "rumoured", "reported", "takeover", "buyout"), _gap(2), _w("interest")],
+        # "after report of potential Novartis offer"
+        [_w("potential", "possible", "rumored", "rumoured", "reported"), _gap(1),
+         _w("offer", "bid", "approach", "takeover", "buyout")],
         [_w("after", "on"), _w("selling", "divesting", "acquiring"), {"TEXT": {"REGEX": r"^[A-Z][a-z]"}}],
         # "buys healthcare packaging thermoformer for $187M", "Ebay sells StubHub to ticket marketplace Viagogo"
         [_v("buy", "acquire", "purchase"),
@@ -1493,43 +1526,13 @@ def _rules() -> dict[str, list[Pattern]]:
         [target_only, _gap(2), _w(*up)],
         _cat(_w(*up), _gap(4), price),
         # "Analysts Just Lifted Their Skyworks Solutions, Inc. Price Target To US$104"
-        _cat(_w(*up), _LIST_GAP_6, price),
+        _cat(_w(*up), _list_gap(6), price),
         # Morningstar's "fair value estimate raised to $192"
         [_w("fair"), _w("value"), _w("estimate", "estimates"), _w(*up)],
         # "Following Second Analyst Target Hike" (Title Case "Target" only after "analyst")
         [_w("analyst", "analysts"), {"ORTH": {"IN": ["Target", "Targets"]}}, _w(*up)],
         [_w(*up), _gap(3), target_only],
     ]
-    # "report of potential Novartis offer"; "deal facing Chinese scrutiny"; "under deferred prosecution
-    # agreement"; "Lyft pulls electric scooters from major cities"; "Forecasts Higher Profit"
-    r["merger_acquisition"] += [
-        [
-            _w("potential", "possible", "rumored", "rumoured", "reported"),
-            _gap(1),
-            _w("offer", "bid", "approach", "takeover", "buyout"),
-        ]
-    ]
-    r["investigation"] += [[_v("face", "draw", "attract"), _gap(2), _w("scrutiny")]]
-    r["fine"] += [[_w("deferred", "non"), _HYPHEN, _w("prosecution"), _w("agreement")]]
-    r["restructuring"] += [[_v("pull"), _gap(3), _w("from"), _gap(2), _w("cities", "markets", "countries", "states")]]
-    r["guidance_raise"] += [
-        [
-            _v("forecast", "see", "expect", "project"),
-            _w("higher", "stronger", "bigger", "record"),
-            _w("profit", "profits", "earnings", "eps", "sales", "revenue"),
-        ]
-    ]
-    r["guidance_cut"] += [
-        [
-            _v("forecast", "see", "expect", "project"),
-            _w("lower", "weaker", "smaller"),
-            _w("profit", "profits", "earnings", "eps", "sales", "revenue"),
-        ]
-    ]
-    # "pre-bankruptcy liability"; a lifted ban; "sees lower risk of global recession"
-    r["bankruptcy!"] += [[_w("pre", "post"), _HYPHEN, _w("bankruptcy")]]
-    r["regulatory_action!"] += [[_v("lift", "ease", "end", "scrap", "remove"), _gap(1), _w("ban", "bans", "sanctions")]]
-    r["guidance_cut!"] += [[_w("lower", "higher", "reduced"), _w("risk", "risks", "chance", "odds", "probability")]]
     return dict(r)
 
 
