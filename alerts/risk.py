@@ -2,8 +2,10 @@
 
 Score of one article for one entity and one event type (all weights in RiskSettings):
 
-    A = negativity x confidence     negativity = max(0, p_negative - p_positive), confidence = p(label)
-    S = event severity              base severity of the event type (nlp/taxonomy.py); 0 for plain negative news
+    A = negativity x confidence     of the sentiment towards the entity (`entity_sentiment`, else the article's):
+                                    negativity = max(0, p_negative - p_positive), confidence = p(label)
+    S = event severity              base severity of an event that targets the entity (nlp/targets.py);
+                                    0 for plain negative news
     B = burst                       log(window count + 1 / baseline + 1) / log(burst_saturation), in [0, 1]
     C = corroboration               (independent sources of the same story - 1) / (saturation - 1), in [0, 1]
     raw   = w_negativity*A + w_severity*S + max(A, S) * (w_burst*B + w_corroboration*C)
@@ -163,10 +165,13 @@ class RiskEngine:
         if ent is not None:
             state.name = state.name or ent.name
             state.sector = state.sector or ent.sector
-        probs = r.sentiment.probs
+        # The sentiment towards this company, not the article's (records from producers that
+        # predate entity-level sentiment carry only the article's).
+        sentiment = r.entity_sentiment or r.sentiment
+        probs = sentiment.probs
         negativity = max(0.0, probs.negative - probs.positive)
-        adverse_sent = negativity * r.sentiment.score
-        is_negative = r.sentiment.label == "negative"
+        adverse_sent = negativity * sentiment.score
+        is_negative = sentiment.label == "negative"
 
         novelty, sources = self._match_story(state, r, t)
         # Window of negative stories: a corroborating report is not a new story.
@@ -188,7 +193,8 @@ class RiskEngine:
         state.last_time = t if state.last_time is None else max(state.last_time, t)
         watch = s.watchlist_weight if state.entity in self.watchlist else 1.0
 
-        candidates = {e.type: e for e in r.events}
+        # Only the events that happen to this company: a broker is not downgraded by its own call.
+        candidates = {e.type: e for e in r.events if e.targets_entity(state.entity)}
         types: list[tuple[str, float, str]] = [(e.type, e.severity, e.trigger) for e in candidates.values()]
         if not types and is_negative:
             types = [(NEGATIVE_NEWS, 0.0, "")]
@@ -201,7 +207,7 @@ class RiskEngine:
                     name="negativity",
                     value=round(adverse_sent, 4),
                     points=round(s.w_negativity * adverse_sent, 2),
-                    detail=f"{r.sentiment.label} p={r.sentiment.score:.2f}",
+                    detail=f"{sentiment.label} p={sentiment.score:.2f}",
                 ),
                 Factor(
                     name="severity",

@@ -103,12 +103,27 @@ class Entity(_Record):
     start: int | None = None
     end: int | None = None
     source: EntitySource
+    sentiment: Sentiment | None = Field(
+        default=None, description="the headline's sentiment towards this company (entities with a ticker)"
+    )
 
 
 class Event(_Record):
     type: str = Field(description="an event type id from nlp.taxonomy")
     trigger: str = Field(description="the words that matched")
     severity: float = Field(ge=0.0, le=1.0)
+    # None (not an empty list) only from producers older than targets: such an event is
+    # read as happening to every company of its article, as it was before.
+    targets: list[str] | None = Field(
+        default=None, description="tickers the event happens to (the company downgraded, sued, recalling)"
+    )
+    actor: str | None = Field(
+        default=None, description="ticker of the party acting on the targets (broker, agency, plaintiff), if linked"
+    )
+
+    def targets_entity(self, ticker: str) -> bool:
+        """Does this event happen to `ticker`? (Events without targets, from older producers, do to all.)"""
+        return self.targets is None or ticker in self.targets
 
 
 class Enriched(_Record):
@@ -126,6 +141,9 @@ class Enriched(_Record):
     url: str | None = None
     published_at: AwareDatetime = Field(description="event time: the feed's, else the Kafka timestamp")
     sentiment: Sentiment
+    entity_sentiment: Sentiment | None = Field(
+        default=None, description="the sentiment towards `entity` (null when `entity` is null)"
+    )
     entities: list[Entity]
     events: list[Event]
     model_versions: dict[str, str]

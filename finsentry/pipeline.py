@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from alerts.risk import RiskEngine
-from finsentry.contracts import Alert, Enriched, NewsEvent, utcnow
-from nlp.interfaces import Annotator, BackgroundAnnotator, SentimentModel
+from finsentry.contracts import Alert, Enriched, NewsEvent, Sentiment, utcnow
+from nlp.interfaces import Annotation, Annotator, BackgroundAnnotator, CharSpan, SentimentModel, SentimentReading
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ def enrich(
         models.annotator.submit(texts, feed_tickers) if isinstance(models.annotator, BackgroundAnnotator) else None
     )
     started = time.perf_counter()
-    sentiments = models.sentiment.predict(texts)
+    reading = models.sentiment.read(texts)
+    sentiments = reading.sentiments
     timings.sentiment_s = time.perf_counter() - started
     if pending is not None:
         annotations = pending.result()
@@ -81,12 +82,17 @@ def enrich(
         annotations = models.annotator.annotate(texts, feed_tickers)
         timings.entities_s = time.perf_counter() - started
     versions = models.versions()
+    started = time.perf_counter()
+    towards = entity_sentiments(reading, annotations)
+    timings.sentiment_s += time.perf_counter() - started
 
     records: list[Enriched] = []
     for i, (event, sentiment, ann) in enumerate(zip(batch, sentiments, annotations, strict=True)):
         fallback = fallback_times[i] if fallback_times is not None else None
         event_time = event.published_at or fallback or processed_at
         tickers: list[str | None] = list(dict.fromkeys(e.ticker for e in ann.entities if e.ticker))
+        by_ticker = towards[i]
+        entities = [e.model_copy(update={"sentiment": by_ticker[e.ticker]}) if e.ticker else e for e in ann.entities]
         for ticker in tickers or [None]:
             # model_construct: every field is already a validated record or a plain value,
             # and re-validating ~2 records per event costs more than the rest of the stage.
@@ -99,13 +105,41 @@ def enrich(
                     url=event.url,
                     published_at=event_time,
                     sentiment=sentiment,
-                    entities=ann.entities,
+                    entity_sentiment=by_ticker[ticker] if ticker else None,
+                    entities=entities,
                     events=ann.events,
                     model_versions=versions,
                     processed_at=processed_at,
                 )
             )
     return EnrichResult(records=records, timings=timings)
+
+
+def entity_sentiments(reading: SentimentReading, annotations: Sequence[Annotation]) -> list[dict[str, Sentiment]]:
+    """Per article, the sentiment towards each linked ticker, from all of its mentions in one head call.
+
+    A ticker only the feed gave (no mention in the text) gets the article's sentiment: the feed
+    names the article's subject, and there is no span to read.
+    """
+    requests: list[tuple[int, list[CharSpan]]] = []
+    keys: list[tuple[int, str]] = []
+    out: list[dict[str, Sentiment]] = [{} for _ in annotations]
+    for i, ann in enumerate(annotations):
+        spans: dict[str, list[CharSpan]] = {}
+        for e in ann.entities:
+            if e.ticker:
+                spans.setdefault(e.ticker, [])
+                if e.start is not None and e.end is not None:
+                    spans[e.ticker].append((e.start, e.end))
+        for ticker, mentions in spans.items():
+            if mentions:
+                requests.append((i, mentions))
+                keys.append((i, ticker))
+            else:
+                out[i][ticker] = reading.sentiments[i]
+    for (i, ticker), sentiment in zip(keys, reading.towards(requests), strict=True):
+        out[i][ticker] = sentiment
+    return out
 
 
 def run_pipeline(

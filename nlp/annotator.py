@@ -13,36 +13,60 @@ from collections.abc import Sequence
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
-from finsentry.contracts import Entity
+from finsentry.contracts import Entity, Event
 from finsentry.settings import EntitySettings
 from nlp.companies import CompanyDirectory, load_companies, normalize_ticker
 from nlp.entities import RULER_NAME, CompanyLinker, add_company_ruler
 from nlp.events import EventClassifier
 from nlp.interfaces import Annotation
+from nlp.targets import Mention, attribute
 
 log = logging.getLogger(__name__)
 
-# Bumped whenever the alias table or the event rules change what they find.
-RULES_VERSION = "12"
+# Bumped whenever the alias table, the event rules or the target reading change what they find.
+RULES_VERSION = "13"
 _NER = "ner"
 _SHARED_ENCODERS = ("tok2vec", "transformer")
+# Run only on texts that name a company and carry an event: the parse tells event targets
+# from actors (nlp/targets.py), and most headlines need neither.
+_READING = ("tagger", "parser")
 
 
 def _keep_only_ner(nlp: Language) -> list[str]:
-    """Remove every component the NER does not need; returns the names kept."""
+    """Remove every component the NER does not need; returns the names kept.
+
+    The tagger and the parser (and the encoder they listen to) stay loaded but disabled:
+    `SpacyAnnotator` runs them itself, on the few texts whose event targets they decide.
+    """
     if _NER not in nlp.pipe_names:
         raise ValueError(f"spaCy pipeline {nlp.meta.get('name')!r} has no 'ner' component")
     keep = {_NER}
+    reading = {name for name in _READING if name in nlp.pipe_names}
     for name in _SHARED_ENCODERS:
         if name in nlp.pipe_names:
-            listeners = getattr(nlp.get_pipe(name), "listening_components", [])
+            listeners = set(getattr(nlp.get_pipe(name), "listening_components", []))
             if _NER in listeners:
                 keep.add(name)
+            elif listeners & reading:
+                reading.add(name)
     for name in list(nlp.pipe_names):
-        if name not in keep:
+        if name not in keep and name not in reading:
             nlp.remove_pipe(name)
+    for name in reading - keep:
+        nlp.disable_pipe(name)
     return nlp.pipe_names
+
+
+def _mentions(doc: Doc, entities: Sequence[Entity]) -> list[Mention]:
+    out = []
+    for e in entities:
+        if e.ticker and e.start is not None and e.end is not None:
+            span = doc.char_span(e.start, e.end, alignment_mode="expand")
+            if span is not None:
+                out.append(Mention(e.ticker, span.start, span.end))
+    return out
 
 
 class SpacyAnnotator:
@@ -68,17 +92,42 @@ class SpacyAnnotator:
         self.device = device
         self.linker = CompanyLinker(directory, link_unknown_cashtags=link_unknown_cashtags, ner_labels=ner_labels)
         self.events = EventClassifier(nlp.vocab)
+        # The disabled components that read the clause structure, in pipeline order.
+        self.reading = [
+            name for name in nlp.component_names if name in nlp.disabled and name in (*_SHARED_ENCODERS, *_READING)
+        ]
         self.version = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}+rules{RULES_VERSION}"
 
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]:
         if len(feed_tickers) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(feed_tickers)} feed ticker lists")
-        out = []
-        for doc, feed in zip(self.nlp.pipe(texts, batch_size=self.batch_size), feed_tickers, strict=True):
+        found = []
+        for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
             entities = self.linker.link(doc)
-            events = self.events.classify(doc)
-            out.append(Annotation(entities=self._merge_feed(entities, feed), events=events))
+            found.append((doc, entities, _mentions(doc, entities), self.events.classify_matches(doc)))
+        self._read_structure([doc for doc, _, mentions, matches in found if mentions and matches])
+        out = []
+        for (doc, entities, mentions, matches), feed in zip(found, feed_tickers, strict=True):
+            merged = self._merge_feed(entities, feed)
+            feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
+            events = [self._targeted(doc, event, hits, mentions, feed_only) for event, hits in matches]
+            out.append(Annotation(entities=merged, events=events))
         return out
+
+    def _read_structure(self, docs: list[Doc]) -> None:
+        """Tag and parse the docs in place (the components the pipeline keeps disabled)."""
+        for name in self.reading:
+            docs = list(self.nlp.get_pipe(name).pipe(docs, batch_size=self.batch_size))  # type: ignore[attr-defined]
+
+    def _targeted(
+        self, doc: Doc, event: Event, hits: list[tuple[int, ...]], mentions: list[Mention], feed_only: list[str]
+    ) -> Event:
+        found = attribute(doc, event.type, hits, mentions)
+        targets = list(found.targets)
+        if not targets:
+            # No company in the text is the target: the feed's tickers name the article's subject.
+            targets = [t for t in feed_only if t != found.actor]
+        return event.model_copy(update={"targets": targets, "actor": found.actor})
 
     def annotate_one(self, text: str, feed_tickers: Sequence[str] | None = None) -> Annotation:
         return self.annotate([text], [feed_tickers])[0]

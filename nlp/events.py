@@ -1624,6 +1624,14 @@ class EventClassifier:
         return hits, vetoes
 
     def classify(self, doc: Doc) -> list[Event]:
+        return [event for event, _ in self.classify_matches(doc)]
+
+    def classify_matches(self, doc: Doc) -> list[tuple[Event, list[tuple[int, ...]]]]:
+        """Each event found, with the token indices of every match of its type that survived.
+
+        The trigger text is the tightest match's; the other matches tell nlp/targets.py where
+        else the same type is said ("Citi upgrades Ford; JPMorgan upgrades GM").
+        """
         hits, vetoes = self._hits(doc)
         veto_tokens: dict[str, set[int]] = defaultdict(set)
         for v in vetoes:
@@ -1646,17 +1654,14 @@ class EventClassifier:
                 continue
             # The tightest match explains the event best; ties go to the earliest.
             best = min(type_hits, key=lambda h: (h.end - h.start, h.start))
-            events.append(
-                (
-                    best.start,
-                    Event(
-                        type=event_type,
-                        trigger=_trigger_text(doc, best.tokens),
-                        severity=EVENT_TYPES[event_type].severity,
-                    ),
-                )
+            event = Event(
+                type=event_type,
+                trigger=_trigger_text(doc, best.tokens),
+                severity=EVENT_TYPES[event_type].severity,
             )
-        return [e for _, e in sorted(events, key=lambda x: x[0])]
+            matches = [best.tokens] + [h.tokens for h in sorted(type_hits, key=lambda h: h.start) if h is not best]
+            events.append((best.start, event, matches))
+        return [(e, m) for _, e, m in sorted(events, key=lambda x: x[0])]
 
 
 # --- figures: "Q3 EPS 78 cents vs. 98 cents", "sales $5.17 bln vs. $5.40 bln; FactSet consensus $5.32 bln" ---

@@ -13,15 +13,40 @@ from typing import Protocol, runtime_checkable
 
 from finsentry.contracts import Entity, Event, Sentiment, SentimentProbs
 
+# A character span [start, end) into the text a reading was made of.
+CharSpan = tuple[int, int]
+
+
+class SentimentReading(Protocol):
+    """One batch read once: the article-level sentiments, and the sentiment towards entities in them."""
+
+    sentiments: list[Sentiment]
+
+    def towards(self, requests: Sequence[tuple[int, Sequence[CharSpan]]]) -> list[Sentiment]:
+        """For each (text index, the entity's mentions as character spans), the sentiment towards it."""
+        ...
+
+
+@dataclass
+class ArticleReading:
+    """A reading with no entity head: every entity gets its article's sentiment."""
+
+    sentiments: list[Sentiment]
+
+    def towards(self, requests: Sequence[tuple[int, Sequence[CharSpan]]]) -> list[Sentiment]:
+        return [self.sentiments[i] for i, _ in requests]
+
 
 class SentimentModel(Protocol):
-    """Batched 3-class sentiment: one Sentiment per text, in order."""
+    """Batched 3-class sentiment: one Sentiment per text, in order; `read` adds entity-level sentiment."""
 
     name: str
     version: str
     device: str
 
     def predict(self, texts: Sequence[str]) -> list[Sentiment]: ...
+
+    def read(self, texts: Sequence[str]) -> SentimentReading: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,9 @@ class NoopSentiment:
 
     def predict(self, texts: Sequence[str]) -> list[Sentiment]:
         return [_NEUTRAL] * len(texts)
+
+    def read(self, texts: Sequence[str]) -> SentimentReading:
+        return ArticleReading(self.predict(texts))
 
 
 class NoopAnnotator:

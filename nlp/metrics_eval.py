@@ -35,6 +35,9 @@ class Report:
     labels: tuple[str, ...] = SENTIMENT_LABELS
     # Accuracy per annotator-agreement level, when the data has one (PhraseBank).
     accuracy_by_agreement: dict[str, float] = field(default_factory=dict)
+    # Entity-level data: accuracy over the rows of headlines whose entities have different gold labels.
+    conflict_accuracy: float | None = None
+    conflict_n: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -51,6 +54,7 @@ def classification_report(
     y_pred: Sequence[str],
     labels: Sequence[str] = SENTIMENT_LABELS,
     agreement: Sequence[int | None] | None = None,
+    conflict: Sequence[bool] | None = None,
 ) -> Report:
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_true)} true labels but {len(y_pred)} predictions")
@@ -80,6 +84,7 @@ def classification_report(
             if a is not None:
                 hits[a].append(t == p)
         by_agreement = {str(a): sum(h) / len(h) for a, h in sorted(hits.items())}
+    conflict_hits = [t == p for t, p, c in zip(y_true, y_pred, conflict or [False] * n, strict=True) if c]
     return Report(
         n=n,
         accuracy=_div(correct, n),
@@ -88,6 +93,8 @@ def classification_report(
         confusion=confusion,
         labels=tuple(labels),
         accuracy_by_agreement=by_agreement,
+        conflict_accuracy=_div(sum(conflict_hits), len(conflict_hits)) if conflict is not None else None,
+        conflict_n=len(conflict_hits),
     )
 
 
@@ -115,4 +122,9 @@ def format_report(report: Report) -> str:
         lines.append(f"{label:{width}}  " + "  ".join(f"{v:6d}" for v in row))
     for level, acc in report.accuracy_by_agreement.items():
         lines.append(f"accuracy at agreement {level}%: {acc:.4f}")
+    if report.conflict_accuracy is not None:
+        lines.append(
+            f"accuracy on rows of headlines whose entities disagree: {report.conflict_accuracy:.4f}"
+            f" (n={report.conflict_n})"
+        )
     return "\n".join(lines)

@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 from finsentry.contracts import SENTIMENT_LABELS, Sentiment, SentimentProbs
 from finsentry.settings import SentimentSettings
+from nlp.entity_spans import EncodedText, encode_texts
+from nlp.interfaces import ArticleReading, CharSpan, SentimentReading
 from nlp.sentiment_data import normalize_text
 
 log = logging.getLogger(__name__)
@@ -74,13 +76,19 @@ def weights_digest(model_dir: Path, length: int = 8) -> str:
     return h.hexdigest()[:length]
 
 
-def clean_for_model(text: object, max_length: int) -> str:
-    """Any input to a string the tokenizer accepts: never raises, whatever the feed sent."""
+def safe_text(text: object, max_length: int) -> str:
+    """Any input to a string the tokenizer accepts, before clean-up; character offsets stay those of `text`."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    # Lone surrogates (broken UTF-16 from some feeds) make the Rust tokenizer raise.
+    # Lone surrogates (broken UTF-16 from some feeds) make the Rust tokenizer raise; each
+    # becomes one '?', so offsets into the text still hold.
     text = text.encode("utf-8", "replace").decode("utf-8")
-    return normalize_text(text[: max_length * _CHARS_PER_TOKEN_BUDGET])
+    return text[: max_length * _CHARS_PER_TOKEN_BUDGET]
+
+
+def clean_for_model(text: object, max_length: int) -> str:
+    """Any input to the cleaned string the model reads: never raises, whatever the feed sent."""
+    return normalize_text(safe_text(text, max_length))
 
 
 def token_budget_batches(lengths: Sequence[int], max_batch_tokens: int) -> Iterator[list[int]]:
@@ -164,13 +172,19 @@ class BatchedSentiment:
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True)
         self._check_labels(model.config.id2label)
         self.model = model.to(self.device).eval()
+        from nlp.entity_head import has_head, load_head
+
+        # Older model directories have no entity head: entities then get the article's sentiment.
+        self.entity_head = load_head(model_dir).to(self.device) if has_head(model_dir) else None
         self.onednn_linears = 0
         if self.device == "cpu" and cpu_onednn and not cpu_bf16:
             from nlp.onednn import use_onednn_linears
 
             self.onednn_linears = use_onednn_linears(self.model)
         self.name = model_dir.resolve().name
-        self.version = f"{self.name}-{weights_digest(model_dir)}"
+        self.version = f"{self.name}-{weights_digest(model_dir)}" + (
+            "" if self.entity_head is not None else "-article-only"
+        )
         log.info(
             "sentiment model %s loaded on %s (%s)",
             self.version,
@@ -190,9 +204,22 @@ class BatchedSentiment:
 
     def predict_proba(self, texts: Sequence[str]) -> list[list[float]]:
         """Probabilities (negative, neutral, positive) per text, in input order."""
-        if not texts:
-            return []
-        ids = self.encode(texts)
+        return self._run(self.encode(texts), keep_hidden=False)[0]
+
+    def read(self, texts: Sequence[str]) -> SentimentReading:
+        """Article sentiments and, through the entity head, the sentiment towards any entity in them.
+
+        One encoder pass per text: the last layer's vectors are kept for the entity head.
+        """
+        if self.entity_head is None:
+            return ArticleReading(self.predict(texts))
+        encoded = encode_texts(self.tokenizer, [safe_text(t, self.max_length) for t in texts], self.max_length)
+        probs, hidden = self._run([e.ids for e in encoded], keep_hidden=True)
+        return _HeadReading([to_sentiment(p) for p in probs], encoded, hidden, self.entity_head)
+
+    def _run(self, ids: list[list[int]], *, keep_hidden: bool) -> tuple[list[list[float]], list[Any]]:
+        if not ids:
+            return [], []
         lengths = [len(x) for x in ids]
         budget = self.max_batch_tokens
         if self._pool is not None:
@@ -201,16 +228,27 @@ class BatchedSentiment:
         groups = list(token_budget_batches(lengths, budget))
         batches = [[ids[i] for i in group] for group in groups]
         order = [i for group in groups for i in group]
+        forward = self._forward_keeping_hidden if keep_hidden else self._forward
         if self._pool is None:
-            results = [self._forward(batch) for batch in batches]
+            results = [forward(batch) for batch in batches]
         else:
-            results = list(self._pool.map(self._forward, batches))
+            results = list(self._pool.map(forward, batches))
         out: list[list[float]] = [[]] * len(ids)
-        for i, p in zip(order, (p for probs in results for p in probs), strict=True):
+        hidden: list[Any] = [None] * len(ids) if keep_hidden else []
+        for i, (p, h) in zip(order, (row for result in results for row in zip(*result, strict=True)), strict=True):
             out[i] = p
-        return out
+            if keep_hidden:
+                hidden[i] = h
+        return out, hidden
 
-    def _forward(self, batch: list[list[int]]) -> list[list[float]]:
+    def _forward(self, batch: list[list[int]]) -> tuple[list[list[float]], list[None]]:
+        probs, _ = self._model_pass(batch, keep_hidden=False)
+        return probs, [None] * len(batch)
+
+    def _forward_keeping_hidden(self, batch: list[list[int]]) -> tuple[list[list[float]], list[Any]]:
+        return self._model_pass(batch, keep_hidden=True)
+
+    def _model_pass(self, batch: list[list[int]], *, keep_hidden: bool) -> tuple[list[list[float]], list[Any]]:
         import torch
 
         # inference_mode and autocast are per thread: set here, in the thread that runs the model.
@@ -219,14 +257,44 @@ class BatchedSentiment:
             input_ids, mask = input_ids.to(self.device), mask.to(self.device)
             if self.device == "cuda" or self.cpu_bf16:
                 with torch.autocast(self.device, dtype=torch.bfloat16):
-                    logits = self.model(input_ids=input_ids, attention_mask=mask).logits
+                    out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=keep_hidden)
             else:
-                logits = self.model(input_ids=input_ids, attention_mask=mask).logits
-            probs: list[list[float]] = torch.softmax(logits.float(), dim=-1).cpu().tolist()
-        return probs
+                out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=keep_hidden)
+            probs: list[list[float]] = torch.softmax(out.logits.float(), dim=-1).cpu().tolist()
+            if not keep_hidden:
+                return probs, []
+            last = out.hidden_states[-1].float()
+            # Each text's vectors without its padding (views, no copy).
+            return probs, [last[row, : len(ids)] for row, ids in enumerate(batch)]
 
     def predict(self, texts: Sequence[str]) -> list[Sentiment]:
         return [to_sentiment(p) for p in self.predict_proba(texts)]
+
+
+class _HeadReading:
+    """A batch's article sentiments plus what the entity head needs: each text's encoding and vectors."""
+
+    def __init__(self, sentiments: list[Sentiment], encoded: list[EncodedText], hidden: list[Any], head: Any) -> None:
+        self.sentiments = sentiments
+        self._encoded = encoded
+        self._hidden = hidden
+        self._head = head
+
+    def towards(self, requests: Sequence[tuple[int, Sequence[CharSpan]]]) -> list[Sentiment]:
+        """One head call for every request; an entity whose mentions fall outside the tokens the model
+        read (past `max_length`) is read from the whole text, like a row whose entity is not found."""
+        if not requests:
+            return []
+        import torch
+
+        from nlp.entity_head import row_features
+
+        with torch.inference_mode():
+            features = torch.stack(
+                [row_features(self._hidden[i], self._encoded[i].positions(spans)) for i, spans in requests]
+            )
+            probs: list[list[float]] = torch.softmax(self._head(features).float(), dim=-1).cpu().tolist()
+        return [to_sentiment(p) for p in probs]
 
 
 def to_sentiment(probs: Sequence[float]) -> Sentiment:

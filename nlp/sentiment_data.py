@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from finsentry.contracts import SENTIMENT_LABELS, SentimentLabel
 
@@ -40,8 +41,15 @@ REPO_TWEETS_DIR = Path(__file__).resolve().parent / "resources" / "twitter_finan
 REPO_TWEETS_TRAIN = REPO_TWEETS_DIR / "train.csv"
 REPO_TWEETS_VALID = REPO_TWEETS_DIR / "valid.csv"
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
+URL_PATTERN = re.compile(r"https?://\S+|www\.\S+")
 _SPACE = re.compile(r"\s+")
+
+
+class Labelled(Protocol):
+    """Anything with a gold label: an article-level or an entity-level example."""
+
+    @property
+    def label(self) -> SentimentLabel: ...
 
 
 class DataFormatError(ValueError):
@@ -66,7 +74,7 @@ def normalize_text(text: str) -> str:
     URLs carry no sentiment and cost a third of a tweet's tokens, so they are dropped;
     whitespace runs (feeds send newlines and tabs) become one space.
     """
-    return _SPACE.sub(" ", _URL.sub(" ", text)).strip()
+    return _SPACE.sub(" ", URL_PATTERN.sub(" ", text)).strip()
 
 
 def parse_label(raw: str) -> SentimentLabel:
@@ -120,7 +128,7 @@ def _parse_agreement(raw: str | None) -> int | None:
         return None
 
 
-def label_counts(examples: Iterable[Example]) -> dict[str, int]:
+def label_counts(examples: Iterable[Labelled]) -> dict[str, int]:
     counts = Counter(e.label for e in examples)
     return {label: counts.get(label, 0) for label in SENTIMENT_LABELS}
 

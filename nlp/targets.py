@@ -1,0 +1,308 @@
+"""Event targets: which linked company an event happens to, and which one acts on it.
+
+"Moody's downgrades Boeing to junk" is a credit downgrade of Boeing by Moody's, not of both.
+An event's role in the taxonomy (`nlp.taxonomy.Role`) says how to read it:
+
+- `self` events happen to the company that is the subject of the trigger's clause, or whose
+  name sits right before a noun trigger ("GM recall", "Intel's guidance cut");
+- `acted` events are done by one party to another: with an active verb the subject is the
+  actor and the object the target ("Pfizer sues Moderna"); with a passive one the subject is
+  the target and a company after "by"/"at"/"from" the actor ("Netflix downgraded at Wells
+  Fargo"); with a noun trigger, a company after "against"/"of" is the target and one named
+  right before the noun is the actor when the clause has another subject ("Boeing falls after
+  Jefferies downgrade");
+- `deal` events happen to every party named in the deal's clause; an active buyer is also
+  recorded as the actor.
+
+Clauses are cut at the punctuation and words of `resources/targets.yaml` and at a comma that
+a verb follows ("Bernstein upgrades A, downgrades B"), so "X beats; Y misses" gives each
+company its own event. The voice and part of speech come from spaCy's tagger and dependency
+parse (run by the annotator on texts that name a company and carry an event). A clause with an
+event but no company of its own takes the subject of the clause before it ("$TAP: Barclays
+cuts to Equal Weight": TAP is the target, Barclays the actor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from spacy.tokens import Doc, Token
+
+from nlp.taxonomy import role
+
+WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
+# Tokens that may sit between the names of one list of companies ("Ford, GM and Stellantis").
+_LIST_GLUE = frozenset({",", "and", "&", "or", "/", "'s", "’s", "both", "peers", "rival"})
+# Tokens allowed between a company and the noun trigger it owns ("GM's massive recall").
+_ADJACENCY = 3
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A linked company in the Doc: its ticker and token span [start, end)."""
+
+    ticker: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Attribution:
+    targets: tuple[str, ...]
+    actor: str | None
+
+
+@dataclass(frozen=True)
+class TargetWords:
+    break_punct: frozenset[str]
+    break_words: frozenset[str]
+    actor_marks: frozenset[str]
+    target_marks: frozenset[str]
+    passive_aux: frozenset[str]
+    perfect_aux: frozenset[str]
+    examples: tuple[dict[str, Any], ...]
+
+
+@cache
+def target_words(path: Path = WORDS_FILE) -> TargetWords:
+    data = yaml.safe_load(Path(path).read_text())
+    examples = tuple(ex for section in data.values() for ex in section.get("examples", ()))
+
+    def words(section: str, key: str = "words") -> frozenset[str]:
+        return frozenset(str(w).lower() for w in data[section][key])
+
+    return TargetWords(
+        break_punct=words("clause_breaks", "punctuation"),
+        break_words=words("clause_breaks"),
+        actor_marks=words("actor_marks"),
+        target_marks=words("target_marks"),
+        passive_aux=words("passive_auxiliaries"),
+        perfect_aux=words("perfect_auxiliaries"),
+        examples=examples,
+    )
+
+
+class _Reader:
+    """One Doc's clauses and mentions, and the questions the roles ask of them."""
+
+    def __init__(self, doc: Doc, mentions: Sequence[Mention], words: TargetWords) -> None:
+        self.doc = doc
+        self.words = words
+        self.mentions = sorted(mentions, key=lambda m: m.start)
+        self.tagged = doc.has_annotation("TAG")
+        self.company_at = {i: m for m in self.mentions for i in range(m.start, m.end)}
+        self.segment, self.subordinate = self._segments()
+
+    # -- clauses ----------------------------------------------------------------------
+    def _is_verb(self, tok: Token) -> bool:
+        return self.tagged and tok.tag_.startswith("VB") and tok.i not in self.company_at
+
+    def _segments(self) -> tuple[list[int], dict[int, bool]]:
+        seg, current = [], 0
+        subordinate = {0: False}
+        doc, w = self.doc, self.words
+        for tok in doc:
+            i = tok.i
+            prev = doc[i - 1] if i > 0 else None
+            in_name = i in self.company_at and self.company_at[i].start < i
+            if prev is not None and not in_name:
+                if prev.text in w.break_punct or (prev.text == "," and self._comma_opens_clause(i)):
+                    current += 1
+                    subordinate[current] = False
+                elif tok.lower_ in w.break_words and i not in self.company_at and prev.text not in w.break_punct:
+                    current += 1
+                    subordinate[current] = True
+            seg.append(current)
+        return seg, subordinate
+
+    def _comma_opens_clause(self, i: int) -> bool:
+        """After a comma at i - 1: does a verb come before the next company (a new clause)?"""
+        for tok in self.doc[i:]:
+            if tok.i in self.company_at or tok.text in self.words.break_punct or tok.text == ",":
+                return False
+            if self._is_verb(tok):
+                return True
+        return False
+
+    def in_segment(self, seg: int) -> list[Mention]:
+        return [m for m in self.mentions if self.segment[m.start] == seg]
+
+    # -- marks ----------------------------------------------------------------------
+    def mark(self, m: Mention) -> str | None:
+        """'actor' or 'target' when a marking word comes right before the company."""
+        j = m.start - 1
+        while j >= 0 and self.doc[j].lower_ in ("the", "rival", "peer"):
+            j -= 1
+        if j < 0:
+            return None
+        word = self.doc[j].lower_
+        if word in self.words.actor_marks:
+            return "actor"
+        if word in self.words.target_marks:
+            return "target"
+        return None
+
+    def group_before(self, candidates: list[Mention], anchor: int) -> list[Mention]:
+        """The companies nearest before `anchor` that form one list (the clause's subject)."""
+        group: list[Mention] = []
+        boundary = anchor
+        for m in reversed([c for c in candidates if c.end <= anchor]):
+            between = [t for t in self.doc[m.end : boundary] if t.i not in self.company_at]
+            if group and not all(t.lower_ in _LIST_GLUE for t in between):
+                break
+            group.insert(0, m)
+            boundary = m.start
+        return group
+
+    def group_after(self, candidates: list[Mention], anchor: int) -> list[Mention]:
+        """The companies nearest after `anchor` that form one list (the object)."""
+        group: list[Mention] = []
+        boundary = anchor
+        for m in [c for c in candidates if c.start >= anchor]:
+            between = [t for t in self.doc[boundary : m.start] if t.i not in self.company_at]
+            if group and not all(t.lower_ in _LIST_GLUE for t in between):
+                break
+            group.append(m)
+            boundary = m.end
+        return group
+
+    def owner(self, candidates: list[Mention], anchor: int) -> list[Mention]:
+        """Companies named right before a noun trigger: "GM recall", "Intel's guidance cut"."""
+        before = [m for m in candidates if m.end <= anchor and anchor - m.end <= _ADJACENCY]
+        if not before:
+            return []
+        nearest = before[-1]
+        if any(self._is_verb(t) or t.text in (",", ";") for t in self.doc[nearest.end : anchor]):
+            return []
+        return self.group_before(candidates, nearest.end)
+
+    def carried_subject(self, seg: int, exclude: set[str]) -> list[Mention]:
+        """The subject of the nearest earlier clause that names a company (not `exclude`)."""
+        for earlier in range(seg - 1, -1, -1):
+            found = [m for m in self.in_segment(earlier) if m.ticker not in exclude and self.mark(m) != "actor"]
+            if found:
+                return self.group_after(found, found[0].start)
+        return []
+
+    # -- the trigger ------------------------------------------------------------------
+    def anchor(self, tokens: Sequence[int]) -> tuple[int, Token | None]:
+        """(the token the roles are read around, the trigger's verb when it has one)."""
+        for i in tokens:
+            if self._is_verb(self.doc[i]):
+                return i, self.doc[i]
+        words = [i for i in tokens if i not in self.company_at]
+        return (words[0] if words else tokens[0]), None
+
+    def passive(self, verb: Token, after: list[Mention]) -> bool:
+        prev = self.doc[verb.i - 1].lower_ if verb.i > 0 else ""
+        if prev in self.words.perfect_aux:
+            return False
+        if prev in self.words.passive_aux or any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
+            return True
+        if verb.tag_ not in ("VBN", "VBD") or not _participle(verb.lower_):
+            return False
+        # Headline passives drop the auxiliary ("Netflix downgraded at Wells Fargo"): a participle
+        # with no company object right after it.
+        return not any(m.start <= verb.i + 2 and self.mark(m) is None for m in after)
+
+
+# Participles that do not end in -ed: "Tesla cut to sell", "Boeing hit with lawsuit".
+_IRREGULAR_PARTICIPLES = frozenset(
+    {"cut", "hit", "put", "set", "sued", "shut", "taken", "given", "seen", "won", "lost"}
+)
+
+
+def _participle(word: str) -> bool:
+    return word.endswith("ed") or word in _IRREGULAR_PARTICIPLES
+
+
+def attribute(
+    doc: Doc,
+    event_type: str,
+    hits: Sequence[Sequence[int]],
+    mentions: Sequence[Mention],
+    words: TargetWords | None = None,
+) -> Attribution:
+    """Targets and actor of one event type, from the token indices of each of its matches."""
+    reader = _Reader(doc, mentions, words or target_words())
+    targets: list[str] = []
+    actor: str | None = None
+    for tokens in hits:
+        hit_targets, hit_actor = _one_hit(reader, role(event_type), sorted(tokens))
+        targets += [t for t in hit_targets if t not in targets]
+        actor = actor or hit_actor
+    if role(event_type) != "deal":
+        targets = [t for t in targets if t != actor]
+    if not targets:
+        # The structure named no one, but when a single other company is named it is the one.
+        others = list(dict.fromkeys(m.ticker for m in reader.mentions if m.ticker != actor))
+        if len(others) == 1:
+            targets = others
+    return Attribution(tuple(targets), actor)
+
+
+def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[str], str | None]:
+    anchor, verb = reader.anchor(tokens)
+    seg = reader.segment[anchor]
+    clause = reader.in_segment(seg)
+    marks = {m: reader.mark(m) for m in clause}
+    plain = [m for m in clause if marks[m] is None]
+    before = [m for m in plain if m.end <= anchor]
+    after = [m for m in clause if m.start > anchor]
+    actor_marked = [m for m in clause if marks[m] == "actor" and m.start > anchor]
+    target_marked = [m for m in clause if marks[m] == "target" and m.start > anchor]
+    targets: list[Mention] = []
+    actor: Mention | None = None
+
+    if event_role == "self":
+        owner = reader.owner(clause, anchor) if verb is None else []
+        targets = owner or reader.group_before(before, anchor) or reader.group_after(after, anchor)
+    elif event_role == "deal":
+        targets = clause
+        if verb is not None and not reader.passive(verb, after):
+            subject = reader.group_before(before, anchor)
+            actor = subject[-1] if subject else None
+        elif actor_marked:
+            actor = actor_marked[0]
+    elif verb is not None and reader.passive(verb, after):
+        targets = reader.group_before(before, anchor) + target_marked
+        later = actor_marked or [m for m in after if m not in target_marked]
+        actor = later[0] if later else None
+    elif verb is not None:
+        # An active verb ("Moody's downgrades Boeing", "after Jefferies downgrade"): subject acts.
+        subject = reader.group_before(before, anchor)
+        actor = subject[-1] if subject else (actor_marked[0] if actor_marked else None)
+        objects = [m for m in after if marks[m] != "actor"]
+        targets = target_marked or reader.group_after(objects, anchor)
+        if actor is None and not before and reader.segment[anchor] > 0:
+            # "Citi upgrades Ford; downgrades Tesla": the earlier clause's subject acts again.
+            carried = reader.carried_subject(seg, {m.ticker for m in targets})
+            actor = carried[0] if carried else None
+    else:
+        owner = reader.owner(clause, anchor)
+        objects = [m for m in after if marks[m] != "actor"]
+        if target_marked:
+            targets = target_marked
+            actor = owner[-1] if owner else (actor_marked[0] if actor_marked else None)
+        elif owner and objects:
+            targets, actor = reader.group_after(objects, anchor), owner[-1]
+        else:
+            subject = [m for m in reader.group_before(before, anchor) if m not in owner]
+            if not subject and owner:
+                # "Boeing falls after Jefferies downgrade", "$TAP: Barclays cuts to Equal Weight":
+                # the owner of the noun acts on the subject of the clause before.
+                subject = reader.carried_subject(seg, {m.ticker for m in owner})
+            if subject and owner:
+                targets, actor = subject, owner[-1]
+            else:
+                targets = owner or subject or reader.group_after(objects, anchor)
+                actor = actor_marked[0] if actor_marked else None
+    if not targets:
+        exclude = {actor.ticker} if actor else set()
+        targets = reader.carried_subject(seg, exclude)
+    return [m.ticker for m in targets], (actor.ticker if actor else None)
