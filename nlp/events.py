@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
 from finsentry.contracts import Event
@@ -148,6 +148,10 @@ def _gap(n: int, *, conjunctions: bool = True, parens: bool = False) -> Tok:
 _HYPHEN: Tok = {"ORTH": "-", "OP": "?"}
 # A token of a company the linker linked (its ticker is the entity's kb_id).
 _LINKED: Tok = {"ENT_KB_ID": {"REGEX": "."}}
+# The last token of the text: a clause end that patterns cannot spell as a token.
+_ENDS_TEXT = "finsentry_ends_text"
+if not Token.has_extension(_ENDS_TEXT):
+    Token.set_extension(_ENDS_TEXT, getter=lambda t: t.i == len(t.doc) - 1)
 
 
 def _ph(text: str) -> Pattern:
@@ -368,6 +372,8 @@ def _rules() -> dict[str, list[Pattern]]:
         [_w("on", "after", "gets", "get", "got", "receives", "earns", "wins", "double", "analyst", "rating",
             "broker", "sees", "rare", "surprise"), _w("upgrade", "upgrades")],
         [{"ENT_TYPE": "ORG"}, _w("upgrades", "upgraded"), _LINKED],
+        # "Piper Sandler downgrades Palo Alto Networks, upgrades CrowdStrike"
+        [_w(",", ";", "and", "&"), _w("upgrades"), _LINKED],
         # "Morgan Stanley Says In Upgrade"
         [_w("says", "said"), _w("in"), {"LOWER": {"IN": ["an", "its"]}, "OP": "?"}, _w("upgrade")],
         # "pullback turns Raymond James bullish", "Upgrades 4/7: $AMT $BHP ..."
@@ -516,6 +522,16 @@ def _rules() -> dict[str, list[Pattern]]:
         ],
         [_v("beat", "top"), _w("the"), _w("trend", "market", "odds", "index", "heat", "clock", "rush")],
     ]
+    # Paired results: "JPMorgan beats; Wells Fargo misses", "$ABNB beats, $EXPE misses", "Micron
+    # beats on AI demand": a bare result verb right after a linked company, then a clause end
+    # ("Apple beats Samsung in shipments" has an object and stays out).
+    paired_end: Tok = {"ORTH": {"IN": [";", ",", ".", "|", ":", "-", "—", "on", "as", "while", "but", "and", "after",
+                                       "amid", "with", "thanks", "despite", "again", "yet"]}}  # fmt: skip
+    for event_type, verbs in (
+        ("earnings_beat", ("beats", "beat", "tops", "top")),
+        ("earnings_miss", ("misses", "miss", "lags", "disappoints")),
+    ):
+        r[event_type] += [[_LINKED, _w(*verbs), paired_end], [_LINKED, {**_w(*verbs), "_": {_ENDS_TEXT: True}}]]
     r["earnings_beat"] += [
         # "AbbVie Wows Again With Q4 Results", "results impress"
         [_v("wow", "impress", "dazzle"), _gap(3), _RESULTS],

@@ -100,7 +100,25 @@ class _Reader:
 
     # -- clauses ----------------------------------------------------------------------
     def _is_verb(self, tok: Token) -> bool:
-        return self.tagged and tok.tag_.startswith("VB") and tok.i not in self.company_at
+        if not self.tagged or tok.i in self.company_at or not tok.tag_.startswith("VB"):
+            return False
+        # "cut to junk": the tagger reads a rating word after "to" at a clause end as a verb.
+        nxt = tok.nbor(1) if tok.i + 1 < len(self.doc) else None
+        prev = tok.nbor(-1) if tok.i > 0 else None
+        return not (tok.tag_ == "VB" and prev is not None and prev.lower_ == "to" and (nxt is None or nxt.is_punct))
+
+    def _is_trigger_verb(self, tok: Token) -> bool:
+        """A trigger word used as a verb, including the headline form the tagger reads as a
+        plural noun right after a company name ("Mizuho cuts Snowflake target")."""
+        if self._is_verb(tok):
+            return True
+        return (
+            self.tagged
+            and tok.tag_ in ("NNS", "NNPS")
+            and tok.lower_.endswith("s")
+            and tok.i - 1 in self.company_at
+            and self.doc[tok.i - 1].lower_ not in ("'s", "’s")
+        )
 
     def _segments(self) -> tuple[list[int], dict[int, bool]]:
         seg, current = [], 0
@@ -171,6 +189,12 @@ class _Reader:
             boundary = m.end
         return group
 
+    def possessive(self, m: Mention) -> bool:
+        """ "Macy's outlook", "Kohl's downgrade": the company owns what follows."""
+        last = self.doc[m.end - 1].lower_
+        nxt = self.doc[m.end].lower_ if m.end < len(self.doc) else ""
+        return last in ("'s", "’s") or nxt in ("'s", "’s", "'")
+
     def owner(self, candidates: list[Mention], anchor: int) -> list[Mention]:
         """Companies named right before a noun trigger: "GM recall", "Intel's guidance cut"."""
         before = [m for m in candidates if m.end <= anchor and anchor - m.end <= _ADJACENCY]
@@ -191,9 +215,12 @@ class _Reader:
 
     # -- the trigger ------------------------------------------------------------------
     def anchor(self, tokens: Sequence[int]) -> tuple[int, Token | None]:
-        """(the token the roles are read around, the trigger's verb when it has one)."""
-        for i in tokens:
-            if self._is_verb(self.doc[i]):
+        """(the token the roles are read around, the trigger's verb when it has one).
+
+        The verb may sit in a gap of the match ("outlook revised to negative").
+        """
+        for i in range(min(tokens), max(tokens) + 1):
+            if self._is_trigger_verb(self.doc[i]):
                 return i, self.doc[i]
         words = [i for i in tokens if i not in self.company_at]
         return (words[0] if words else tokens[0]), None
@@ -230,15 +257,19 @@ def attribute(
 ) -> Attribution:
     """Targets and actor of one event type, from the token indices of each of its matches."""
     reader = _Reader(doc, mentions, words or target_words())
+    event_role = role(event_type)
     targets: list[str] = []
-    actor: str | None = None
+    actors: list[tuple[bool, str]] = []
     for tokens in hits:
-        hit_targets, hit_actor = _one_hit(reader, role(event_type), sorted(tokens))
+        hit_targets, hit_actor, has_verb = _one_hit(reader, event_role, sorted(tokens))
         targets += [t for t in hit_targets if t not in targets]
-        actor = actor or hit_actor
-    if role(event_type) != "deal":
+        if hit_actor:
+            actors.append((has_verb, hit_actor))
+    # A match read around a verb says best who acts ("Moody's cut NYCB to junk" over "to junk").
+    actor = next((a for verb, a in actors if verb), actors[0][1] if actors else None)
+    if event_role != "deal":
         targets = [t for t in targets if t != actor]
-    if not targets:
+    if not targets and event_role != "acted":
         # The structure named no one, but when a single other company is named it is the one.
         others = list(dict.fromkeys(m.ticker for m in reader.mentions if m.ticker != actor))
         if len(others) == 1:
@@ -246,7 +277,7 @@ def attribute(
     return Attribution(tuple(targets), actor)
 
 
-def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[str], str | None]:
+def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[str], str | None, bool]:
     anchor, verb = reader.anchor(tokens)
     seg = reader.segment[anchor]
     clause = reader.in_segment(seg)
@@ -278,7 +309,9 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         subject = reader.group_before(before, anchor)
         actor = subject[-1] if subject else (actor_marked[0] if actor_marked else None)
         objects = [m for m in after if marks[m] != "actor"]
-        targets = target_marked or reader.group_after(objects, anchor)
+        first = reader.group_after(objects, anchor)
+        # "moves to block Kroger's takeover of Albertsons": the object and what it is "of".
+        targets = first + [m for m in target_marked if m not in first]
         if actor is None and not before and reader.segment[anchor] > 0:
             # "Citi upgrades Ford; downgrades Tesla": the earlier clause's subject acts again.
             carried = reader.carried_subject(seg, {m.ticker for m in targets})
@@ -293,7 +326,9 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             targets, actor = reader.group_after(objects, anchor), owner[-1]
         else:
             subject = [m for m in reader.group_before(before, anchor) if m not in owner]
-            if not subject and owner:
+            if owner and any(reader.possessive(m) for m in owner):
+                subject = []  # "Macy's outlook cut", "Kohl's downgrade": the owner is the target
+            elif not subject and owner:
                 # "Boeing falls after Jefferies downgrade", "$TAP: Barclays cuts to Equal Weight":
                 # the owner of the noun acts on the subject of the clause before.
                 subject = reader.carried_subject(seg, {m.ticker for m in owner})
@@ -305,4 +340,4 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
     if not targets:
         exclude = {actor.ticker} if actor else set()
         targets = reader.carried_subject(seg, exclude)
-    return [m.ticker for m in targets], (actor.ticker if actor else None)
+    return [m.ticker for m in targets], (actor.ticker if actor else None), verb is not None
