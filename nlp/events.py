@@ -531,7 +531,12 @@ def _rules() -> dict[str, list[Pattern]]:
         ("earnings_beat", ("beats", "beat", "tops", "top")),
         ("earnings_miss", ("misses", "miss", "lags", "disappoints")),
     ):
-        r[event_type] += [[_LINKED, _w(*verbs), paired_end], [_LINKED, {**_w(*verbs), "_": {_ENDS_TEXT: True}}]]
+        # "Morgan Stanley (NYSE:MS) beat on trading": the symbol's bracket may sit between.
+        after_name: Tok = {"ORTH": ")", "OP": "?"}
+        r[event_type] += [
+            [_LINKED, after_name, _w(*verbs), paired_end],
+            [_LINKED, after_name, {**_w(*verbs), "_": {_ENDS_TEXT: True}}],
+        ]
     r["earnings_beat"] += [
         # "AbbVie Wows Again With Q4 Results", "results impress"
         [_v("wow", "impress", "dazzle"), _gap(3), _RESULTS],
@@ -610,6 +615,11 @@ def _rules() -> dict[str, list[Pattern]]:
     # "Varonis -6% on wider-than-expected loss forecast", "after year guidance revenue shrinks",
     # "Kohl's Plunges Most in Almost Three Years on Profit Forecast"
     r["guidance_cut"] += [
+        # A company warning on its own business is a profit warning: "Deere warns on 2026 demand",
+        # "Airbnb warns on summer bookings" (a warning about a market or the economy is not).
+        [_LINKED, _w("warns", "warned", "warning"), _w("on", "of", "about", "over"), _gap(2),
+         _w("demand", "sales", "bookings", "revenue", "revenues", "profit", "profits", "earnings", "margins",
+            "margin", "orders", "spending", "traffic", "growth", "results")],
         *_alt([], ("wider-than-expected", "bigger-than-expected", "larger-than-expected", "wider", "bigger"),
               [_w("loss", "losses"), _w("forecast", "forecasts", "outlook", "guidance")]),
         [_w("guidance", "outlook", "forecast"), _gap(2), _w("revenue", "revenues", "sales", "profit"),

@@ -65,6 +65,8 @@ class TargetWords:
     target_marks: frozenset[str]
     passive_aux: frozenset[str]
     perfect_aux: frozenset[str]
+    payment_verbs: frozenset[str]
+    deal_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -83,6 +85,8 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         target_marks=words("target_marks"),
         passive_aux=words("passive_auxiliaries"),
         perfect_aux=words("perfect_auxiliaries"),
+        payment_verbs=words("payment_verbs"),
+        deal_words=words("deal_words"),
         examples=examples,
     )
 
@@ -189,6 +193,9 @@ class _Reader:
             boundary = m.end
         return group
 
+    def mentions_deal(self, anchor: int, seg: int) -> bool:
+        return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
+
     def possessive(self, m: Mention) -> bool:
         """ "Macy's outlook", "Kohl's downgrade": the company owns what follows."""
         last = self.doc[m.end - 1].lower_
@@ -248,6 +255,24 @@ def _participle(word: str) -> bool:
     return word.endswith("ed") or word in _IRREGULAR_PARTICIPLES
 
 
+# Events settled by paying: the payer is the target ("X ordered to pay Y").
+_PAID_TYPES = frozenset({"lawsuit", "fine"})
+
+
+def _payer_and_payee(reader: _Reader) -> tuple[list[str], str | None] | None:
+    """(the payer and its list, the company paid) when a payment verb has a company before it."""
+    for tok in reader.doc:
+        if tok.lower_ not in reader.words.payment_verbs:
+            continue
+        clause = reader.in_segment(reader.segment[tok.i])
+        payers = reader.group_before([m for m in clause if m.end <= tok.i], tok.i)
+        if not payers:
+            continue
+        payee = next((m.ticker for m in clause if m.start in (tok.i + 1, tok.i + 2)), None)
+        return [m.ticker for m in payers if m.ticker != payee], payee
+    return None
+
+
 def attribute(
     doc: Doc,
     event_type: str,
@@ -265,13 +290,23 @@ def attribute(
         targets += [t for t in hit_targets if t not in targets]
         if hit_actor:
             actors.append((has_verb, hit_actor))
+    if event_type in _PAID_TYPES:
+        paid = _payer_and_payee(reader)
+        if paid is not None:
+            payers, payee = paid
+            return Attribution(tuple(payers), payee)
     # A match read around a verb says best who acts ("Moody's cut NYCB to junk" over "to junk").
     actor = next((a for verb, a in actors if verb), actors[0][1] if actors else None)
     if event_role != "deal":
         targets = [t for t in targets if t != actor]
     if not targets and event_role != "acted":
-        # The structure named no one, but when a single other company is named it is the one.
-        others = list(dict.fromkeys(m.ticker for m in reader.mentions if m.ticker != actor))
+        # The structure named no one, but when a single other company is named in the event's
+        # clause or before it, it is the one ("Dow halves its dividend; LyondellBasell falls"
+        # gives LyondellBasell nothing: it is named after).
+        last = max(reader.segment[max(tokens)] for tokens in hits)
+        others = list(
+            dict.fromkeys(m.ticker for m in reader.mentions if m.ticker != actor and reader.segment[m.start] <= last)
+        )
         if len(others) == 1:
             targets = others
     return Attribution(tuple(targets), actor)
@@ -309,9 +344,12 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         subject = reader.group_before(before, anchor)
         actor = subject[-1] if subject else (actor_marked[0] if actor_marked else None)
         objects = [m for m in after if marks[m] != "actor"]
-        first = reader.group_after(objects, anchor)
-        # "moves to block Kroger's takeover of Albertsons": the object and what it is "of".
-        targets = first + [m for m in target_marked if m not in first]
+        if reader.mentions_deal(anchor, seg):
+            # "sues to block Tapestry's deal for Capri": the action falls on the deal's parties.
+            targets = objects
+        else:
+            first = reader.group_after(objects, anchor)
+            targets = first + [m for m in reader.group_after(target_marked, anchor) if m not in first]
         if actor is None and not before and reader.segment[anchor] > 0:
             # "Citi upgrades Ford; downgrades Tesla": the earlier clause's subject acts again.
             carried = reader.carried_subject(seg, {m.ticker for m in targets})
@@ -320,7 +358,7 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         owner = reader.owner(clause, anchor)
         objects = [m for m in after if marks[m] != "actor"]
         if target_marked:
-            targets = target_marked
+            targets = reader.group_after(target_marked, anchor)
             actor = owner[-1] if owner else (actor_marked[0] if actor_marked else None)
         elif owner and objects:
             targets, actor = reader.group_after(objects, anchor), owner[-1]
