@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +57,7 @@ class PRF:
     fp: int = 0
     fn: int = 0
 
-    def add(self, gold: Iterable[str], pred: Iterable[str], key: str | None = None) -> None:
+    def add(self, gold: Iterable[Hashable], pred: Iterable[Hashable], key: Hashable | None = None) -> None:
         g, p = set(gold), set(pred)
         if key is not None:
             g, p = {x for x in g if x == key}, {x for x in p if x == key}
