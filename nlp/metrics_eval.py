@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from finsentry.contracts import SENTIMENT_LABELS
+from nlp.entity_data import EntityExample, conflict_rows
+from nlp.entity_spans import find_mentions
 from nlp.interfaces import SentimentModel
 from nlp.sentiment_data import Example
 
@@ -128,3 +130,28 @@ def format_report(report: Report) -> str:
             f" (n={report.conflict_n})"
         )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class EntityEvaluation:
+    report: Report
+    # File lines of rows whose entity is not in their text: read from the whole text instead.
+    not_found_lines: list[int]
+
+
+def evaluate_entity_model(model: SentimentModel, examples: Sequence[EntityExample]) -> EntityEvaluation:
+    """Score the sentiment towards each row's entity, read from every mention of it in the text.
+
+    A row whose entity does not occur in its text (a typo in the data, a garbled name) is not
+    dropped: its entity is read from the whole text, the head's documented fallback, and the
+    row is counted and named in `not_found_lines`.
+    """
+    texts = list(dict.fromkeys(e.text for e in examples))
+    index = {t: i for i, t in enumerate(texts)}
+    reading = model.read(texts)
+    spans = [find_mentions(e.text, e.entity) for e in examples]
+    predicted = reading.towards([(index[e.text], s) for e, s in zip(examples, spans, strict=True)])
+    report = classification_report(
+        [e.label for e in examples], [p.label for p in predicted], conflict=conflict_rows(examples)
+    )
+    return EntityEvaluation(report, [e.line for e, s in zip(examples, spans, strict=True) if not s])

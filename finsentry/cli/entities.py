@@ -7,10 +7,16 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from finsentry.settings import get_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from nlp.interfaces import Annotator
 
 log = logging.getLogger("finsentry.entities")
 
@@ -24,8 +30,21 @@ def evaluate_entities(
     ),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line of all figures"),
     errors: int = typer.Option(0, "--errors", help="also list up to this many headlines the annotator got wrong"),
+    targets_data: Path = typer.Option(
+        None,
+        "--targets-data",
+        help="multi-company JSONL (text, companies: ticker, sentiment, events) for event targets and entity "
+        "sentiment; default: the shipped set",
+    ),
+    model: Path = typer.Option(
+        None, "--model", help="sentiment model for entity sentiment; default: the settings' model, when it exists"
+    ),
+    sentiment: bool = typer.Option(
+        True, "--sentiment/--no-sentiment", help="also score entity-level sentiment on the targets set"
+    ),
 ) -> None:
-    """Score ticker linking (precision/recall/F1) and event types (per type and macro-F1) on annotated headlines."""
+    """Score ticker linking (precision/recall/F1) and event types (per type and macro-F1) on annotated headlines,
+    then event targets (which company each event happens to) and entity-level sentiment on multi-company ones."""
     from rich.console import Console
     from rich.table import Table
 
@@ -69,9 +88,73 @@ def evaluate_entities(
     )
     for err in report.errors[:errors]:
         console.print(err)
+    targets = _evaluate_targets(annotator, targets_data, split, model, sentiment, console, errors)
     if as_json:
-        out = {"data": str(path), "split": split, "annotator": annotator.version, **report.as_dict()}
+        out = {
+            "data": str(path),
+            "split": split,
+            "annotator": annotator.version,
+            **report.as_dict(),
+            "targets": targets,
+        }
         typer.echo(json.dumps(out))
+
+
+def _evaluate_targets(
+    annotator: Annotator,
+    data: Path | None,
+    split: str,
+    model: Path | None,
+    with_sentiment: bool,
+    console: Console,
+    errors: int,
+) -> dict[str, object] | None:
+    from finsentry.pipeline import entity_sentiments
+    from nlp.sentiment import ModelNotFoundError, load_sentiment
+    from nlp.target_eval import DEFAULT_TARGETS_EVAL, read_target_eval, score_targets
+
+    path = data or DEFAULT_TARGETS_EVAL
+    try:
+        items = read_target_eval(path)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    items = [i for i in items if split == "all" or i.split == split]
+    if not items:
+        console.print(f"targets: no rows in {path} for split {split!r}")
+        return None
+    texts = [i.text for i in items]
+    annotations = annotator.annotate(texts, [None] * len(items))
+    towards = articles = None
+    version = None
+    if with_sentiment:
+        settings = get_settings().sentiment
+        if model is not None:
+            settings = settings.model_copy(update={"model_dir": model})
+        try:
+            predictor = load_sentiment(settings)
+        except ModelNotFoundError as exc:
+            console.print(f"entity sentiment skipped: {exc}")
+        else:
+            reading = predictor.read(texts)
+            towards, articles, version = entity_sentiments(reading, annotations), reading.sentiments, predictor.version
+    report = score_targets(items, annotations, towards, articles)
+    pairs, attribution, base = report.pairs, report.attribution, report.inherit_baseline
+    console.print(
+        f"[bold]event targets[/] on {report.n} multi-company headlines ({path.name}, split {split}): "
+        f"attribution P {attribution.precision:.4f} R {attribution.recall:.4f} (events found in both); "
+        f"end to end P {pairs.precision:.4f} R {pairs.recall:.4f}; "
+        f"every company inheriting every event would give P {base.precision:.4f} R {base.recall:.4f}"
+    )
+    if report.entity_sentiment is not None and report.article_baseline is not None:
+        console.print(
+            f"[bold]entity sentiment[/] ({version}): accuracy {report.entity_sentiment.accuracy:.4f} over "
+            f"{report.entity_sentiment.total} linked companies ({report.not_linked} gold companies not linked); "
+            f"the article's sentiment for every company: {report.article_baseline.accuracy:.4f}"
+        )
+    for err in report.errors[:errors]:
+        console.print(err)
+    return {"data": str(path), "sentiment_model": version, **report.as_dict()}
 
 
 def bench_entities(

@@ -16,14 +16,18 @@ log = logging.getLogger("finsentry.models")
 
 _DATA_HELP = (
     "labelled CSV: a `text` or `sentence` column and a `label` column "
-    "(negative/neutral/positive, or the tweets' 0 negative, 1 positive, 2 neutral)"
+    "(negative/neutral/positive, or the tweets' 0 negative, 1 positive, 2 neutral); "
+    "with an `entity` column (and optionally `headline_id`) the label is the sentiment towards that entity"
 )
 
 
 def train(
     out: Path = typer.Option(..., "--out", help="model directory to write (replaced atomically when done)"),
     data: list[Path] = typer.Option(
-        None, "--data", help=f"{_DATA_HELP}; repeat for several; default: the repo's financial tweets"
+        None,
+        "--data",
+        help=f"{_DATA_HELP}; repeat for several (entity-level files train the entity head); "
+        "default: the repo's financial tweets and SEntFiN",
     ),
     eval_data: list[Path] = typer.Option(
         None, "--eval", help="CSV to score the final model on and record in the model card (never trained on)"
@@ -42,7 +46,8 @@ def train(
     threads: int = typer.Option(None, help="torch CPU threads; 0 = all cores"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
 ) -> None:
-    """Fine-tune the offline MiniLM-L6 base into the 3-class sentiment model (negative, neutral, positive)."""
+    """Fine-tune the offline MiniLM-L6 base into the 3-class sentiment model (negative, neutral, positive),
+    with an entity head that reads the sentiment towards each company of a headline."""
     from nlp import training
 
     overrides: dict[str, Any] = {
@@ -77,6 +82,12 @@ def train(
     for path, report in {**result.valid_by_source, **result.extra_eval}.items():
         extra = "".join(f", agreement {a}%: {v:.4f}" for a, v in report.accuracy_by_agreement.items() if a == "100")
         typer.echo(f"  {path} (n={report.n}): accuracy {report.accuracy:.4f}, macro-F1 {report.macro_f1:.4f}{extra}")
+    if result.entity_valid is not None:
+        e = result.entity_valid
+        typer.echo(
+            f"  entity head (n={e.n}): accuracy {e.accuracy:.4f}, macro-F1 {e.macro_f1:.4f}, "
+            f"on headlines whose entities disagree {e.conflict_accuracy or 0:.4f} (n={e.conflict_n})"
+        )
     typer.echo(f"model card: {result.model_dir / training.CARD_FILE}")
 
 
@@ -90,7 +101,16 @@ def evaluate(
     ),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line: accuracy, macro_f1, per_class, ..."),
 ) -> None:
-    """Score a model on a labelled CSV: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix."""
+    """Score a model on a labelled CSV: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix.
+
+    A CSV with an `entity` column is scored at the entity level: the sentiment towards each row's
+    entity, plus `conflict_accuracy` over the rows of headlines whose entities disagree.
+    """
+    from nlp.entity_data import is_entity_csv
+
+    if is_entity_csv(data):
+        _evaluate_entities(model, data, split, as_json)
+        return
     from nlp.metrics_eval import evaluate_model, format_report
     from nlp.sentiment import ModelNotFoundError, load_sentiment
     from nlp.sentiment_data import DataFormatError, load_csv, stratified_split
@@ -119,6 +139,49 @@ def evaluate(
     typer.echo(format_report(report))
     if as_json:
         typer.echo(json.dumps(report.to_dict()))
+
+
+def _evaluate_entities(model: Path | None, data: Path, split: str, as_json: bool) -> None:
+    from nlp.entity_data import load_entity_csv, split_by_headline
+    from nlp.metrics_eval import evaluate_entity_model, format_report
+    from nlp.sentiment import ModelNotFoundError, load_sentiment
+    from nlp.sentiment_data import DataFormatError
+    from nlp.training import DEFAULT_CONFIG, read_training_card
+
+    settings = get_settings().sentiment
+    if model is not None:
+        settings = settings.model_copy(update={"model_dir": model})
+    if split not in ("all", "valid", "train"):
+        raise typer.BadParameter("expected all, valid or train", param_hint="--split")
+    try:
+        examples = load_entity_csv(data)
+        predictor = load_sentiment(settings)
+    except (DataFormatError, ModelNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if predictor.entity_head is None:
+        log.warning("%s has no entity head: every entity is read as its whole headline", predictor.model_dir)
+    if split != "all":
+        card = read_training_card(predictor.model_dir).get("config", {})
+        fraction = float(card.get("valid_fraction", DEFAULT_CONFIG.valid_fraction))
+        seed = int(card.get("seed", DEFAULT_CONFIG.seed))
+        train_part, valid_part = split_by_headline(examples, fraction, seed)
+        examples = valid_part if split == "valid" else train_part
+        log.info("evaluating on the %s part of %s (by headline, fraction %.2f, seed %d)", split, data, fraction, seed)
+    result = evaluate_entity_model(predictor, examples)
+    typer.echo(f"model {predictor.version} on {data} ({split}, entity level), device {predictor.device}")
+    typer.echo(format_report(result.report))
+    if result.not_found_lines:
+        shown = ", ".join(str(n) for n in result.not_found_lines[:10])
+        more = f" and {len(result.not_found_lines) - 10} more" if len(result.not_found_lines) > 10 else ""
+        typer.echo(
+            f"{len(result.not_found_lines)} rows name an entity that is not in their text (lines {shown}{more}): "
+            "read from the whole text"
+        )
+    if as_json:
+        out = result.report.to_dict()
+        out["entity_not_found"] = {"rows": len(result.not_found_lines), "lines": result.not_found_lines}
+        typer.echo(json.dumps(out))
 
 
 def bench_model(
