@@ -358,8 +358,10 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         owner = reader.owner(clause, anchor)
         objects = [m for m in after if marks[m] != "actor"]
         if target_marked:
+            # "Pfizer files lawsuit against Moderna": the clause's subject brings the action.
             targets = reader.group_after(target_marked, anchor)
-            actor = owner[-1] if owner else (actor_marked[0] if actor_marked else None)
+            subject = owner or reader.group_before(before, anchor)
+            actor = subject[-1] if subject else (actor_marked[0] if actor_marked else None)
         elif owner and objects:
             targets, actor = reader.group_after(objects, anchor), owner[-1]
         else:

@@ -1,0 +1,117 @@
+"""Event targets: each event goes to the company it happens to, never to the broker, agency,
+plaintiff or rival named beside it.
+
+Hand-made headlines of each shape the issue names, each with a near-miss, written for these
+tests (not taken from the evaluation set), plus every example in nlp/resources/targets.yaml.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from finsentry.settings import EntitySettings
+from nlp.annotator import SpacyAnnotator, load_annotator
+from nlp.targets import target_words
+
+
+@pytest.fixture(scope="module")
+def annotator() -> SpacyAnnotator:
+    return load_annotator(EntitySettings())
+
+
+def _targets(annotator: SpacyAnnotator, text: str) -> dict[str, tuple[list[str], str | None]]:
+    return {e.type: (e.targets or [], e.actor) for e in annotator.annotate_one(text).events}
+
+
+# (headline, event type, its targets, its actor)
+SHAPES: list[tuple[str, str, list[str], str | None]] = [
+    # analyst actions: active, passive, "at", colon-led, and a nominal after the clause
+    ("Morgan Stanley downgrades Nike to equal-weight", "downgrade", ["NKE"], "MS"),
+    ("Nike downgraded to neutral at Goldman Sachs", "downgrade", ["NKE"], "GS"),
+    ("Nike: Jefferies cuts to hold on China worries", "downgrade", ["NKE"], "JEF"),
+    ("Nike slides after Goldman Sachs downgrade", "downgrade", ["NKE"], "GS"),
+    ("Barclays lowers Starbucks price target to $90", "price_target_cut", ["SBUX"], "BCS"),
+    # rating agencies
+    ("Moody's cuts Ford to junk", "credit_downgrade", ["F"], "MCO"),
+    ("Ford is downgraded to junk by Moody's", "credit_downgrade", ["F"], "MCO"),
+    # two clauses, two companies
+    ("Costco beats; Kroger misses", "earnings_beat", ["COST"], None),
+    ("Costco beats; Kroger misses", "earnings_miss", ["KR"], None),
+    ("Nvidia tops estimates while Intel cuts its outlook", "guidance_cut", ["INTC"], None),
+    ("Citi upgrades Pfizer, downgrades Merck", "upgrade", ["PFE"], "C"),
+    ("Citi upgrades Pfizer, downgrades Merck", "downgrade", ["MRK"], "C"),
+    # lawsuits between companies
+    ("Oracle sues Salesforce over software copyrights", "lawsuit", ["CRM"], "ORCL"),
+    ("Salesforce sued by Oracle over software copyrights", "lawsuit", ["CRM"], "ORCL"),
+    ("Intel to pay Qualcomm $500 million to settle patent suit", "lawsuit", ["INTC"], "QCOM"),
+    # one company's news moving a rival
+    ("Ford shares climb after Tesla recall", "recall", ["TSLA"], None),
+    ("Lowe's slips as Home Depot warns on demand", "guidance_cut", ["HD"], None),
+    # deals: every party is a target
+    ("Microsoft to acquire Activision Blizzard for $69 billion", "merger_acquisition", ["MSFT", "ATVI"], "MSFT"),
+]
+
+
+@pytest.mark.parametrize(("text", "event_type", "targets", "actor"), SHAPES)
+def test_each_event_goes_to_the_company_it_happens_to(
+    annotator: SpacyAnnotator, text: str, event_type: str, targets: list[str], actor: str | None
+) -> None:
+    found = _targets(annotator, text)
+    assert event_type in found, f"{event_type} not found in {text!r}: {found}"
+    assert found[event_type] == (targets, actor)
+
+
+# Near-misses: the named company must not be a target of any event of the headline.
+NOT_TARGETS: list[tuple[str, str]] = [
+    ("Goldman Sachs downgrades two regional lenders", "GS"),
+    ("Moody's downgrades Boeing to junk", "MCO"),
+    ("Pfizer sues Moderna over vaccine patents", "PFE"),
+    ("Amazon jumps after Walmart misses", "AMZN"),
+    ("Citi cuts Netflix price target ahead of earnings", "C"),
+    ("Exxon climbs as Chevron recalls fuel additive", "XOM"),
+    ("Wells Fargo lowers Target to underweight", "WFC"),
+]
+
+
+@pytest.mark.parametrize(("text", "bystander"), NOT_TARGETS)
+def test_the_actor_or_bystander_is_never_a_target(annotator: SpacyAnnotator, text: str, bystander: str) -> None:
+    events = annotator.annotate_one(text).events
+    assert events, f"no event in {text!r}"
+    assert all(bystander not in (e.targets or []) for e in events), [(e.type, e.targets) for e in events]
+
+
+def test_an_agency_reporting_its_own_results_is_their_target(annotator: SpacyAnnotator) -> None:
+    # The near-miss of the agency rule: when the news is about the agency itself, it is the target.
+    found = _targets(annotator, "Moody's beats estimates as ratings revenue jumps")
+    assert found["earnings_beat"][0] == ["MCO"]
+
+
+@pytest.mark.parametrize(
+    "example", target_words().examples, ids=lambda ex: str(ex["text"])[:40] if isinstance(ex, dict) else ""
+)
+def test_every_example_in_the_word_lists_holds(annotator: SpacyAnnotator, example: dict[str, object]) -> None:
+    found = _targets(annotator, str(example["text"]))
+    for event_type, targets in dict(example.get("targets", {})).items():  # type: ignore[call-overload]
+        assert event_type in found, f"{event_type} not found in {example['text']!r}: {found}"
+        assert found[event_type][0] == targets
+    for event_type, actor in dict(example.get("actor", {})).items():  # type: ignore[call-overload]
+        assert found[event_type][1] == actor
+
+
+def test_feed_tickers_are_the_target_when_the_text_names_no_company(annotator: SpacyAnnotator) -> None:
+    [ann] = annotator.annotate(["Shares tumble after profit warning"], [["ACME"]])
+    assert [(e.type, e.targets) for e in ann.events] == [("guidance_cut", ["ACME"])]
+
+
+def test_an_event_with_no_company_has_no_target(annotator: SpacyAnnotator) -> None:
+    [event] = annotator.annotate_one("Retailer files for Chapter 11 bankruptcy").events
+    assert event.targets == []
+    assert event.actor is None
+
+
+def test_texts_without_events_are_never_parsed(annotator: SpacyAnnotator) -> None:
+    # The parser runs only where it decides something: a linked company and an event.
+    docs = list(annotator.nlp.pipe(["Apple unveils a new iPhone", "Markets drift before the Fed"]))
+    assert all(not d.has_annotation("DEP") for d in docs)
+    annotator.annotate(["Apple unveils a new iPhone"], [None])
+    assert annotator.reading == ["tok2vec", "tagger", "parser"]
