@@ -35,8 +35,14 @@ def record(
     label: str = "negative",
     events: list[tuple[str, float]] | None = None,
     source: str = "wire",
+    entity_label: str | None = None,
+    targets: dict[str, list[str]] | None = None,
+    actor: str | None = None,
 ) -> Enriched:
+    """`targets` maps an event type to its targets (absent: the event has none recorded, as from
+    producers before targets); `entity_label` is the sentiment towards `ticker` when it differs."""
     probs = _PROBS[label]
+    towards = _PROBS[entity_label] if entity_label else None
     return Enriched(
         news_id=news_id,
         entity=ticker,
@@ -47,7 +53,21 @@ def record(
         entities=[Entity(text=ticker, type="ORG", ticker=ticker, name=f"{ticker} Corp", sector="Tech", source="feed")]
         if ticker
         else [],
-        events=[Event(type=t, trigger=t, severity=sev) for t, sev in (events or [])],
+        entity_sentiment=Sentiment(
+            label=entity_label, score=max(towards.negative, towards.neutral, towards.positive), probs=towards
+        )  # type: ignore[arg-type]
+        if towards
+        else None,
+        events=[
+            Event(
+                type=t,
+                trigger=t,
+                severity=sev,
+                targets=(targets or {}).get(t),
+                actor=actor if targets and t in targets else None,
+            )
+            for t, sev in (events or [])
+        ],
         model_versions={"sentiment": "test", "entities": "test"},
         processed_at=T0,
     )

@@ -178,3 +178,32 @@ def test_a_story_caches_its_token_set_and_never_stores_it() -> None:
     stored = story.model_dump_json()
     assert "token_set" not in stored
     assert Story.model_validate_json(stored).token_set == frozenset({"acme", "recall"})
+
+
+def test_a_broker_is_never_alerted_for_the_downgrade_it_gives() -> None:
+    """One article, two records (the pipeline's shape): the event targets Acme, Goldman only acts."""
+    engine = RiskEngine(RiskSettings(), DictStore())
+    headline = "Goldman Sachs downgrades Acme to sell"
+    common = {"events": [("downgrade", 0.5)], "targets": {"downgrade": ["ACME"]}, "actor": "GS", "label": "negative"}
+    alerts = engine.process(
+        [
+            record("n1", "GS", headline, entity_label="neutral", **common),  # type: ignore[arg-type]
+            record("n1", "ACME", headline, entity_label="negative", **common),  # type: ignore[arg-type]
+        ]
+    )
+    assert {a.entity for a in alerts} == {"ACME"}
+    assert {a.event_type for a in alerts} == {"downgrade"}
+
+
+def test_the_sentiment_towards_the_entity_counts_not_the_articles() -> None:
+    engine = RiskEngine(RiskSettings(), DictStore())
+    # "Ford rises after GM recall": a negative article, but good for Ford, with no event of its own.
+    r = record("n1", "F", "Ford rises after GM recall", label="negative", entity_label="positive",
+               events=[("recall", 0.6)], targets={"recall": ["GM"]})  # fmt: skip
+    assert engine.process([r]) == []
+
+
+def test_events_from_producers_without_targets_still_count_for_every_entity() -> None:
+    engine = RiskEngine(RiskSettings(), DictStore())
+    [alert] = engine.process([record("n1", "ACME", "Acme sued over patents", events=[("lawsuit", 0.6)])])
+    assert alert.event_type == "lawsuit"
