@@ -17,7 +17,7 @@ def _csv(tmp_path: Path, body: str) -> Path:
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
-    with pytest.raises(DataFormatError, match="missing column.*label"):
+    with pytest.raises(DataFormatError, match=r"missing column.*label"):
         load_entity_csv(_csv(tmp_path, "text,entity\nA beats,A\n"))
 
 
