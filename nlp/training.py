@@ -667,7 +667,7 @@ def read_training_card(model_dir: Path) -> dict[str, Any]:
 
 # The recipe of the default model: the repo's tweets (article head) and SEntFiN (entity head),
 # sized to train in minutes on 2 cores.
-DEFAULT_CONFIG = TrainConfig()
+DEFAULT_CONFIG = TrainConfig(epochs=3)
 DEFAULT_DATA: tuple[Path, ...] = (REPO_TWEETS_TRAIN, REPO_SENTFIN_TRAIN)
 
 
