@@ -16,6 +16,7 @@ from finsentry.settings import get_settings
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from nlp.entity_eval import EvalReport
     from nlp.interfaces import Annotator
 
 log = logging.getLogger("finsentry.entities")
@@ -46,7 +47,6 @@ def evaluate_entities(
     """Score ticker linking (precision/recall/F1) and event types (per type and macro-F1) on annotated headlines,
     then event targets (which company each event happens to) and entity-level sentiment on multi-company ones."""
     from rich.console import Console
-    from rich.table import Table
 
     from nlp.annotator import load_annotator
     from nlp.entity_eval import DEFAULT_EVAL, evaluate, read_eval
@@ -59,14 +59,26 @@ def evaluate_entities(
         raise typer.Exit(2) from None
     if split != "all":
         items = [i for i in items if i.split == split]
-    if not items:
-        typer.echo(f"error: no rows in {path} for split {split!r}", err=True)
-        raise typer.Exit(2)
     annotator = load_annotator(get_settings().entities)
-    log.info("scoring %d headlines from %s (split %s)", len(items), path, split)
-    report = evaluate(annotator, items)
-
     console = Console(stderr=as_json)
+    main: dict[str, object] = {}
+    if items:
+        log.info("scoring %d headlines from %s (split %s)", len(items), path, split)
+        main = _report_entities(evaluate(annotator, items), console, errors)
+    else:
+        console.print(f"entities and events: no rows in {path} for split {split!r}")
+    targets = _evaluate_targets(annotator, targets_data, split, model, sentiment, console, errors)
+    if not items and targets is None:
+        typer.echo(f"error: no rows for split {split!r} in either evaluation set", err=True)
+        raise typer.Exit(2)
+    if as_json:
+        out = {"data": str(path), "split": split, "annotator": annotator.version, **main, "targets": targets}
+        typer.echo(json.dumps(out))
+
+
+def _report_entities(report: EvalReport, console: Console, errors: int) -> dict[str, object]:
+    from rich.table import Table
+
     t = report.tickers
     console.print(
         f"[bold]ticker linking[/] on {report.n} headlines: precision {t.precision:.4f}  recall {t.recall:.4f}  "
@@ -88,16 +100,7 @@ def evaluate_entities(
     )
     for err in report.errors[:errors]:
         console.print(err)
-    targets = _evaluate_targets(annotator, targets_data, split, model, sentiment, console, errors)
-    if as_json:
-        out = {
-            "data": str(path),
-            "split": split,
-            "annotator": annotator.version,
-            **report.as_dict(),
-            "targets": targets,
-        }
-        typer.echo(json.dumps(out))
+    return report.as_dict()
 
 
 def _evaluate_targets(

@@ -7,6 +7,8 @@ tests (not taken from the evaluation set), plus every example in nlp/resources/t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from finsentry.settings import EntitySettings
@@ -115,3 +117,36 @@ def test_texts_without_events_are_never_parsed(annotator: SpacyAnnotator) -> Non
     assert all(not d.has_annotation("DEP") for d in docs)
     annotator.annotate(["Apple unveils a new iPhone"], [None])
     assert annotator.reading == ["tok2vec", "tagger", "parser"]
+
+
+def test_evaluate_entities_reports_targets_and_entity_sentiment(tiny_model_dir: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from finsentry.cli import app
+
+    args = ["evaluate-entities", "--split", "test", "--model", str(tiny_model_dir), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])["targets"]
+    assert report["n"] == 180  # the frozen test part of the targets set
+    assert {"pairs", "attribution", "inherit_baseline", "entity_sentiment", "article_sentiment_baseline"} <= set(report)
+    # Attribution can only be better than giving every event to every company.
+    assert report["pairs"]["precision"] > report["inherit_baseline"]["precision"]
+    assert report["entity_sentiment"]["n"] > 300
+
+
+def test_the_targets_set_is_well_formed() -> None:
+    from nlp.companies import load_companies
+    from nlp.target_eval import read_target_eval
+    from nlp.taxonomy import EVENT_TYPES
+
+    items = read_target_eval()
+    directory = load_companies(EntitySettings())
+    assert len(items) >= 300
+    assert {i.split for i in items} == {"dev", "test"}
+    for item in items:
+        assert len(item.companies) >= 2, item.id
+        assert all(directory.get(c.ticker) is not None for c in item.companies), item.id
+        assert all(e in EVENT_TYPES for c in item.companies for e in c.events), item.id
