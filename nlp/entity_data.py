@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from finsentry.contracts import SentimentLabel
+from nlp.interfaces import Annotator
 from nlp.sentiment_data import LABEL2ID, DataFormatError, parse_label
 
 ENTITY_COLUMN = "entity"
@@ -102,3 +103,55 @@ def conflict_rows(examples: Iterable[EntityExample]) -> list[bool]:
     for e in rows:
         labels[e.group].add(e.label)
     return [len(labels[e.group]) > 1 for e in rows]
+
+
+def rows_from_annotated(items: Sequence[dict[str, object]], annotator: Annotator) -> tuple[list[dict[str, str]], int]:
+    """Entity-level CSV rows from multi-company JSONL (`text`, `companies`: [{`ticker`, `sentiment`}]).
+
+    The `entity` of a row is the text of the company's first mention as the linker finds it, so
+    training reads the same mentions serving does. Returns (rows, companies the linker did not find).
+    """
+    texts = [str(item["text"]) for item in items]
+    annotations = annotator.annotate(texts, [None] * len(texts))
+    rows: list[dict[str, str]] = []
+    missed = 0
+    for item, text, ann in zip(items, texts, annotations, strict=True):
+        mention: dict[str, str] = {}
+        for e in ann.entities:
+            if e.ticker and e.start is not None and e.end is not None:
+                mention.setdefault(e.ticker, text[e.start : e.end])
+        for company in item["companies"]:  # type: ignore[attr-defined]
+            surface = mention.get(company["ticker"])
+            if surface is None:
+                missed += 1
+                continue
+            rows.append(
+                {"headline_id": str(item["id"]), "text": text, "entity": surface, "label": company["sentiment"]}
+            )
+    return rows, missed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """python -m nlp.entity_data IN.jsonl OUT.csv: annotated multi-company headlines to an entity-level CSV."""
+    import argparse
+    import json
+
+    from finsentry.settings import get_settings
+    from nlp.annotator import load_annotator
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("jsonl", type=Path)
+    parser.add_argument("csv", type=Path)
+    args = parser.parse_args(argv)
+    items = [json.loads(line) for line in args.jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows, missed = rows_from_annotated(items, load_annotator(get_settings().entities))
+    with args.csv.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["headline_id", "text", "entity", "label"])
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{len(rows)} rows from {len(items)} headlines written to {args.csv}; {missed} companies not linked, skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
