@@ -92,7 +92,7 @@ def test_bench_model_json(tiny: Path) -> None:
     result = runner.invoke(app, ["bench", "model", "--model", str(tiny), "--n", "48", "--batch-size", "16", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
-    assert {"batched_per_s", "per_event_per_s", "ratio", "device"} <= figures.keys()
+    assert {"batched_per_s", "per_event_per_s", "ratio", "device", "read_per_s"} <= figures.keys()
     assert figures["device"] == "cpu" and figures["texts"] == 48
     assert figures["ratio"] == pytest.approx(figures["batched_per_s"] / figures["per_event_per_s"], rel=0.01)
     # Same weights both ways: the labels must agree on (nearly) every text.
