@@ -22,6 +22,8 @@ from nlp.sentiment_data import LABEL2ID, DataFormatError, parse_label
 ENTITY_COLUMN = "entity"
 GROUP_COLUMN = "headline_id"
 REPO_SENTFIN_TRAIN = Path(__file__).resolve().parent / "resources" / "sentfin" / "train.csv"
+# US multi-company headlines written for finsentry (resources/us_entity_sentiment/README.md).
+REPO_US_ENTITY_TRAIN = Path(__file__).resolve().parent / "resources" / "us_entity_sentiment" / "train.csv"
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,11 @@ def train(
             f"  entity head (n={e.n}): accuracy {e.accuracy:.4f}, macro-F1 {e.macro_f1:.4f}, "
             f"on headlines whose entities disagree {e.conflict_accuracy or 0:.4f} (n={e.conflict_n})"
         )
+        for path, e in result.entity_valid_by_source.items():
+            typer.echo(
+                f"    {path} (n={e.n}): accuracy {e.accuracy:.4f}, macro-F1 {e.macro_f1:.4f}, "
+                f"disagreeing headlines {e.conflict_accuracy or 0:.4f} (n={e.conflict_n})"
+            )
     typer.echo(f"model card: {result.model_dir / training.CARD_FILE}")
 
 

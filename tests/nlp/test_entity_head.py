@@ -24,6 +24,8 @@ def test_the_tiny_model_has_both_heads(tiny_model_dir: Path) -> None:
     card = json.loads((tiny_model_dir / "training.json").read_text())
     assert card["entity_validation"]["n"] > 0
     assert card["entity_data"][0]["path"].endswith("sentfin/train.csv")
+    assert card["entity_data"][1]["path"].endswith("us_entity_sentiment/train.csv")
+    assert set(card["entity_validation_by_source"]) == {d["path"] for d in card["entity_data"]}
 
 
 def test_the_head_round_trips_through_save_and_load(tiny_model_dir: Path) -> None:
