@@ -52,9 +52,9 @@ def _root(
 
 
 def _register() -> None:
-    from finsentry.cli import dispatch, entities, kafka, models, stream
+    from finsentry.cli import alerts, dispatch, entities, kafka, models, stream
 
-    for module in (kafka, stream, models, entities, dispatch):
+    for module in (kafka, stream, models, entities, alerts, dispatch):
         module.register(app, bench_app)
 
 

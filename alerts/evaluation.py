@@ -1,0 +1,154 @@
+"""How far a desk can trust the alerts: the pipeline's alerts against labelled headlines.
+
+The labelled set (`alerts/resources/desk_labels.jsonl`, README beside it) gives each headline
+the company it is about and the label a risk analyst reading it live would give it: none, low,
+medium, high or critical. Each headline is scored on its own, as the readers judged it: it goes
+through the file-mode pipeline (`finsentry.pipeline.run_pipeline`, the same functions as the
+worker) with a fresh risk state, so no other headline makes a burst or a baseline for it.
+
+Two readings of "the pipeline alerted", at medium or worse (what reaches a person one by one):
+- `company`: an alert of that severity for the labelled company (a broker paged for the
+  downgrade it gave counts as a miss of the company and, when the label is below medium, as a
+  false alarm);
+- `headline`: an alert of that severity for any company of the headline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alerts.risk import RiskEngine
+from alerts.state import DictStore
+from finsentry.contracts import SEVERITY_ORDER, Alert, NewsEvent
+from finsentry.pipeline import Models, enrich
+from finsentry.settings import RiskSettings
+
+DESK_LABELS = Path(__file__).resolve().parent / "resources" / "desk_labels.jsonl"
+LABELS: tuple[str, ...] = ("none", *SEVERITY_ORDER)
+PAGED = "medium"  # the lowest severity delivered one by one
+
+
+@dataclass(frozen=True)
+class DeskItem:
+    id: str
+    text: str
+    ticker: str | None
+    label: str
+    split: str
+
+
+def read_desk_labels(path: Path = DESK_LABELS) -> list[DeskItem]:
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if row["label"] not in LABELS:
+                raise ValueError(f"label {row['label']!r} is not one of {LABELS}")
+            items.append(DeskItem(row["id"], row["text"], row.get("ticker"), row["label"], row.get("split", "dev")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}:{n}: bad desk label row ({exc})") from exc
+    return items
+
+
+def at_least(label: str | None, floor: str = PAGED) -> bool:
+    return label is not None and LABELS.index(label) >= LABELS.index(floor)
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, gold: bool, predicted: bool) -> None:
+        if gold and predicted:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif gold:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    def as_dict(self) -> dict[str, float | int]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+        }
+
+
+@dataclass
+class DeskReport:
+    n: int
+    company: Counts = field(default_factory=Counts)
+    headline: Counts = field(default_factory=Counts)
+    # confusion[gold][predicted] over the five labels, for the labelled company
+    confusion: dict[str, dict[str, int]] = field(default_factory=lambda: {g: dict.fromkeys(LABELS, 0) for g in LABELS})
+    alerts_per_headline: float = 0.0
+    errors: list[dict[str, object]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "paged_at": PAGED,
+            "company": self.company.as_dict(),
+            "headline": self.headline.as_dict(),
+            "confusion": self.confusion,
+            "alerts_per_headline": round(self.alerts_per_headline, 3),
+        }
+
+
+def _severest(alerts: Sequence[Alert], ticker: str | None = None) -> str:
+    found = [a.severity for a in alerts if a.status == "firing" and (ticker is None or a.entity == ticker)]
+    return max(found, key=LABELS.index) if found else "none"
+
+
+def score_desk(items: Sequence[DeskItem], alerts: Sequence[Sequence[Alert]]) -> DeskReport:
+    report = DeskReport(n=len(items))
+    fired = 0
+    for item, item_alerts in zip(items, alerts, strict=True):
+        firing = [a for a in item_alerts if a.status == "firing"]
+        fired += len(firing)
+        company = _severest(firing, item.ticker) if item.ticker else "none"
+        anyone = _severest(firing)
+        gold = at_least(item.label)
+        report.company.add(gold, at_least(company))
+        report.headline.add(gold, at_least(anyone))
+        report.confusion[item.label][company] += 1
+        if gold != at_least(company):
+            report.errors.append(
+                {
+                    "id": item.id,
+                    "text": item.text,
+                    "gold": f"{item.ticker}:{item.label}",
+                    "alerts": [f"{a.entity}:{a.severity}:{a.event_type}" for a in firing],
+                }
+            )
+    report.alerts_per_headline = fired / len(items) if items else 0.0
+    return report
+
+
+def alerts_per_headline(items: Sequence[DeskItem], models: Models, risk: RiskSettings) -> list[list[Alert]]:
+    """Each headline through the pipeline with a fresh risk state (one batch for the models)."""
+    when = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
+    news = [NewsEvent(id=item.id, headline=item.text, published_at=when) for item in items]
+    records = enrich(news, models).records
+    by_news: dict[str, list[Alert]] = {item.id: [] for item in items}
+    for item in items:
+        engine = RiskEngine(risk, DictStore())
+        by_news[item.id] = engine.process([r for r in records if r.news_id == item.id])
+    return [by_news[item.id] for item in items]

@@ -1,0 +1,64 @@
+"""`finsentry evaluate-alerts`: the alerts against the labelled desk set."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import typer
+
+from finsentry.settings import get_settings
+
+log = logging.getLogger("finsentry.alerts")
+
+
+def evaluate_alerts(
+    data: Path = typer.Option(
+        None, "--data", help="desk-labelled JSONL (text, ticker, label); default: the shipped set"
+    ),
+    split: str = typer.Option("all", "--split", help="dev, test (frozen: never tuned on) or all"),
+    model: Path = typer.Option(None, "--model", help="sentiment model directory; default: the settings' model"),
+    as_json: bool = typer.Option(False, "--json", help="end with one JSON line of the figures"),
+    errors: int = typer.Option(0, "--errors", help="also list up to this many headlines scored wrong"),
+) -> None:
+    """Precision and recall of medium-or-worse alerts against headlines a risk desk labelled (none ... critical).
+
+    Each headline runs through the file-mode pipeline on its own, with a fresh risk state."""
+    from rich.console import Console
+
+    from alerts.evaluation import DESK_LABELS, alerts_per_headline, read_desk_labels, score_desk
+    from finsentry.models import load_models
+    from nlp.sentiment import ModelNotFoundError
+
+    settings = get_settings()
+    if model is not None:
+        settings.sentiment.model_dir = model
+    path = data or DESK_LABELS
+    try:
+        items = [i for i in read_desk_labels(path) if split == "all" or i.split == split]
+        models = load_models(settings, "default", build_default=model is None)
+    except (OSError, ValueError, ModelNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not items:
+        typer.echo(f"error: no rows in {path} for split {split!r}", err=True)
+        raise typer.Exit(2)
+    log.info("scoring %d labelled headlines from %s (split %s)", len(items), path, split)
+    report = score_desk(items, alerts_per_headline(items, models, settings.risk))
+    console = Console(stderr=as_json)
+    for name, counts in (("the labelled company", report.company), ("any company of the headline", report.headline)):
+        c = counts.as_dict()
+        console.print(
+            f"[bold]medium-or-worse alerts for {name}[/] on {report.n} headlines: precision {c['precision']:.4f} "
+            f"recall {c['recall']:.4f} (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
+        )
+    console.print(f"{report.alerts_per_headline:.3f} firing alerts per headline")
+    for err in report.errors[:errors]:
+        console.print(err)
+    if as_json:
+        typer.echo(json.dumps({"data": str(path), "split": split, "models": models.versions(), **report.as_dict()}))
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    app.command("evaluate-alerts")(evaluate_alerts)
