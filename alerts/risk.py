@@ -232,6 +232,15 @@ class RiskEngine:
             ]
             raw = sum(f.points for f in factors)
             score = min(100.0, raw * novelty * watch)
+            floor = s.severity_floors.get(event_type)
+            if floor is not None and score < getattr(s, floor):
+                # The event sets a floor whatever the sentiment says: a filing read as neutral
+                # is still a filing (the factor says so, so the two never disagree silently).
+                lifted = float(getattr(s, floor))
+                factors.append(
+                    Factor(name="floor", value=lifted, points=round(lifted - score, 2), detail=f"{event_type}: {floor}")
+                )
+                score = lifted
             best = max(best, score)
             alerts.extend(self._update_episode(state, r, t, event_type, score, factors))
         state.last_score = best

@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from finsentry.contracts import Severity
+
 
 class LocalKafkaSettings(BaseModel):
     """The broker that `finsentry kafka start` runs from Maven Central jars."""
@@ -77,6 +79,33 @@ class EntitySettings(BaseModel):
     )
 
 
+# The least severity an event sets for the company it targets, whatever the sentiment read:
+# a bankruptcy filing is critical on its first report. Types not listed set no floor. The
+# levels follow the desk's conventions (alerts/resources/desk_labels_conventions.md).
+DEFAULT_SEVERITY_FLOORS: dict[str, Severity] = {
+    "bankruptcy": "critical",
+    "default": "critical",
+    "going_concern": "critical",
+    "fraud_allegation": "high",
+    "regulatory_action": "high",
+    "credit_downgrade": "high",
+    "delisting": "high",
+    "dividend_cut": "high",
+    "guidance_cut": "medium",
+    "data_breach": "medium",
+    "fine": "medium",
+    "investigation": "medium",
+    "recall": "medium",
+    "layoffs": "medium",
+    "executive_departure": "medium",
+    "lawsuit": "low",
+    "earnings_miss": "low",
+    "downgrade": "low",
+    "price_target_cut": "low",
+    "restructuring": "low",
+}
+
+
 class RiskSettings(BaseModel):
     """Risk score weights, windows and severity thresholds (see alerts/risk.py)."""
 
@@ -102,6 +131,10 @@ class RiskSettings(BaseModel):
     low: float = 30.0
     burst_saturation: float = Field(6.0, gt=1, description="window count / baseline ratio at which burst = 1")
     corroboration_saturation: int = Field(4, ge=2, description="independent sources at which corroboration = 1")
+    severity_floors: dict[str, Severity] = Field(
+        default_factory=lambda: dict(DEFAULT_SEVERITY_FLOORS),
+        description="event type -> the least severity it sets for the company it targets (JSON in the env var)",
+    )
     max_headlines: int = Field(5, ge=1, description="headlines carried by an alert")
     max_news_ids: int = Field(50, ge=1, description="news ids carried by an alert")
 

@@ -207,3 +207,30 @@ def test_events_from_producers_without_targets_still_count_for_every_entity() ->
     engine = RiskEngine(RiskSettings(), DictStore())
     [alert] = engine.process([record("n1", "ACME", "Acme sued over patents", events=[("lawsuit", 0.6)])])
     assert alert.event_type == "lawsuit"
+
+
+def test_a_bankruptcy_filing_read_as_neutral_is_critical_on_its_first_report() -> None:
+    engine = RiskEngine(RiskSettings(), DictStore())
+    r = record("n1", "APTV", "Aptiv files for Chapter 11 bankruptcy protection", label="neutral",
+               events=[("bankruptcy", 1.0)], targets={"bankruptcy": ["APTV"]})  # fmt: skip
+    [alert] = engine.process([r])
+    assert alert.severity == "critical"
+    assert any(f.name == "floor" and f.detail == "bankruptcy: critical" for f in alert.factors)
+
+
+def test_a_floor_never_lowers_a_score_and_only_counts_for_the_target() -> None:
+    engine = RiskEngine(RiskSettings(), DictStore())
+    # The broker's record carries the event, but it targets Acme: no floor, no alert for the broker.
+    broker = record("n1", "GS", "Goldman cuts Acme to sell", label="neutral", entity_label="neutral",
+                    events=[("downgrade", 0.5)], targets={"downgrade": ["ACME"]}, actor="GS")  # fmt: skip
+    assert engine.process([broker]) == []
+    [alert] = engine.process([record("n2", "ACME", "Acme sued by regulators over fraud", events=[("lawsuit", 0.6)])])
+    assert alert.risk_score > RiskSettings().low  # scored above its floor: no floor factor
+    assert not any(f.name == "floor" for f in alert.factors)
+
+
+def test_floors_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from finsentry.settings import Settings
+
+    monkeypatch.setenv("FINSENTRY_RISK__SEVERITY_FLOORS", '{"lawsuit": "high"}')
+    assert Settings().risk.severity_floors == {"lawsuit": "high"}
