@@ -15,15 +15,16 @@ Two readings of "the pipeline alerted", at medium or worse (what reaches a perso
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alerts.risk import RiskEngine
 from alerts.state import DictStore
 from finsentry.contracts import SEVERITY_ORDER, Alert, NewsEvent
+from finsentry.jsonl import read_rows
 from finsentry.pipeline import Models, enrich
 from finsentry.settings import RiskSettings
 
@@ -42,18 +43,12 @@ class DeskItem:
 
 
 def read_desk_labels(path: Path = DESK_LABELS) -> list[DeskItem]:
-    items = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if row["label"] not in LABELS:
-                raise ValueError(f"label {row['label']!r} is not one of {LABELS}")
-            items.append(DeskItem(row["id"], row["text"], row.get("ticker"), row["label"], row.get("split", "dev")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}:{n}: bad desk label row ({exc})") from exc
-    return items
+    def parse(row: dict[str, Any], n: int) -> DeskItem:
+        if row["label"] not in LABELS:
+            raise ValueError(f"label {row['label']!r} is not one of {LABELS}")
+        return DeskItem(row["id"], row["text"], row.get("ticker"), row["label"], row.get("split", "dev"))
+
+    return read_rows(path, parse, "desk label")
 
 
 def at_least(label: str | None, floor: str = PAGED) -> bool:

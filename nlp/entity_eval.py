@@ -9,12 +9,13 @@ Feed tickers are not given to the annotator, so linking is scored on the text al
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from finsentry.jsonl import read_rows
 from nlp.companies import normalize_ticker
 from nlp.interfaces import Annotation, Annotator
 
@@ -31,24 +32,16 @@ class EvalItem:
 
 
 def read_eval(path: Path = DEFAULT_EVAL) -> list[EvalItem]:
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            items.append(
-                EvalItem(
-                    id=str(row.get("id", n)),
-                    text=row["text"],
-                    tickers=frozenset(normalize_ticker(t) for t in row.get("tickers", [])),
-                    events=frozenset(row.get("events", [])),
-                    split=row.get("split", "dev"),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{path}:{n}: bad eval row ({e})") from e
-    return items
+    def parse(row: dict[str, Any], n: int) -> EvalItem:
+        return EvalItem(
+            id=str(row.get("id", n)),
+            text=row["text"],
+            tickers=frozenset(normalize_ticker(t) for t in row.get("tickers", [])),
+            events=frozenset(row.get("events", [])),
+            split=row.get("split", "dev"),
+        )
+
+    return read_rows(path, parse, "eval")
 
 
 @dataclass

@@ -102,6 +102,8 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[
 
     `texts` must already be what the caller's spans index into (the same string).
     """
+    if not texts:
+        return []
     cleaned = [clean_with_offsets(t) for t in texts]
     enc = tokenizer(
         [c for c, _ in cleaned],

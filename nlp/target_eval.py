@@ -20,13 +20,14 @@ baseline that every company used to inherit.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from finsentry.contracts import SENTIMENT_LABELS, Sentiment
+from finsentry.jsonl import read_rows
 from nlp.companies import normalize_ticker
 from nlp.entity_eval import PRF
 from nlp.interfaces import Annotation
@@ -54,34 +55,26 @@ class TargetItem:
 
 
 def read_target_eval(path: Path = DEFAULT_TARGETS_EVAL) -> list[TargetItem]:
-    items = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            companies = tuple(
-                GoldCompany(
-                    ticker=normalize_ticker(c["ticker"]) or c["ticker"],
-                    sentiment=c["sentiment"],
-                    events=frozenset(c.get("events", [])),
-                )
-                for c in row["companies"]
+    def parse(row: dict[str, Any], n: int) -> TargetItem:
+        companies = tuple(
+            GoldCompany(
+                ticker=normalize_ticker(c["ticker"]) or c["ticker"],
+                sentiment=c["sentiment"],
+                events=frozenset(c.get("events", [])),
             )
-            if any(c.sentiment not in SENTIMENT_LABELS for c in companies):
-                raise ValueError(f"a sentiment is not one of {SENTIMENT_LABELS}")
-            items.append(
-                TargetItem(
-                    id=str(row.get("id", n)),
-                    text=row["text"],
-                    companies=companies,
-                    split=row.get("split", "dev"),
-                    category=row.get("category", ""),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{path}:{n}: bad target eval row ({e})") from e
-    return items
+            for c in row["companies"]
+        )
+        if any(c.sentiment not in SENTIMENT_LABELS for c in companies):
+            raise ValueError(f"a sentiment is not one of {SENTIMENT_LABELS}")
+        return TargetItem(
+            id=str(row.get("id", n)),
+            text=row["text"],
+            companies=companies,
+            split=row.get("split", "dev"),
+            category=row.get("category", ""),
+        )
+
+    return read_rows(path, parse, "target eval")
 
 
 @dataclass

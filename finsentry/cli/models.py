@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from finsentry.settings import get_settings
+
+if TYPE_CHECKING:
+    from nlp.sentiment import BatchedSentiment
 
 log = logging.getLogger("finsentry.models")
 
@@ -117,28 +121,9 @@ def evaluate(
         _evaluate_entities(model, data, split, as_json)
         return
     from nlp.metrics_eval import evaluate_model, format_report
-    from nlp.sentiment import ModelNotFoundError, load_sentiment
-    from nlp.sentiment_data import DataFormatError, load_csv, stratified_split
-    from nlp.training import DEFAULT_CONFIG, read_training_card
+    from nlp.sentiment_data import load_csv, stratified_split
 
-    settings = get_settings().sentiment
-    if model is not None:
-        settings = settings.model_copy(update={"model_dir": model})
-    if split not in ("all", "valid", "train"):
-        raise typer.BadParameter("expected all, valid or train", param_hint="--split")
-    try:
-        examples = load_csv(data)
-        predictor = load_sentiment(settings)
-    except (DataFormatError, ModelNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if split != "all":
-        card = read_training_card(predictor.model_dir).get("config", {})
-        fraction = float(card.get("valid_fraction", DEFAULT_CONFIG.valid_fraction))
-        seed = int(card.get("seed", DEFAULT_CONFIG.seed))
-        train_part, valid_part = stratified_split(examples, fraction, seed)
-        examples = valid_part if split == "valid" else train_part
-        log.info("evaluating on the %s part of %s (fraction %.2f, seed %d)", split, data, fraction, seed)
+    predictor, examples = _model_and_rows(model, data, split, load_csv, stratified_split)
     report = evaluate_model(predictor, examples)
     typer.echo(f"model {predictor.version} on {data} ({split}), device {predictor.device}")
     typer.echo(format_report(report))
@@ -146,9 +131,18 @@ def evaluate(
         typer.echo(json.dumps(report.to_dict()))
 
 
-def _evaluate_entities(model: Path | None, data: Path, split: str, as_json: bool) -> None:
-    from nlp.entity_data import load_entity_csv, split_by_headline
-    from nlp.metrics_eval import evaluate_entity_model, format_report
+_Row = TypeVar("_Row")
+
+
+def _model_and_rows(
+    model: Path | None,
+    data: Path,
+    split: str,
+    load: Callable[[Path], list[_Row]],
+    cut: Callable[[list[_Row], float, int], tuple[list[_Row], list[_Row]]],
+) -> tuple[BatchedSentiment, list[_Row]]:
+    """The model to evaluate and the rows of `data` to evaluate it on: all of them, or the part of
+    them that `finsentry train` cut with the model card's seed and fraction."""
     from nlp.sentiment import ModelNotFoundError, load_sentiment
     from nlp.sentiment_data import DataFormatError
     from nlp.training import DEFAULT_CONFIG, read_training_card
@@ -159,20 +153,28 @@ def _evaluate_entities(model: Path | None, data: Path, split: str, as_json: bool
     if split not in ("all", "valid", "train"):
         raise typer.BadParameter("expected all, valid or train", param_hint="--split")
     try:
-        examples = load_entity_csv(data)
+        rows = load(data)
         predictor = load_sentiment(settings)
     except (DataFormatError, ModelNotFoundError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    if predictor.entity_head is None:
-        log.warning("%s has no entity head: every entity is read as its whole headline", predictor.model_dir)
     if split != "all":
         card = read_training_card(predictor.model_dir).get("config", {})
         fraction = float(card.get("valid_fraction", DEFAULT_CONFIG.valid_fraction))
         seed = int(card.get("seed", DEFAULT_CONFIG.seed))
-        train_part, valid_part = split_by_headline(examples, fraction, seed)
-        examples = valid_part if split == "valid" else train_part
-        log.info("evaluating on the %s part of %s (by headline, fraction %.2f, seed %d)", split, data, fraction, seed)
+        train_part, valid_part = cut(rows, fraction, seed)
+        rows = valid_part if split == "valid" else train_part
+        log.info("evaluating on the %s part of %s (fraction %.2f, seed %d)", split, data, fraction, seed)
+    return predictor, rows
+
+
+def _evaluate_entities(model: Path | None, data: Path, split: str, as_json: bool) -> None:
+    from nlp.entity_data import load_entity_csv, split_by_headline
+    from nlp.metrics_eval import evaluate_entity_model, format_report
+
+    predictor, examples = _model_and_rows(model, data, split, load_entity_csv, split_by_headline)
+    if predictor.entity_head is None:
+        log.warning("%s has no entity head: every entity is read as its whole headline", predictor.model_dir)
     result = evaluate_entity_model(predictor, examples)
     typer.echo(f"model {predictor.version} on {data} ({split}, entity level), device {predictor.device}")
     typer.echo(format_report(result.report))
