@@ -204,6 +204,8 @@ class BatchedSentiment:
 
     def predict_proba(self, texts: Sequence[str]) -> list[list[float]]:
         """Probabilities (negative, neutral, positive) per text, in input order."""
+        if not texts:
+            return []
         return self._run(self.encode(texts), keep_hidden=False)[0]
 
     def read(self, texts: Sequence[str]) -> SentimentReading:

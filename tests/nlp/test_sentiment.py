@@ -137,3 +137,8 @@ def test_parallel_micro_batches_match_one_thread_in_order(tiny: Path, model: Bat
     for got, want in zip(two.predict_proba(texts), model.predict_proba(texts), strict=True):
         assert got == pytest.approx(want, abs=1e-5)
     assert two.predict_proba(texts[:1])[0] == pytest.approx(model.predict_proba(texts[:1])[0], abs=1e-5)
+
+
+def test_an_empty_batch_reads_as_nothing(model: BatchedSentiment) -> None:
+    reading = model.read([])
+    assert reading.sentiments == [] and reading.towards([]) == []
