@@ -705,7 +705,7 @@ def ensure_default_model(
     with (out.parent / f".{out.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not has_model(out):
-            log.info("no default sentiment model in %s yet: training it from the repo's tweets (a few minutes)", out)
+            log.info("no default sentiment model in %s yet: training it from the repo's data (about 14 minutes)", out)
             train(out, DEFAULT_DATA, config, eval_data=[REPO_TWEETS_VALID], progress=progress)
     return out
 
