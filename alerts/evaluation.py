@@ -23,7 +23,7 @@ from typing import Any
 
 from alerts.risk import RiskEngine
 from alerts.state import DictStore
-from finsentry.contracts import SEVERITY_ORDER, Alert, NewsEvent
+from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, NewsEvent
 from finsentry.jsonl import read_rows
 from finsentry.pipeline import Models, enrich
 from finsentry.settings import RiskSettings
@@ -141,9 +141,7 @@ def alerts_per_headline(items: Sequence[DeskItem], models: Models, risk: RiskSet
     """Each headline through the pipeline with a fresh risk state (one batch for the models)."""
     when = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
     news = [NewsEvent(id=item.id, headline=item.text, published_at=when) for item in items]
-    records = enrich(news, models).records
-    by_news: dict[str, list[Alert]] = {item.id: [] for item in items}
-    for item in items:
-        engine = RiskEngine(risk, DictStore())
-        by_news[item.id] = engine.process([r for r in records if r.news_id == item.id])
-    return [by_news[item.id] for item in items]
+    records: dict[str, list[Enriched]] = {item.id: [] for item in items}
+    for record in enrich(news, models).records:
+        records[record.news_id].append(record)
+    return [RiskEngine(risk, DictStore()).process(records[item.id]) for item in items]

@@ -21,7 +21,7 @@ from nlp.companies import CompanyDirectory, load_companies, normalize_ticker
 from nlp.entities import RULER_NAME, CompanyLinker, add_company_ruler
 from nlp.events import EventClassifier
 from nlp.interfaces import Annotation
-from nlp.targets import Mention, attribute
+from nlp.targets import Attribution, Mention, attribute
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ class SpacyAnnotator:
         for (doc, entities, mentions, matches), feed in zip(found, feed_tickers, strict=True):
             merged = self._merge_feed(entities, feed)
             feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
-            events = [self._targeted(doc, event, hits, mentions, feed_only) for event, hits in matches]
+            found_targets = attribute(doc, [(event.type, hits) for event, hits in matches], mentions) if matches else []
+            events = [_targeted(e, found, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)]
             out.append(Annotation(entities=merged, events=events))
         return out
 
@@ -118,16 +119,6 @@ class SpacyAnnotator:
         """Tag and parse the docs in place (the components the pipeline keeps disabled)."""
         for name in self.reading:
             docs = list(self.nlp.get_pipe(name).pipe(docs, batch_size=self.batch_size))  # type: ignore[attr-defined]
-
-    def _targeted(
-        self, doc: Doc, event: Event, hits: list[tuple[int, ...]], mentions: list[Mention], feed_only: list[str]
-    ) -> Event:
-        found = attribute(doc, event.type, hits, mentions)
-        targets = list(found.targets)
-        if not targets:
-            # No company in the text is the target: the feed's tickers name the article's subject.
-            targets = [t for t in feed_only if t != found.actor]
-        return event.model_copy(update={"targets": targets, "actor": found.actor})
 
     def annotate_one(self, text: str, feed_tickers: Sequence[str] | None = None) -> Annotation:
         return self.annotate([text], [feed_tickers])[0]
@@ -154,6 +145,14 @@ class SpacyAnnotator:
                 )
             )
         return merged
+
+
+def _targeted(event: Event, found: Attribution, feed_only: list[str]) -> Event:
+    targets = list(found.targets)
+    if not targets:
+        # No company in the text is the target: the feed's tickers name the article's subject.
+        targets = [t for t in feed_only if t != found.actor]
+    return event.model_copy(update={"targets": targets, "actor": found.actor})
 
 
 def load_annotator(settings: EntitySettings, directory: CompanyDirectory | None = None) -> SpacyAnnotator:

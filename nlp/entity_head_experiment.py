@@ -27,7 +27,14 @@ from typing import Any
 from nlp.entity_data import REPO_SENTFIN_TRAIN, EntityExample, load_entity_csv, split_by_headline
 from nlp.entity_spans import encode_texts, find_mentions
 from nlp.sentiment import offline_hub, pad_batch, token_budget_batches
-from nlp.training import TrainConfig, _length_grouped, base_model_path, entity_report
+from nlp.training import (
+    TrainConfig,
+    _length_grouped,
+    base_model_path,
+    entity_logits,
+    entity_report,
+    predict_entity_ids,
+)
 
 _MARK_OPEN, _MARK_CLOSE = "[E]", "[/E]"
 
@@ -58,19 +65,6 @@ def _encode(tokenizer: Any, rows: Sequence[EntityExample], kind: str, max_length
     enc = tokenizer([_marked(r.text, r.entity) for r in rows], truncation=True, max_length=max_length)
     ids = [list(x) for x in enc["input_ids"]]
     return Variant(kind, ids, [[i for i, t in enumerate(x) if t == open_id][:1] for x in ids])
-
-
-def _logits(model: Any, head: Any, ids: Sequence[list[int]], positions: Sequence[list[int]], pad_id: int) -> Any:
-    import torch
-
-    from nlp.entity_head import pooled_features
-
-    input_ids, mask = pad_batch(ids, pad_id)
-    span = torch.zeros(mask.shape, dtype=torch.float)
-    for row, pos in enumerate(positions):
-        span[row, list(pos)] = 1.0
-    hidden = model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-    return head(pooled_features(hidden, mask, span))
 
 
 def run_variant(
@@ -104,7 +98,7 @@ def run_variant(
         for batch in _length_grouped([len(tr.ids[i]) for i in keep], config.batch_size, rng):
             rows = [keep[i] for i in batch]
             loss = torch.nn.functional.cross_entropy(
-                _logits(model, head, [tr.ids[i] for i in rows], [tr.positions[i] for i in rows], pad_id),
+                entity_logits(model, head, [tr.ids[i] for i in rows], [tr.positions[i] for i in rows], pad_id),
                 torch.tensor([labels[i] for i in rows]),
             )
             loss.backward()  # type: ignore[no-untyped-call]
@@ -113,15 +107,9 @@ def run_variant(
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
     train_s = time.monotonic() - started
+    report = entity_report(valid, predict_entity_ids(model, head, va.ids, va.positions, pad_id))
     model.eval()
     head.eval()
-    predicted = [0] * len(valid)
-    with torch.inference_mode():
-        for group in token_budget_batches([len(x) for x in va.ids], 8192):
-            out = _logits(model, head, [va.ids[i] for i in group], [va.positions[i] for i in group], pad_id)
-            for i, y in zip(group, out.argmax(-1).tolist(), strict=True):
-                predicted[i] = y
-    report = entity_report(valid, predicted)
     return {
         "variant": kind,
         "train_rows": len(keep),
@@ -163,7 +151,9 @@ def _time_inference(
             variant = _encode(tokenizer, list(rows), kind, max_length)
             passes = len(variant.ids)
             for group in token_budget_batches([len(x) for x in variant.ids], 1024):
-                _logits(model, head, [variant.ids[i] for i in group], [variant.positions[i] for i in group], pad_id)
+                entity_logits(
+                    model, head, [variant.ids[i] for i in group], [variant.positions[i] for i in group], pad_id
+                )
     wall = time.perf_counter() - started
     return {
         "headlines": len(headlines),

@@ -275,13 +275,19 @@ def _payer_and_payee(reader: _Reader) -> tuple[list[str], str | None] | None:
 
 def attribute(
     doc: Doc,
-    event_type: str,
-    hits: Sequence[Sequence[int]],
+    events: Sequence[tuple[str, Sequence[Sequence[int]]]],
     mentions: Sequence[Mention],
     words: TargetWords | None = None,
-) -> Attribution:
-    """Targets and actor of one event type, from the token indices of each of its matches."""
+) -> list[Attribution]:
+    """Targets and actor of each (event type, token indices of each of its matches) of one Doc.
+
+    The clauses and mentions are read once per Doc, whatever its number of events.
+    """
     reader = _Reader(doc, mentions, words or target_words())
+    return [_attribute(reader, event_type, hits) for event_type, hits in events]
+
+
+def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) -> Attribution:
     event_role = role(event_type)
     targets: list[str] = []
     actors: list[tuple[bool, str]] = []

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from finsentry import __version__
 from finsentry.contracts import SENTIMENT_LABELS
@@ -106,17 +106,21 @@ class TrainResult:
 
 
 @dataclass(frozen=True)
-class _Source:
+class _Source(Generic[_Row]):
+    """One training file, cut into its training and validation parts."""
+
     path: Path
-    train: list[Example]
-    valid: list[Example]
+    train: list[_Row]
+    valid: list[_Row]
 
 
-@dataclass(frozen=True)
-class _EntitySource:
-    path: Path
-    train: list[EntityExample]
-    valid: list[EntityExample]
+def _load(
+    paths: Sequence[Path],
+    load: Callable[[Path], list[_Row]],
+    cut: Callable[[list[_Row], float, int], tuple[list[_Row], list[_Row]]],
+    config: TrainConfig,
+) -> list[_Source[_Row]]:
+    return [_Source(Path(p), *cut(load(Path(p)), config.valid_fraction, config.seed)) for p in paths]
 
 
 def split_data_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
@@ -126,12 +130,8 @@ def split_data_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     return articles, entities
 
 
-def _load_entity_sources(paths: Sequence[Path], config: TrainConfig) -> list[_EntitySource]:
-    sources = []
-    for path in paths:
-        train, valid = split_by_headline(load_entity_csv(path), config.valid_fraction, config.seed)
-        sources.append(_EntitySource(Path(path), train, valid))
-    return sources
+def _load_entity_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source[EntityExample]]:
+    return _load(paths, load_entity_csv, split_by_headline, config)
 
 
 def entity_validation_examples(data: Sequence[Path], config: TrainConfig) -> list[EntityExample]:
@@ -161,15 +161,11 @@ def _code_version() -> str:
     return f"finsentry {__version__} (git {commit})"
 
 
-def _load_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source]:
-    sources = []
-    for path in paths:
-        train, valid = stratified_split(load_csv(path), config.valid_fraction, config.seed)
-        sources.append(_Source(Path(path), train, valid))
-    return sources
+def _load_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source[Example]]:
+    return _load(paths, load_csv, stratified_split, config)
 
 
-def _selection_examples(sources: Sequence[_Source], config: TrainConfig) -> list[Example]:
+def _selection_examples(sources: Sequence[_Source[Example]], config: TrainConfig) -> list[Example]:
     selecting = sources[:1] if config.select_on == "first" else sources
     return _cap([e for s in selecting for e in s.valid], config.max_valid_rows, config.seed)
 
@@ -205,7 +201,7 @@ def _class_weights(labels: Sequence[int], how: ClassWeighting) -> list[float]:
     return [(len(labels) / (k * c)) ** power for c in counts]
 
 
-def _entity_logits(
+def entity_logits(
     model: Any, head: Any, ids: Sequence[Sequence[int]], positions: Sequence[Sequence[int]], pad_id: int
 ) -> Any:
     import torch
@@ -236,7 +232,7 @@ def predict_entity_ids(
     head.eval()
     with torch.inference_mode():
         for batch in token_budget_batches([len(x) for x in ids], max_batch_tokens):
-            logits = _entity_logits(model, head, [ids[i] for i in batch], [positions[i] for i in batch], pad_id)
+            logits = entity_logits(model, head, [ids[i] for i in batch], [positions[i] for i in batch], pad_id)
             for i, y in zip(batch, logits.argmax(-1).tolist(), strict=True):
                 out[i] = y
     model.train()
@@ -473,7 +469,7 @@ def train(
         for epoch in range(config.epochs):
             for kind, batch in epoch_batches(rng):
                 if kind == "entity":
-                    logits = _entity_logits(
+                    logits = entity_logits(
                         model, head, [ent_ids[i] for i in batch], [ent_pos[i] for i in batch], pad_id
                     )
                     labels = torch.tensor([ent_labels[i] for i in batch], dtype=torch.long)
