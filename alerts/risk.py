@@ -1,24 +1,32 @@
-"""Risk scoring and the alert state machine, on event time.
+"""Risk scoring and incidents per company, on event time.
 
-Score of one article for one entity and one event type (all weights in RiskSettings):
+Score of one article for one company (all weights in RiskSettings):
 
-    A = negativity x confidence     of the sentiment towards the entity (`entity_sentiment`, else the article's):
-                                    negativity = max(0, p_negative - p_positive), confidence = p(label)
-    S = event severity              base severity of an event that targets the entity (nlp/targets.py);
-                                    0 for plain negative news
-    B = burst                       log(window count + 1 / baseline + 1) / log(burst_saturation), in [0, 1]
-    C = corroboration               (independent sources of the same story - 1) / (saturation - 1), in [0, 1]
-    raw   = w_negativity*A + w_severity*S + max(A, S) * (w_burst*B + w_corroboration*C)
-    score = min(100, raw x novelty x watchlist)
+    level     each adverse event that targets the company (nlp/targets.py) has an alert level:
+              the settings' table by type, moved by the size the headline gives (alerts/levels.py);
+              it scores its level's threshold + `level_margin`
+    A         negativity x confidence of the sentiment towards the company (`entity_sentiment`,
+              else the article's): negativity = max(0, p_negative - p_positive)
+    B         burst: log(distinct negative stories in the window / (1 + expected)) / log(burst_saturation),
+              in [0, 1]; expected = the company's own baseline + a prior learned online from the
+              feed, so a company's first negative story is never a burst
+    C         corroboration: (independent sources of the same story - 1) / (saturation - 1), in [0, 1]
 
-novelty is 1 for a new story or a new source of a known one, `repeat_story_factor` for the
-same story again from the same source. Burst and corroboration scale with how adverse the
-article is, so a flurry of neutral news raises nothing.
+    event     = threshold(level) + level_margin + w_event_negativity*A + w_burst*B + w_corroboration*C
+    no event  = min(w_negativity*A + A*w_corroboration*C, just below medium) + A*w_burst*B
+                (a plain negative headline goes to the digest unless it is part of a burst)
+    score     = min(100, combined x novelty x watchlist)
 
-Each dedup_key (entity:event_type) is a small state machine: quiet -> firing (score crosses
-`low`) -> firing again at a higher severity (escalation) -> resolved once the decayed score
-has stayed below `low` for `quiet_period_s`. The decay and the quiet period run on event
-time only, so a backtest fires and resolves exactly what the live stream would.
+Several adverse events in one article combine: each further one adds `w_compound` of its score
+scaled by the room left below 100. The incident does the same with a new event type joining it,
+against the incident's peak, so a downgrade, then a guidance cut, then a probe escalate one
+incident instead of paging three times.
+
+An incident (dedup_key = the ticker, or ticker:family with incident_grouping = "company_family")
+is a small state machine: quiet -> firing (score crosses `low`) -> firing again at each higher
+level (escalation) -> resolved once its decayed score has stayed below `low`, and no adverse news
+has joined it, for `quiet_period_s`. The decay and the quiet period run on event time only, so a
+backtest fires and resolves exactly what the live stream would.
 """
 
 from __future__ import annotations
@@ -28,11 +36,14 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from alerts.levels import event_level
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
+from nlp.taxonomy import family
 
 NEGATIVE_NEWS = "negative_news"
 """Event type of an alert raised by negative sentiment when no event rule fired."""
@@ -46,8 +57,21 @@ _MAX_STORIES = 64
 _MAX_RECENT = 64
 
 
-def dedup_key(entity: str, event_type: str) -> str:
-    return f"{entity}:{event_type}"
+def dedup_key(entity: str, group: str = "") -> str:
+    """The incident's key: the ticker, or ticker:group (an event family, or an older state's event type)."""
+    return f"{entity}:{group}" if group else entity
+
+
+def incident_group(event_type: str, grouping: str) -> str:
+    """Which of a company's incidents an event type joins under the settings' grouping."""
+    if grouping == "company":
+        return ""
+    return "news" if event_type == NEGATIVE_NEWS else family(event_type)
+
+
+def compound(high: float, other: float, weight: float) -> float:
+    """A further adverse item on top of `high`: it adds `weight` of itself, scaled by the room left."""
+    return min(100.0, high + weight * other * (1.0 - high / 100.0))
 
 
 def alert_id(key: str, status: str, severity: str, first_seen: float) -> str:
@@ -84,6 +108,10 @@ class RiskEngine:
         self.watchlist = frozenset(watchlist)
         self.watermark: float | None = None
         self.late_events = 0
+        # Other negative stories a company has in the window when it gets one, learned online
+        # from every company this engine scores (a scoring worker: the companies of its
+        # partitions); it starts from the setting and restarts from it.
+        self.prior = settings.burst_prior
 
     # -- thresholds ---------------------------------------------------------------
     def level_of(self, score: float) -> Severity | None:
@@ -151,13 +179,32 @@ class RiskEngine:
     # -- internals ----------------------------------------------------------------
     def _resolve_due(self, state: EntityState, now: float) -> list[Alert]:
         out = []
-        for event_type, ep in list(state.episodes.items()):
+        for key, ep in list(state.episodes.items()):
             at = self.resolve_at(ep)
             if now >= at:
-                del state.episodes[event_type]
+                del state.episodes[key]
                 score = self.decayed(ep.peak_score, ep.peak_at, at)
-                out.append(self._alert(state, ep, "resolved", min(score, self.s.low)))
+                out.append(self._alert(state, key, ep, "resolved", min(score, self.s.low), None))
         return out
+
+    def _burst(self, state: EntityState, t: float, is_negative: bool, novel: bool) -> tuple[float, int, float]:
+        """(burst in [0, 1], distinct negative stories in the window, expected count)."""
+        s = self.s
+        state.neg_times = [x for x in state.neg_times if x > t - s.window_s]
+        tau = s.baseline_half_life_s / math.log(2)
+        if state.baseline_at is not None:
+            state.baseline_mass *= math.exp(-max(0.0, t - state.baseline_at) / tau)
+        state.baseline_at = t
+        expected = state.baseline_mass * s.window_s / tau + self.prior
+        if is_negative and novel:
+            self.prior += s.prior_alpha * (len(state.neg_times) - self.prior)
+            state.neg_times.append(t)
+            state.baseline_mass += 1.0
+        count = len(state.neg_times)
+        if count == 0:
+            return 0.0, 0, expected
+        burst = math.log(count / (1.0 + expected)) / math.log(s.burst_saturation)
+        return min(1.0, max(0.0, burst)), count, expected
 
     def _score(self, state: EntityState, r: Enriched, t: float) -> list[Alert]:
         s = self.s
@@ -169,80 +216,96 @@ class RiskEngine:
         # predate entity-level sentiment carry only the article's).
         sentiment = r.entity_sentiment or r.sentiment
         probs = sentiment.probs
-        negativity = max(0.0, probs.negative - probs.positive)
-        adverse_sent = negativity * sentiment.score
+        adverse = max(0.0, probs.negative - probs.positive) * sentiment.score
         is_negative = sentiment.label == "negative"
 
         novelty, sources = self._match_story(state, r, t)
-        # Window of negative stories: a corroborating report is not a new story.
-        state.neg_times = [x for x in state.neg_times if x > t - s.window_s]
-        tau = s.baseline_half_life_s / math.log(2)
-        if state.baseline_at is not None:
-            state.baseline_mass *= math.exp(-max(0.0, t - state.baseline_at) / tau)
-        state.baseline_at = t
-        baseline = state.baseline_mass * s.window_s / tau
-        if is_negative and novelty == 1.0 and sources == 1:
-            state.neg_times.append(t)
-            state.baseline_mass += 1.0
-        count = len(state.neg_times)
-        burst = min(1.0, max(0.0, math.log((count + 1) / (baseline + 1)) / math.log(s.burst_saturation)))
+        # A corroborating report is not a new story, so it is not counted towards a burst.
+        burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1)
         corroboration = min(1.0, (sources - 1) / (s.corroboration_saturation - 1))
         state.sentiment_ewma = (
             s.ewma_alpha * (probs.positive - probs.negative) + (1 - s.ewma_alpha) * state.sentiment_ewma
         )
         state.last_time = t if state.last_time is None else max(state.last_time, t)
         watch = s.watchlist_weight if state.entity in self.watchlist else 1.0
+        flow = [
+            Factor(
+                name="burst",
+                value=round(burst, 4),
+                points=0.0,
+                detail=f"{count} negative stories in window, expected {expected:.2f}",
+            ),
+            Factor(name="corroboration", value=round(corroboration, 4), points=0.0, detail=f"{sources} sources"),
+        ]
+        multipliers = [
+            Factor(name="novelty", value=novelty, points=0.0, detail="multiplier"),
+            Factor(name="watchlist", value=watch, points=0.0, detail="multiplier"),
+        ]
 
+        items: list[_Item] = []
         # Only the events that happen to this company: a broker is not downgraded by its own call.
-        candidates = {e.type: e for e in r.events if e.targets_entity(state.entity)}
-        types: list[tuple[str, float, str]] = [(e.type, e.severity, e.trigger) for e in candidates.values()]
-        if not types and is_negative:
-            types = [(NEGATIVE_NEWS, 0.0, "")]
-        alerts: list[Alert] = []
-        best = 0.0
-        for event_type, severity, trigger in types:
-            adverse = max(adverse_sent, severity)
+        for event in r.events:
+            level = event_level(event, s) if event.targets_entity(state.entity) else None
+            if level is None or any(i.event_type == event.type for i in items):
+                continue
+            size = f" ({event.magnitude.text})" if event.magnitude is not None else ""
+            factors = [
+                Factor(
+                    name="level",
+                    value=float(SEVERITY_ORDER.index(level)),
+                    points=round(getattr(s, level) + s.level_margin, 2),
+                    detail=f"{event.type} '{event.trigger}'{size}: {level}",
+                ),
+                Factor(
+                    name="negativity",
+                    value=round(adverse, 4),
+                    points=round(s.w_event_negativity * adverse, 2),
+                    detail=f"{sentiment.label} p={sentiment.score:.2f}",
+                ),
+                flow[0].model_copy(update={"points": round(s.w_burst * burst, 2)}),
+                flow[1].model_copy(update={"points": round(s.w_corroboration * corroboration, 2)}),
+            ]
+            items.append(_Item(event.type, sum(f.points for f in factors), factors))
+        if not items and is_negative:
+            # Plain negative news: the digest, unless a burst lifts it.
+            own = s.w_negativity * adverse + adverse * s.w_corroboration * corroboration
+            capped = min(own, s.medium - 0.01)
             factors = [
                 Factor(
                     name="negativity",
-                    value=round(adverse_sent, 4),
-                    points=round(s.w_negativity * adverse_sent, 2),
-                    detail=f"{sentiment.label} p={sentiment.score:.2f}",
+                    value=round(adverse, 4),
+                    points=round(capped - adverse * s.w_corroboration * corroboration, 2),
+                    detail=f"{sentiment.label} p={sentiment.score:.2f}, no event",
                 ),
-                Factor(
-                    name="severity",
-                    value=severity,
-                    points=round(s.w_severity * severity, 2),
-                    detail=f"{event_type} {trigger}".strip(),
-                ),
-                Factor(
-                    name="burst",
-                    value=round(burst, 4),
-                    points=round(adverse * s.w_burst * burst, 2),
-                    detail=f"{count} negative stories in window, baseline {baseline:.2f}",
-                ),
-                Factor(
-                    name="corroboration",
-                    value=round(corroboration, 4),
-                    points=round(adverse * s.w_corroboration * corroboration, 2),
-                    detail=f"{sources} sources",
-                ),
-                Factor(name="novelty", value=novelty, points=0.0, detail="multiplier"),
-                Factor(name="watchlist", value=watch, points=0.0, detail="multiplier"),
+                flow[0].model_copy(update={"points": round(adverse * s.w_burst * burst, 2)}),
+                flow[1].model_copy(update={"points": round(adverse * s.w_corroboration * corroboration, 2)}),
             ]
-            raw = sum(f.points for f in factors)
-            score = min(100.0, raw * novelty * watch)
-            floor = s.severity_floors.get(event_type)
-            if floor is not None and score < getattr(s, floor):
-                # The event sets a floor whatever the sentiment says: a filing read as neutral
-                # is still a filing (the factor says so, so the two never disagree silently).
-                lifted = float(getattr(s, floor))
+            items.append(_Item(NEGATIVE_NEWS, sum(f.points for f in factors), factors))
+
+        alerts: list[Alert] = []
+        best = 0.0
+        groups: dict[str, list[_Item]] = {}
+        for item in items:
+            groups.setdefault(incident_group(item.event_type, s.incident_grouping), []).append(item)
+        for key, group in groups.items():
+            group.sort(key=lambda i: -i.points)
+            lead, total = group[0], group[0].points
+            factors = list(lead.factors)
+            for other in group[1:]:
+                before, total = total, compound(total, other.points, s.w_compound)
                 factors.append(
-                    Factor(name="floor", value=lifted, points=round(lifted - score, 2), detail=f"{event_type}: {floor}")
+                    Factor(
+                        name="compound",
+                        value=round(other.points, 2),
+                        points=round(total - before, 2),
+                        detail=other.event_type,
+                    )
                 )
-                score = lifted
+            score = min(100.0, total * novelty * watch)
             best = max(best, score)
-            alerts.extend(self._update_episode(state, r, t, event_type, score, factors))
+            alerts.extend(
+                self._update_incident(state, r, t, key, score, [i.event_type for i in group], [*factors, *multipliers])
+            )
         state.last_score = best
         return alerts
 
@@ -263,18 +326,19 @@ class RiskEngine:
         state.stories.append(Story(tokens=tokens, first=t, last=t, sources=[source]))
         return 1.0, 1
 
-    def _update_episode(
-        self, state: EntityState, r: Enriched, t: float, event_type: str, score: float, factors: list[Factor]
+    def _update_incident(
+        self, state: EntityState, r: Enriched, t: float, key: str, score: float, types: list[str], factors: list[Factor]
     ) -> list[Alert]:
-        ep = state.episodes.get(event_type)
-        current = self.decayed(ep.peak_score, ep.peak_at, t) if ep else 0.0
-        level = self.level_of(max(score, current))
-        out: list[Alert] = []
+        s = self.s
+        ep = state.episodes.get(key)
         if ep is None:
+            level = self.level_of(score)
             if level is None:
-                return out
+                return []
             ep = Episode(
-                event_type=event_type,
+                event_type=types[0],
+                event_types=types[: s.max_event_types],
+                last_adverse=t,
                 first_seen=t,
                 last_seen=t,
                 severity=level,
@@ -282,17 +346,36 @@ class RiskEngine:
                 peak_at=t,
                 factors=factors,
             )
-            state.episodes[event_type] = ep
+            state.episodes[key] = ep
             self._remember(ep, r, t)
-            out.append(self._alert(state, ep, "firing", score))
-            return out
-        if score >= current:
-            ep.peak_score, ep.peak_at, ep.factors = score, t, factors
+            return [self._alert(state, key, ep, "firing", score, r.news_id)]
+        if score < s.low:
+            return []  # calm news about the company does not join its incident
+        current = self.decayed(ep.peak_score, ep.peak_at, t)
+        combined = max(score, current)
+        new_types = [x for x in types if x not in ep.event_types]
+        if new_types:
+            # A further kind of trouble: it adds to the incident's peak, however long ago that was.
+            combined = compound(max(score, current), min(score, ep.peak_score), s.w_compound)
+            factors = [
+                *factors,
+                Factor(
+                    name="incident",
+                    value=round(ep.peak_score, 2),
+                    points=round(combined - max(score, current), 2),
+                    detail=f"joins {', '.join(ep.event_types)}",
+                ),
+            ]
+            ep.event_types = [*ep.event_types, *new_types][: s.max_event_types]
+        ep.event_type, ep.factors, ep.last_adverse = types[0], factors, t
+        if combined >= current:
+            ep.peak_score, ep.peak_at = combined, t
         self._remember(ep, r, t)
+        level = self.level_of(combined)
         if level is not None and SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(ep.severity):
             ep.severity = level
-            out.append(self._alert(state, ep, "firing", max(score, current)))
-        return out
+            return [self._alert(state, key, ep, "firing", combined, r.news_id)]
+        return []
 
     def _remember(self, ep: Episode, r: Enriched, t: float) -> None:
         s = self.s
@@ -303,17 +386,21 @@ class RiskEngine:
             if r.url:
                 ep.urls = [*ep.urls, r.url][-s.max_headlines :]
 
-    def _alert(self, state: EntityState, ep: Episode, status: str, score: float) -> Alert:
-        key = dedup_key(state.entity, ep.event_type)
+    def _alert(
+        self, state: EntityState, key: str, ep: Episode, status: str, score: float, fired_by: str | None
+    ) -> Alert:
+        dedup = dedup_key(state.entity, key)
         return Alert(
-            alert_id=alert_id(key, status, ep.severity, ep.first_seen),
-            dedup_key=key,
+            alert_id=alert_id(dedup, status, ep.severity, ep.first_seen),
+            dedup_key=dedup,
             status="resolved" if status == "resolved" else "firing",
             severity=ep.severity,
             entity=state.entity,
             entity_name=state.name,
             sector=state.sector,
             event_type=ep.event_type,
+            event_types=ep.event_types or [ep.event_type],
+            fired_by=fired_by,
             risk_score=round(max(0.0, min(100.0, score)), 2),
             factors=ep.factors,
             headlines=ep.headlines,
@@ -322,3 +409,12 @@ class RiskEngine:
             first_seen=_dt(ep.first_seen),
             last_seen=_dt(ep.last_seen),
         )
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One adverse reading of an article for a company: an event, or plain negative news."""
+
+    event_type: str
+    points: float
+    factors: list[Factor]

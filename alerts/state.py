@@ -37,9 +37,15 @@ class Story(BaseModel):
 
 
 class Episode(BaseModel):
-    """An open (firing) alert for one dedup_key: entity + event type."""
+    """An open incident: one company's trouble (or one family of it), under one dedup_key.
 
-    event_type: str
+    Kept under the name and shape of the per-event-type episodes of earlier versions, so state
+    saved by them loads and their open alerts still resolve under their old dedup_keys.
+    """
+
+    event_type: str = Field(description="the event type that set the latest score")
+    event_types: list[str] = Field(default_factory=list, description="every type that fed it, first seen first")
+    last_adverse: float | None = Field(default=None, description="event time of the latest news that joined it")
     first_seen: float
     last_seen: float
     severity: Severity
@@ -61,6 +67,7 @@ class EntityState(BaseModel):
     baseline_at: float | None = None
     sentiment_ewma: float = 0.0
     stories: list[Story] = Field(default_factory=list)
+    # incident key ("" = the whole company, else an event family; older state: an event type) -> incident
     episodes: dict[str, Episode] = Field(default_factory=dict)
     # news_id -> alerts it caused; lets a replay after a crash re-emit the same alerts
     # instead of losing them (state may be saved while the alert send was not).

@@ -108,6 +108,23 @@ class Entity(_Record):
     )
 
 
+RatingClass = Literal["sell", "hold", "buy"]
+
+
+class Magnitude(_Record):
+    """How big the event is, as the headline states it (nlp/magnitude.py); each part may be absent."""
+
+    percent: float | None = Field(
+        default=None, ge=0.0, description="the size of a fall or cut as a fraction: shares down 23 % = 0.23"
+    )
+    implied: bool = Field(
+        default=False, description="the percent is the usual size of a fall the headline names without a number"
+    )
+    usd: float | None = Field(default=None, ge=0.0, description="a money amount in US dollars: a $3.6 million fine")
+    rating: RatingClass | None = Field(default=None, description="the class of the new rating: downgraded to sell")
+    text: str = Field(description="the words the magnitude was read from")
+
+
 class Event(_Record):
     type: str = Field(description="an event type id from nlp.taxonomy")
     trigger: str = Field(description="the words that matched")
@@ -120,6 +137,7 @@ class Event(_Record):
     actor: str | None = Field(
         default=None, description="ticker of the party acting on the targets (broker, agency, plaintiff), if linked"
     )
+    magnitude: Magnitude | None = Field(default=None, description="how big, where the headline says so")
 
     def targets_entity(self, ticker: str) -> bool:
         """Does this event happen to `ticker`? (Events without targets, from older producers, do to all.)"""
@@ -160,16 +178,27 @@ class Factor(_Record):
 
 
 class Alert(_Record):
-    """`alerts`: a risk warning, keyed by `dedup_key` (entity + event type)."""
+    """`alerts`: one message about an incident, keyed by `dedup_key`.
+
+    An incident is one company's open trouble (or, with RiskSettings.incident_grouping =
+    "company_family", one family of trouble): it opens with a `firing` message, sends another
+    `firing` message each time it crosses up a severity level, and ends with one `resolved`.
+    """
 
     alert_id: str
-    dedup_key: str
+    dedup_key: str = Field(description="the incident: the ticker (default) or ticker:family")
     status: AlertStatus
     severity: Severity
     entity: str
     entity_name: str | None = None
     sector: str | None = None
-    event_type: str
+    event_type: str = Field(description="the event type that set the latest score")
+    event_types: list[str] = Field(
+        default_factory=list, description="every event type that fed the incident, first seen first"
+    )
+    fired_by: str | None = Field(
+        default=None, description="news_id of the article that opened or escalated it (null when resolved by time)"
+    )
     risk_score: float = Field(ge=0.0, le=100.0)
     factors: list[Factor]
     headlines: list[str]

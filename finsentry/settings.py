@@ -10,11 +10,12 @@ This module imports nothing else of the project, so any part may import it.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from finsentry.contracts import Severity
@@ -79,10 +80,12 @@ class EntitySettings(BaseModel):
     )
 
 
-# The least severity an event sets for the company it targets, whatever the sentiment read:
-# a bankruptcy filing is critical on its first report. Types not listed set no floor. The
-# levels follow the desk's conventions (alerts/resources/desk_labels_conventions.md).
-DEFAULT_SEVERITY_FLOORS: dict[str, Severity] = {
+# The alert level of each adverse event type when it happens to a company (it targets the
+# company and is neither denied nor a question: nlp drops those): the desk's conventions
+# (alerts/resources/desk_labels_conventions.md) written as one table. Types not listed (good
+# news, deals) raise no alert on their own. An event scores the lower threshold of its level
+# plus `level_margin`; the company's sentiment, a burst and corroboration add to that.
+DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     "bankruptcy": "critical",
     "default": "critical",
     "going_concern": "critical",
@@ -98,12 +101,42 @@ DEFAULT_SEVERITY_FLOORS: dict[str, Severity] = {
     "recall": "medium",
     "layoffs": "medium",
     "executive_departure": "medium",
-    "lawsuit": "low",
+    "lawsuit": "medium",
     "earnings_miss": "low",
     "downgrade": "low",
     "price_target_cut": "low",
+    "price_drop": "low",
     "restructuring": "low",
 }
+
+# Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
+# condition is "<percent|usd|rating> <op> <value>"; the last condition that holds sets the
+# level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
+# stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
+LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
+DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
+    "price_drop": {"percent < 0.03": "none", "percent >= 0.05": "medium", "percent >= 0.15": "high"},
+    "price_target_cut": {"percent >= 0.25": "medium"},
+    "downgrade": {"rating == sell": "medium"},
+    "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
+    "lawsuit": {"usd >= 1e9": "high"},
+    "layoffs": {"percent >= 0.1": "high"},
+}
+
+_CONDITION = re.compile(r"^\s*(percent|usd|rating)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
+
+
+def parse_condition(text: str) -> tuple[str, str, float | str]:
+    """("percent", ">=", 0.15) from "percent >= 0.15"; ValueError for anything else."""
+    m = _CONDITION.match(text)
+    if m is None:
+        raise ValueError(f"magnitude condition {text!r} is not '<percent|usd|rating> <op> <value>'")
+    measure, op, raw = m.groups()
+    if measure == "rating":
+        if op != "==" or raw not in ("sell", "hold", "buy"):
+            raise ValueError(f"magnitude condition {text!r}: a rating is compared with == sell|hold|buy")
+        return measure, op, raw
+    return measure, op, float(raw)
 
 
 class RiskSettings(BaseModel):
@@ -116,12 +149,30 @@ class RiskSettings(BaseModel):
     story_similarity: float = Field(
         0.6, gt=0, le=1, description="token-set Jaccard above which two headlines are one story"
     )
-    quiet_period_s: float = Field(3600.0, ge=0, description="time below `low` before an alert resolves")
+    quiet_period_s: float = Field(
+        7200.0, ge=0, description="calm time (below `low`, no adverse news) before an incident resolves"
+    )
     decay_half_life_s: float = Field(1800.0, gt=0, description="half-life of an entity's risk when no news comes")
-    w_negativity: float = 35.0
-    w_severity: float = 30.0
+    w_negativity: float = Field(40.0, description="points of a plain negative headline (no event) at full negativity")
+    w_event_negativity: float = Field(
+        10.0, ge=0, description="points the company's negative sentiment adds to an event's level"
+    )
+    level_margin: float = Field(2.0, ge=0, description="points above its level's threshold an event scores")
     w_burst: float = 20.0
     w_corroboration: float = 15.0
+    w_compound: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a further event type's score an incident adds (scaled by the room left below 100)",
+    )
+    incident_grouping: Literal["company", "company_family"] = Field(
+        "company", description="one incident per company, or per company and event family (nlp.taxonomy)"
+    )
+    burst_prior: float = Field(
+        0.25, ge=0, description="starting prior: other negative stories a company has in the window (learned online)"
+    )
+    prior_alpha: float = Field(0.02, gt=0, le=1, description="weight of each new negative story in the learned prior")
     repeat_story_factor: float = Field(0.5, ge=0, le=1, description="score multiplier for a story already seen")
     watchlist_weight: float = Field(1.25, ge=1, description="multiplier for tickers on the watchlist")
     # Severity thresholds on the 0-100 score; see docs/risk.md for worked examples.
@@ -131,12 +182,25 @@ class RiskSettings(BaseModel):
     low: float = 30.0
     burst_saturation: float = Field(6.0, gt=1, description="window count / baseline ratio at which burst = 1")
     corroboration_saturation: int = Field(4, ge=2, description="independent sources at which corroboration = 1")
-    severity_floors: dict[str, Severity] = Field(
-        default_factory=lambda: dict(DEFAULT_SEVERITY_FLOORS),
-        description="event type -> the least severity it sets for the company it targets (JSON in the env var)",
+    event_levels: dict[str, Severity] = Field(
+        default_factory=lambda: dict(DEFAULT_EVENT_LEVELS),
+        description="event type -> its alert level for the company it targets (JSON in the env var)",
     )
-    max_headlines: int = Field(5, ge=1, description="headlines carried by an alert")
+    magnitude_levels: dict[str, dict[str, LevelOrNone]] = Field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_MAGNITUDE_LEVELS.items()},
+        description="event type -> {condition on the headline's magnitude: level} (JSON in the env var)",
+    )
+    max_headlines: int = Field(10, ge=1, description="headlines carried by an alert (the latest)")
     max_news_ids: int = Field(50, ge=1, description="news ids carried by an alert")
+    max_event_types: int = Field(12, ge=1, description="event types carried by an alert")
+
+    @field_validator("magnitude_levels")
+    @classmethod
+    def _conditions_parse(cls, value: dict[str, dict[str, LevelOrNone]]) -> dict[str, dict[str, LevelOrNone]]:
+        for conditions in value.values():
+            for condition in conditions:
+                parse_condition(condition)
+        return value
 
 
 class DispatchSettings(BaseModel):

@@ -26,7 +26,7 @@ from nlp.targets import Attribution, Mention, attribute
 log = logging.getLogger(__name__)
 
 # Bumped whenever the alias table, the event rules or the target reading change what they find.
-RULES_VERSION = "13"
+RULES_VERSION = "14"
 _NER = "ner"
 _SHARED_ENCODERS = ("tok2vec", "transformer")
 # Run only on texts that name a company and carry an event: the parse tells event targets
@@ -109,9 +109,9 @@ class SpacyAnnotator:
         out = []
         for (doc, entities, mentions, matches), feed in zip(found, feed_tickers, strict=True):
             merged = self._merge_feed(entities, feed)
-            feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
+            given = {t for t in (normalize_ticker(raw) for raw in feed or ()) if t}
             found_targets = attribute(doc, [(event.type, hits) for event, hits in matches], mentions) if matches else []
-            events = [_targeted(e, found, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)]
+            events = [_targeted(e, found, given) for (e, _), found in zip(matches, found_targets, strict=True)]
             out.append(Annotation(entities=merged, events=events))
         return out
 
@@ -147,11 +147,15 @@ class SpacyAnnotator:
         return merged
 
 
-def _targeted(event: Event, found: Attribution, feed_only: list[str]) -> Event:
+def _targeted(event: Event, found: Attribution, feed: set[str]) -> Event:
+    """The event with its targets; the feed's tickers are a strong hint of the article's subject."""
     targets = list(found.targets)
-    if not targets:
-        # No company in the text is the target: the feed's tickers name the article's subject.
-        targets = [t for t in feed_only if t != found.actor]
+    if feed and not feed.intersection(targets):
+        # No target the feed names: the feed's tickers name whom the article is about.
+        targets = sorted(t for t in feed if t != found.actor)
+    elif feed:
+        # Targets the feed names win over companies the feed leaves out (a rival named beside).
+        targets = [t for t in targets if t in feed]
     return event.model_copy(update={"targets": targets, "actor": found.actor})
 
 

@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
 from finsentry.contracts import Event
+from nlp.magnitude import price_drops, read_magnitude
 from nlp.taxonomy import EVENT_TYPES
 
 Tok = dict[str, object]
@@ -1664,6 +1665,7 @@ class EventClassifier:
             veto_tokens[v.type].update(range(v.start, v.end))
         hits = [h for h in hits if not veto_tokens[h.type].intersection(h.tokens)]
         hits += _figure_hits(doc)
+        hits += _drop_hits(doc)
         strong = {h.type for h in hits if not h.weak}
         hits = [h for h in hits if not (h.weak and _OPPOSITE.get(h.type) in strong)]
         hits = [h for h in hits if not _denied(doc, h) and not _asked(doc, h)]
@@ -1684,6 +1686,7 @@ class EventClassifier:
                 type=event_type,
                 trigger=_trigger_text(doc, best.tokens),
                 severity=EVENT_TYPES[event_type].severity,
+                magnitude=read_magnitude(doc.text, event_type),
             )
             matches = [best.tokens] + [h.tokens for h in sorted(type_hits, key=lambda h: h.start) if h is not best]
             events.append((best.start, event, matches))
@@ -1833,6 +1836,16 @@ def _figure_hits(doc: Doc) -> list[_Hit]:
         if span is None or len(span) == 0:
             continue
         hits.append(_Hit(kind, span.start, span.end, tuple(range(span.start, span.end)), weak=weak))
+    return hits
+
+
+def _drop_hits(doc: Doc) -> list[_Hit]:
+    """A fall of the share price by a stated percentage ("Kohl's shares slide 10.5%", "-61%")."""
+    hits = []
+    for start, end, _, _ in price_drops(doc.text):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None and len(span):
+            hits.append(_Hit("price_drop", span.start, span.end, tuple(range(span.start, span.end))))
     return hits
 
 

@@ -35,6 +35,11 @@ from typing import Literal
 #   deal:  every company party to the deal is a target (buyer and bought alike).
 Role = Literal["self", "acted", "deal"]
 
+# What kind of trouble an event is, for alerting that groups one company's incidents by
+# family (RiskSettings.incident_grouping = "company_family"): a credit crisis and a lawsuit
+# then page as two incidents, while by default they are one.
+Family = Literal["credit", "legal", "operations", "results", "market", "deal", "good_news"]
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -42,6 +47,7 @@ class EventType:
     severity: float
     description: str
     role: Role = "self"
+    family: Family = "operations"
 
 
 def _table(*types: EventType) -> MappingProxyType[str, EventType]:
@@ -49,17 +55,24 @@ def _table(*types: EventType) -> MappingProxyType[str, EventType]:
 
 
 EVENT_TYPES: MappingProxyType[str, EventType] = _table(
-    EventType("bankruptcy", 1.0, "files for or warns of bankruptcy, Chapter 11/7, insolvency"),
-    EventType("default", 0.95, "misses a debt or interest payment, defaults on bonds or loans"),
+    EventType("bankruptcy", 1.0, "files for or warns of bankruptcy, Chapter 11/7, insolvency", family="credit"),
+    EventType("default", 0.95, "misses a debt or interest payment, defaults on bonds or loans", family="credit"),
     EventType(
-        "fraud_allegation", 0.9, "accused of fraud, accounting irregularities or misleading investors", role="acted"
+        "fraud_allegation",
+        0.9,
+        "accused of fraud, accounting irregularities or misleading investors",
+        role="acted",
+        family="legal",
     ),
-    EventType("going_concern", 0.85, "auditor or company doubts its ability to continue as a going concern"),
+    EventType(
+        "going_concern", 0.85, "auditor or company doubts its ability to continue as a going concern", family="credit"
+    ),
     EventType(
         "credit_downgrade",
         0.8,
         "a rating agency cuts the credit rating or outlook (incl. to junk, review for downgrade)",
         role="acted",
+        family="credit",
     ),
     EventType("data_breach", 0.75, "hack, cyberattack, ransomware or leak of customer data"),
     EventType(
@@ -67,26 +80,43 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
         0.75,
         "a regulator bans, blocks, charges, rejects, grounds or orders the company",
         role="acted",
+        family="legal",
     ),
-    EventType("fine", 0.7, "fined or ordered to pay a penalty", role="acted"),
-    EventType("dividend_cut", 0.7, "cuts, suspends or eliminates its dividend"),
-    EventType("guidance_cut", 0.7, "lowers, withdraws or issues weak guidance; profit warning"),
-    EventType("delisting", 0.7, "faces delisting or receives a listing-standards notice"),
-    EventType("investigation", 0.65, "under investigation, probe, subpoena or inquiry", role="acted"),
-    EventType("lawsuit", 0.6, "sued, class action, litigation, verdict or settlement of a suit", role="acted"),
-    EventType("earnings_miss", 0.6, "results below expectations, a loss or a falling profit"),
+    EventType("fine", 0.7, "fined or ordered to pay a penalty", role="acted", family="legal"),
+    EventType("dividend_cut", 0.7, "cuts, suspends or eliminates its dividend", family="credit"),
+    EventType("guidance_cut", 0.7, "lowers, withdraws or issues weak guidance; profit warning", family="results"),
+    EventType("delisting", 0.7, "faces delisting or receives a listing-standards notice", family="market"),
+    EventType("investigation", 0.65, "under investigation, probe, subpoena or inquiry", role="acted", family="legal"),
+    EventType(
+        "lawsuit", 0.6, "sued, class action, litigation, verdict or settlement of a suit", role="acted", family="legal"
+    ),
+    EventType("earnings_miss", 0.6, "results below expectations, a loss or a falling profit", family="results"),
     EventType("recall", 0.6, "recalls products or vehicles"),
     EventType("executive_departure", 0.55, "a CEO, CFO, chair or other executive resigns, leaves or is ousted"),
+    EventType(
+        "price_drop",
+        0.5,
+        "the shares fall by a stated percentage (the size sets the alert level, nlp/magnitude.py)",
+        family="market",
+    ),
     EventType("layoffs", 0.5, "job cuts, layoffs, workforce reductions"),
     EventType("restructuring", 0.5, "restructuring, break-up, spin-off, closures or cost-cutting plan"),
-    EventType("downgrade", 0.5, "an analyst lowers the stock's rating", role="acted"),
-    EventType("merger_acquisition", 0.35, "acquires, is acquired, merges or bids for a company", role="deal"),
-    EventType("price_target_cut", 0.3, "an analyst lowers the stock's price target", role="acted"),
-    EventType("upgrade", 0.1, "an analyst raises the stock's rating (good news)", role="acted"),
-    EventType("earnings_beat", 0.05, "results above expectations or a rising profit (good news)"),
-    EventType("guidance_raise", 0.05, "raises or issues strong guidance (good news)"),
-    EventType("dividend_raise", 0.05, "raises its dividend (good news)"),
-    EventType("price_target_raise", 0.05, "an analyst raises the stock's price target (good news)", role="acted"),
+    EventType("downgrade", 0.5, "an analyst lowers the stock's rating", role="acted", family="market"),
+    EventType(
+        "merger_acquisition", 0.35, "acquires, is acquired, merges or bids for a company", role="deal", family="deal"
+    ),
+    EventType("price_target_cut", 0.3, "an analyst lowers the stock's price target", role="acted", family="market"),
+    EventType("upgrade", 0.1, "an analyst raises the stock's rating (good news)", role="acted", family="good_news"),
+    EventType("earnings_beat", 0.05, "results above expectations or a rising profit (good news)", family="good_news"),
+    EventType("guidance_raise", 0.05, "raises or issues strong guidance (good news)", family="good_news"),
+    EventType("dividend_raise", 0.05, "raises its dividend (good news)", family="good_news"),
+    EventType(
+        "price_target_raise",
+        0.05,
+        "an analyst raises the stock's price target (good news)",
+        role="acted",
+        family="good_news",
+    ),
 )
 
 # Types the issue asks for by name; the eval and the tests check that each is covered.
@@ -118,6 +148,11 @@ REQUIRED_TYPES: tuple[str, ...] = (
 def role(event_type: str) -> Role:
     """Who the event happens to (see `Role`); KeyError for an unknown id."""
     return EVENT_TYPES[event_type].role
+
+
+def family(event_type: str) -> Family:
+    """What kind of trouble the type is (see `Family`); KeyError for an unknown id."""
+    return EVENT_TYPES[event_type].family
 
 
 def severity(event_type: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from finsentry.contracts import Enriched, Entity, Event, Sentiment, SentimentProbs
+from finsentry.contracts import Enriched, Entity, Event, Magnitude, Sentiment, SentimentProbs
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -38,6 +38,7 @@ def record(
     entity_label: str | None = None,
     targets: dict[str, list[str]] | None = None,
     actor: str | None = None,
+    magnitude: dict[str, Magnitude] | None = None,
 ) -> Enriched:
     """`targets` maps an event type to its targets (absent: the event has none recorded, as from
     producers before targets); `entity_label` is the sentiment towards `ticker` when it differs."""
@@ -65,6 +66,7 @@ def record(
                 severity=sev,
                 targets=(targets or {}).get(t),
                 actor=actor if targets and t in targets else None,
+                magnitude=(magnitude or {}).get(t),
             )
             for t, sev in (events or [])
         ],

@@ -1,0 +1,46 @@
+"""The alert level of an event: the settings' table by type, moved by the size the headline gives.
+
+`RiskSettings.event_levels` says what a desk wants told of each adverse event type when it
+happens to a company; `RiskSettings.magnitude_levels` moves that level where the headline
+gives a size (finsentry.contracts.Magnitude): shares down 23 % is not down 1 %, a downgrade
+to sell is not one to hold. Types missing from the table (good news, deals) raise no alert.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+
+from finsentry.contracts import SEVERITY_ORDER, Event, Magnitude, Severity
+from finsentry.settings import RiskSettings, parse_condition
+
+_SEVERITIES: dict[str, Severity] = {s: s for s in SEVERITY_ORDER}
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+
+
+def holds(condition: str, magnitude: Magnitude) -> bool:
+    """Does the magnitude meet a condition such as "percent >= 0.15" or "rating == sell"?"""
+    measure, op, value = parse_condition(condition)
+    if measure == "rating":
+        return magnitude.rating == value
+    have = magnitude.percent if measure == "percent" else magnitude.usd
+    return have is not None and isinstance(value, float) and _OPS[op](have, value)
+
+
+def event_level(event: Event, settings: RiskSettings) -> Severity | None:
+    """The level of `event` for the company it targets; None for a type that raises no alert."""
+    base = settings.event_levels.get(event.type)
+    if base is None or event.magnitude is None:
+        return base
+    level: str = base
+    # The last condition that holds wins: conditions are written from small to large.
+    for condition, moved in settings.magnitude_levels.get(event.type, {}).items():
+        if holds(condition, event.magnitude):
+            level = moved
+    return _SEVERITIES.get(level)

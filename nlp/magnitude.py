@@ -1,0 +1,169 @@
+"""How big an event is, as the headline says it: a share price down 23 %, a price target cut
+from $120 to $110, a downgrade to sell, a $3.6 million fine.
+
+The words live in `nlp/resources/magnitude.yaml` with the examples each reading must give.
+The sizes go on the event (`finsentry.contracts.Magnitude`); the risk settings turn them into
+alert levels (`RiskSettings.magnitude_levels`), so a 3 % target trim is not a 40 % cut.
+A fall in the share price by a stated percentage is itself an event (`price_drop`): the
+classifier asks `price_drops` for its spans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from finsentry.contracts import Magnitude, RatingClass
+
+WORDS_FILE = Path(__file__).resolve().parent / "resources" / "magnitude.yaml"
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_SCALE = {"million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9}
+_MONEY = re.compile(r"(?:US)?\$\s?" + _NUMBER + r"\s*(million|mln|mn|m|billion|bln|bn|b)?\b", re.IGNORECASE)
+_PRICE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)"
+_TO_FROM = re.compile(r"\bto\s+" + _PRICE + r"\s*,?\s*from\s+" + _PRICE, re.IGNORECASE)
+_FROM_TO = re.compile(r"\bfrom\s+" + _PRICE + r"\s*,?\s*to\s+" + _PRICE, re.IGNORECASE)
+_CUT_BY = re.compile(
+    r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;]{0,40}?\bby\s+" + _NUMBER + r"\s?%", re.I
+)
+_WORKFORCE = re.compile(
+    _NUMBER
+    + r"\s?%\s+of\s+(?:its\s+|the\s+|their\s+)?(?:global\s+|total\s+)?(?:workforce|staff|jobs|employees|headcount)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w&$'.-]+")
+
+
+@dataclass(frozen=True)
+class MagnitudeWords:
+    fall: re.Pattern[str]
+    dash: re.Pattern[str]
+    strong: re.Pattern[str]
+    share_word: re.Pattern[str]
+    implied_fall: float
+    not_shares: frozenset[str]
+    rating: re.Pattern[str]
+    rating_class: dict[str, RatingClass]
+    examples: dict[str, list[Any]]
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first, so "strong sell" wins over "sell".
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=4)
+def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fall = re.compile(
+        r"\b(" + _alternation(data["fall_words"]) + r")\s+(?:(?:" + _alternation(data["fall_hedges"]) + r")\s+){0,3}"
+        r"" + _NUMBER + r"\s?%",
+        re.IGNORECASE,
+    )
+    # "-61%" after a word, or "(-18.9% pre)": a signed change written as a number.
+    dash = re.compile(r"(?:(?<=\s)|(?<=\())[-−–]\s?" + _NUMBER + r"\s?%")
+    shares = _alternation(data["share_words"])
+    falls = _alternation(data["strong_falls"])
+    strong = re.compile(
+        r"\b(?:(?:" + shares + r")\s+(?:(?:get|gets|got|getting|are|is|were|was|have|has|been)\s+){0,2}"
+        r"|(?:is|are)\s+(?:getting\s+|being\s+)?)(" + falls + r")\b"
+        r"|\b(?:" + shares + r")\s+(sell-?off)\b"
+        r"|(?<=\S)\s(sell-?off)\s+(?:continues|deepens)\b",
+        re.IGNORECASE,
+    )
+    classes: dict[str, RatingClass] = {}
+    for cls in ("sell", "hold", "buy"):
+        for word in data["ratings"][cls]:
+            classes[word.lower()] = cls
+    rating = re.compile(r"\bto\s+(?:an?\s+)?['\"‘“]?(" + _alternation(list(classes)) + r")\b", re.IGNORECASE)
+    return MagnitudeWords(
+        fall=fall,
+        dash=dash,
+        strong=strong,
+        share_word=re.compile(r"(?:" + shares + r")\b", re.IGNORECASE),
+        implied_fall=float(data["implied_fall"]),
+        not_shares=frozenset(w.lower() for w in data["not_shares"]),
+        rating=rating,
+        rating_class=classes,
+        examples=data["examples"],
+    )
+
+
+def price_drops(text: str, words: MagnitudeWords | None = None) -> list[tuple[int, int, float, bool]]:
+    """(start, end, fraction, implied) of each fall of the share price in `text`: stated as a
+    number, or named by a strong word with no number (implied: the usual size of such a fall)."""
+    w = words or magnitude_words()
+    found: list[tuple[int, int, float, bool]] = []
+    for m in [*w.fall.finditer(text), *w.dash.finditer(text)]:
+        before = [t.lower().strip(".'") for t in _WORD.findall(text[max(0, m.start() - 60) : m.start()])][-4:]
+        if w.not_shares.intersection(before):
+            continue
+        # "down 3%-4%" is a range of a forecast, not a move of the shares.
+        if re.match(r"\s?[-–]\s?\d", text[m.end() :]):
+            continue
+        pct = float(m.group(m.lastindex or 1)) / 100
+        if 0 < pct < 1:
+            found.append((m.start(), m.end(), pct, False))
+    if not found:
+        for m in w.strong.finditer(text):
+            # "shares plunge" says whose fall it is; "is getting hammered" needs a subject that
+            # is not a metric or a market.
+            before = [t.lower().strip(".'") for t in _WORD.findall(text[max(0, m.start() - 40) : m.start()])][-3:]
+            if w.share_word.match(m.group(0)) or not w.not_shares.intersection(before):
+                found.append((m.start(), m.end(), w.implied_fall, True))
+    return sorted(found)
+
+
+def _target_cut(text: str) -> tuple[float, str] | None:
+    """The largest cut of a price target in `text`, with the words it was read from."""
+    cuts = []
+    for m in _TO_FROM.finditer(text):
+        new, old = _price(m.group(1)), _price(m.group(2))
+        if old > new > 0:
+            cuts.append((1 - new / old, m.group(0)))
+    for m in _FROM_TO.finditer(text):
+        old, new = _price(m.group(1)), _price(m.group(2))
+        if old > new > 0:
+            cuts.append((1 - new / old, m.group(0)))
+    for m in _CUT_BY.finditer(text):
+        cuts.append((float(m.group(1)) / 100, m.group(0)))
+    return max(cuts) if cuts else None
+
+
+def _price(raw: str) -> float:
+    return float(raw.replace(",", ""))
+
+
+def _usd(text: str) -> tuple[float, str] | None:
+    """The largest dollar amount in `text`, with its words."""
+    amounts = [
+        (float(m.group(1)) * _SCALE.get((m.group(2) or "").lower(), 1.0), m.group(0)) for m in _MONEY.finditer(text)
+    ]
+    return max(amounts) if amounts else None
+
+
+def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = None) -> Magnitude | None:
+    """The size `text` gives for an event of `event_type`, or None when it gives none."""
+    w = words or magnitude_words()
+    if event_type == "price_drop":
+        drops = price_drops(text, w)
+        if drops:
+            start, end, pct, implied = max(drops, key=lambda d: d[2])
+            return Magnitude(percent=round(pct, 4), implied=implied, text=text[start:end])
+    elif event_type == "price_target_cut":
+        if cut := _target_cut(text):
+            return Magnitude(percent=round(cut[0], 4), text=cut[1])
+    elif event_type == "downgrade":
+        if m := w.rating.search(text):
+            return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
+    elif event_type in ("fine", "lawsuit", "fraud_allegation", "regulatory_action"):
+        if usd := _usd(text):
+            return Magnitude(usd=usd[0], text=usd[1])
+    elif event_type == "layoffs" and (m := _WORKFORCE.search(text)):
+        return Magnitude(percent=float(m.group(1)) / 100, text=m.group(0))
+    return None

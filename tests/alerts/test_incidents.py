@@ -1,0 +1,164 @@
+"""Incidents per company, levels by type and size, the learned burst prior and the digest."""
+
+from __future__ import annotations
+
+import pytest
+
+from alerts.levels import event_level, holds
+from alerts.risk import NEGATIVE_NEWS, RiskEngine, compound
+from alerts.state import DictStore
+from finsentry.contracts import Alert, Event, Magnitude
+from finsentry.settings import RiskSettings
+from tests.alerts.records import record
+
+
+def engine(**overrides: object) -> RiskEngine:
+    return RiskEngine(RiskSettings(**overrides), DictStore())  # type: ignore[arg-type]
+
+
+def firing(alerts: list[Alert]) -> list[Alert]:
+    return [a for a in alerts if a.status == "firing"]
+
+
+def test_a_second_event_type_joins_the_incident_and_escalates_it_once() -> None:
+    eng = engine()
+    first = eng.process(
+        [
+            record(
+                "d",
+                "ACME",
+                "Goldman downgrades Acme to sell",
+                events=[("downgrade", 0.5)],
+                magnitude={"downgrade": Magnitude(rating="sell", text="to sell")},
+            )
+        ]
+    )
+    assert [(a.severity, a.dedup_key, a.event_types) for a in first] == [("medium", "ACME", ["downgrade"])]
+    # Ninety minutes later, long after the downgrade's score decayed, the guidance cut joins it.
+    second = eng.process([record("g", "ACME", "Acme cuts its full-year outlook", minutes=90,
+                                 events=[("guidance_cut", 0.7)])])  # fmt: skip
+    [escalated] = second
+    assert escalated.status == "firing" and escalated.severity == "high"
+    assert escalated.dedup_key == "ACME" and escalated.first_seen == first[0].first_seen
+    assert escalated.event_types == ["downgrade", "guidance_cut"] and escalated.fired_by == "g"
+    assert escalated.headlines == ["Goldman downgrades Acme to sell", "Acme cuts its full-year outlook"]
+    assert any(f.name == "incident" and f.points > 0 for f in escalated.factors)
+    # A third kind of trouble the same afternoon: one incident still, no page without a new level.
+    third = eng.process([record("p", "ACME", "SEC opens probe into Acme accounting", minutes=180,
+                                events=[("investigation", 0.65)])])  # fmt: skip
+    assert all(a.dedup_key == "ACME" for a in third)
+    state = eng.store.get("ACME")
+    assert state is not None and list(state.episodes) == [""]
+    assert state.episodes[""].event_types == ["downgrade", "guidance_cut", "investigation"]
+
+
+def test_grouping_by_family_opens_one_incident_per_family() -> None:
+    eng = engine(incident_grouping="company_family")
+    out = eng.process([record("d", "ACME", "Acme downgraded to sell", events=[("downgrade", 0.5)])])
+    out += eng.process([record("s", "ACME", "Acme sued by investors", minutes=5, events=[("lawsuit", 0.6)])])
+    assert [a.dedup_key for a in firing(out)] == ["ACME:market", "ACME:legal"]
+
+
+def test_an_incident_resolves_after_the_quiet_period_and_a_new_one_opens_after() -> None:
+    eng = engine()
+    [opened] = eng.process([record("a", "ACME", "Acme recalls 2 million cars", events=[("recall", 0.6)])])
+    state = eng.store.get("ACME")
+    assert state is not None
+    at = eng.resolve_at(state.episodes[""])
+    assert at - opened.first_seen.timestamp() >= RiskSettings().quiet_period_s
+    later = eng.process([record("b", "ACME", "Acme sued over brakes", minutes=(at - opened.first_seen.timestamp()) / 60 + 1,
+                                events=[("lawsuit", 0.6)])])  # fmt: skip
+    assert [a.status for a in later] == ["resolved", "firing"]
+    assert later[0].dedup_key == later[1].dedup_key == "ACME"
+    assert later[0].alert_id != opened.alert_id and later[1].first_seen > opened.first_seen
+
+
+@pytest.mark.parametrize(
+    ("event_type", "magnitude", "level"),
+    [
+        ("price_target_cut", Magnitude(percent=0.03, text="to $97 from $100"), "low"),
+        ("price_target_cut", Magnitude(percent=0.40, text="to $60 from $100"), "medium"),
+        ("downgrade", Magnitude(rating="hold", text="to neutral"), "low"),
+        ("downgrade", Magnitude(rating="sell", text="to sell"), "medium"),
+        ("price_drop", Magnitude(percent=0.01, text="down 1%"), None),
+        ("price_drop", Magnitude(percent=0.04, text="down 4%"), "low"),
+        ("price_drop", Magnitude(percent=0.23, text="down 23%"), "high"),
+        ("fine", Magnitude(usd=3.6e6, text="$3.6 million"), "low"),
+        ("fine", Magnitude(usd=5e9, text="$5 billion"), "high"),
+        ("bankruptcy", None, "critical"),
+        ("upgrade", None, None),
+    ],
+)
+def test_the_size_a_headline_gives_moves_the_level(
+    event_type: str, magnitude: Magnitude | None, level: str | None
+) -> None:
+    event = Event(type=event_type, trigger="t", severity=0.5, targets=["ACME"], magnitude=magnitude)
+    assert event_level(event, RiskSettings()) == level
+
+
+def test_a_3_percent_target_trim_scores_below_a_40_percent_cut() -> None:
+    def score(percent: float) -> Alert:
+        [alert] = engine().process(
+            [
+                record(
+                    "t",
+                    "ACME",
+                    "Acme price target cut",
+                    events=[("price_target_cut", 0.3)],
+                    magnitude={"price_target_cut": Magnitude(percent=percent, text="cut")},
+                )
+            ]
+        )
+        return alert
+
+    trim, cut = score(0.03), score(0.40)
+    assert (trim.severity, cut.severity) == ("low", "medium")
+    assert trim.risk_score < cut.risk_score
+
+
+def test_magnitude_conditions() -> None:
+    m = Magnitude(percent=0.2, usd=None, rating="sell", text="x")
+    assert holds("percent >= 0.15", m) and not holds("percent < 0.15", m)
+    assert holds("rating == sell", m) and not holds("usd >= 1", m)
+
+
+def test_a_new_companys_first_negative_story_is_not_a_burst() -> None:
+    eng = engine()
+    [alert] = eng.process([record("a", "NEWCO", "NewCo shares slide on weak demand")])
+    assert {f.name: f.value for f in alert.factors}["burst"] == 0.0
+    # Two more distinct negative stories within the hour are one.
+    eng.process([record("b", "NEWCO", "NewCo loses its biggest customer", minutes=10)])
+    eng.process([record("c", "NEWCO", "NewCo plant halted by fire", minutes=20)])
+    state = eng.store.get("NEWCO")
+    assert state is not None
+    assert {f.name: f.value for f in state.episodes[""].factors}["burst"] > 0
+
+
+def test_the_prior_is_learned_online_from_the_feed() -> None:
+    eng = engine(prior_alpha=0.5)
+    start = eng.prior
+    for i in range(6):
+        eng.process([record(f"q{i}", f"C{i}", f"Company {i} shares slide", minutes=i)])
+    assert eng.prior < start  # companies with one negative story each: the prior falls
+    busy = engine(prior_alpha=0.5)
+    for i, h in enumerate(["Acme sued", "Acme probe opened", "Acme CFO quits", "Acme plant fire", "Acme loses deal"]):
+        busy.process([record(f"b{i}", "ACME", h, minutes=i)])
+    assert busy.prior > start
+
+
+def test_a_plain_negative_headline_goes_to_the_digest() -> None:
+    eng = engine()
+    [alert] = eng.process([record("n", "ACME", "Acme shares slip as investors weigh China demand")])
+    assert alert.event_type == NEGATIVE_NEWS and alert.severity == "low"
+    # Even read as certain, corroborated by four wires: still the digest, never paged.
+    out: list[Alert] = []
+    sure = engine(w_negativity=100.0)
+    for i, src in enumerate(["a", "b", "c", "d"]):
+        out += sure.process([record(f"s{i}", "ACME", "Acme shares slip on China", minutes=i, source=src)])
+    assert {a.severity for a in out} == {"low"}
+
+
+def test_compound_adds_less_as_the_score_nears_100() -> None:
+    assert compound(50.0, 50.0, 0.5) == pytest.approx(62.5)
+    assert compound(90.0, 50.0, 0.5) == pytest.approx(92.5)
+    assert compound(100.0, 90.0, 1.0) == 100.0

@@ -1,0 +1,68 @@
+"""Sizes read from headlines: every example in nlp/resources/magnitude.yaml, and the price_drop event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from finsentry.settings import EntitySettings
+from nlp.annotator import SpacyAnnotator, load_annotator
+from nlp.magnitude import magnitude_words, price_drops, read_magnitude
+
+EXAMPLES = magnitude_words().examples
+
+
+@pytest.mark.parametrize("example", EXAMPLES["price_drop"], ids=lambda e: e["text"][:40])
+def test_a_stated_fall_of_the_shares_is_read(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "price_drop")
+    assert m is not None and m.percent == pytest.approx(example["percent"], abs=1e-3)
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_price_drop"])
+def test_falls_of_other_things_are_not_the_shares(text: str) -> None:
+    assert price_drops(text) == []
+
+
+@pytest.mark.parametrize("example", EXAMPLES["price_target_cut"], ids=lambda e: e["text"][:40])
+def test_a_price_target_cut_is_read_as_a_fraction(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "price_target_cut")
+    assert m is not None and m.percent == pytest.approx(example["percent"], abs=1e-3)
+
+
+@pytest.mark.parametrize("example", EXAMPLES["downgrade"], ids=lambda e: e["text"][:40])
+def test_the_class_of_a_new_rating_is_read(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "downgrade")
+    assert m is not None and m.rating == example["rating"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES["usd"], ids=lambda e: e["text"][:40])
+def test_money_amounts_are_read_in_dollars(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "fine")
+    assert m is not None and m.usd == pytest.approx(example["usd"])
+
+
+@pytest.mark.parametrize("example", EXAMPLES["layoffs"], ids=lambda e: e["text"][:40])
+def test_a_share_of_the_workforce_is_read(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "layoffs")
+    assert m is not None and m.percent == pytest.approx(example["percent"])
+
+
+def test_no_size_is_made_up() -> None:
+    assert read_magnitude("Boeing downgraded at Goldman", "downgrade") is None
+    assert read_magnitude("Acme price target lowered at Citi", "price_target_cut") is None
+    assert read_magnitude("Acme recalls cars", "recall") is None
+
+
+@pytest.fixture(scope="module")
+def annotator() -> SpacyAnnotator:
+    return load_annotator(EntitySettings())
+
+
+def test_a_share_price_fall_is_an_event_of_the_company_with_its_size(annotator: SpacyAnnotator) -> None:
+    [event] = [e for e in annotator.annotate_one("Kohl's shares slide 10.5% in premarket trade").events]
+    assert event.type == "price_drop" and event.targets == ["KSS"]
+    assert event.magnitude is not None and event.magnitude.percent == pytest.approx(0.105)
+    assert not [
+        e for e in annotator.annotate_one("Dow falls 2% as oil prices drop 5%").events if e.type == "price_drop"
+    ]
