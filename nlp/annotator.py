@@ -110,8 +110,11 @@ class SpacyAnnotator:
         for (doc, entities, mentions, matches), feed in zip(found, feed_tickers, strict=True):
             merged = self._merge_feed(entities, feed)
             given = {t for t in (normalize_ticker(raw) for raw in feed or ()) if t}
+            feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
             found_targets = attribute(doc, [(event.type, hits) for event, hits in matches], mentions) if matches else []
-            events = [_targeted(e, found, given) for (e, _), found in zip(matches, found_targets, strict=True)]
+            events = [
+                _targeted(e, found, given, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)
+            ]
             out.append(Annotation(entities=merged, events=events))
         return out
 
@@ -147,13 +150,13 @@ class SpacyAnnotator:
         return merged
 
 
-def _targeted(event: Event, found: Attribution, feed: set[str]) -> Event:
+def _targeted(event: Event, found: Attribution, feed: set[str], feed_only: list[str]) -> Event:
     """The event with its targets; the feed's tickers are a strong hint of the article's subject."""
     targets = list(found.targets)
-    if feed and not feed.intersection(targets):
-        # No target the feed names: the feed's tickers name whom the article is about.
-        targets = sorted(t for t in feed if t != found.actor)
-    elif feed:
+    if not targets:
+        # No company in the text is the target: the tickers only the feed gives name the subject.
+        targets = [t for t in feed_only if t != found.actor]
+    elif feed and feed.intersection(targets):
         # Targets the feed names win over companies the feed leaves out (a rival named beside).
         targets = [t for t in targets if t in feed]
     return event.model_copy(update={"targets": targets, "actor": found.actor})

@@ -231,8 +231,8 @@ def test_an_event_sets_its_level_only_for_its_target_and_sentiment_adds_within_i
     )
     negative = engine.process([record("n3", "ACME", "Acme sued over patents", events=[("lawsuit", 0.6)])])
     s = RiskSettings()
-    assert [a.severity for a in neutral] == [a.severity for a in negative] == ["low"]
-    assert s.low <= neutral[0].risk_score < negative[0].risk_score < s.medium
+    assert [a.severity for a in neutral] == [a.severity for a in negative] == ["medium"]
+    assert s.medium <= neutral[0].risk_score < negative[0].risk_score < s.high
 
 
 def test_levels_and_magnitude_rules_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
