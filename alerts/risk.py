@@ -7,7 +7,7 @@ Score of one article for one company (all weights in RiskSettings):
               it scores its level's threshold + `level_margin`
     A         negativity x confidence of the sentiment towards the company (`entity_sentiment`,
               else the article's): negativity = max(0, p_negative - p_positive)
-    B         burst: log(distinct negative stories in the window / (1 + expected)) / log(burst_saturation),
+    B         burst: log(other distinct negative stories in the window / (1 + expected)) / log(burst_saturation),
               in [0, 1]; expected = the company's own baseline + a prior learned online from the
               feed, so a company's first negative story is never a burst
     C         corroboration: (independent sources of the same story - 1) / (saturation - 1), in [0, 1]
@@ -64,8 +64,10 @@ def dedup_key(entity: str, group: str = "") -> str:
 
 def incident_group(event_type: str, grouping: str) -> str:
     """Which of a company's incidents an event type joins under the settings' grouping."""
-    if grouping == "company":
-        return ""
+    return "" if grouping == "company" else _family(event_type)
+
+
+def _family(event_type: str) -> str:
     return "news" if event_type == NEGATIVE_NEWS else family(event_type)
 
 
@@ -120,6 +122,24 @@ class RiskEngine:
                 return sev
         return None
 
+    def _rank(self, score: float) -> int:
+        level = self.level_of(score)
+        return -1 if level is None else SEVERITY_ORDER.index(level)
+
+    def combine(self, a: float, b: float) -> float:
+        """Two adverse items of one company: the higher plus a share of the other. Only an item
+        of the same level lifts the pair a level (two mediums make a high, a medium and a low
+        stay medium), and nothing but a critical item makes critical: critical means the company
+        may not survive, which no number of lesser troubles says."""
+        high, other = max(a, b), min(a, b)
+        out = compound(high, other, self.s.w_compound)
+        rank = self._rank(high)
+        if self._rank(other) < rank and rank + 1 < len(SEVERITY_ORDER):
+            out = min(out, getattr(self.s, SEVERITY_ORDER[rank + 1]) - 0.01)
+        if rank < SEVERITY_ORDER.index("critical"):
+            out = min(out, self.s.critical - 0.01)
+        return out
+
     def decayed(self, score: float, since: float, now: float) -> float:
         if now <= since:
             return score
@@ -147,13 +167,16 @@ class RiskEngine:
         if record.entity is None:
             return []
         t = _ts(record.published_at)
-        self.watermark = t if self.watermark is None else max(self.watermark, t)
         state = self.store.get(record.entity) or EntityState(entity=record.entity)
         if record.news_id in state.recent:
             return list(state.recent[record.news_id])  # a replay: same alerts, same ids
-        if state.last_time is not None and t < state.last_time - self.s.window_s:
-            self.late_events += 1  # documented: late events are enriched but move no state
+        # Late: older than the company's or the whole stream's latest news by more than the
+        # window (old news replayed). Enriched, but it moves no state.
+        latest = max(x for x in (state.last_time, self.watermark, t) if x is not None)
+        if t < latest - self.s.window_s:
+            self.late_events += 1
             return []
+        self.watermark = t if self.watermark is None else max(self.watermark, t)
         alerts = self._resolve_due(state, t)
         alerts.extend(self._score(state, record, t))
         state.recent[record.news_id] = alerts
@@ -203,7 +226,8 @@ class RiskEngine:
         count = len(state.neg_times)
         if count == 0:
             return 0.0, 0, expected
-        burst = math.log(count / (1.0 + expected)) / math.log(s.burst_saturation)
+        # The other stories against what is expected: one story is news, a third in the hour a burst.
+        burst = math.log(max(count - 1, 1e-9) / (1.0 + expected)) / math.log(s.burst_saturation)
         return min(1.0, max(0.0, burst)), count, expected
 
     def _score(self, state: EntityState, r: Enriched, t: float) -> list[Alert]:
@@ -219,7 +243,8 @@ class RiskEngine:
         adverse = max(0.0, probs.negative - probs.positive) * sentiment.score
         is_negative = sentiment.label == "negative"
 
-        novelty, sources = self._match_story(state, r, t)
+        kinds = sorted({e.type for e in r.events if e.targets_entity(state.entity) and event_level(e, s) is not None})
+        novelty, sources = self._match_story(state, r, t, kinds)
         # A corroborating report is not a new story, so it is not counted towards a burst.
         burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1)
         corroboration = min(1.0, (sources - 1) / (s.corroboration_saturation - 1))
@@ -248,24 +273,33 @@ class RiskEngine:
             level = event_level(event, s) if event.targets_entity(state.entity) else None
             if level is None or any(i.event_type == event.type for i in items):
                 continue
+            if sentiment.label == "positive" and level != "critical":
+                continue  # good news that names a problem solved ("wins dismissal of lawsuit")
             size = f" ({event.magnitude.text})" if event.magnitude is not None else ""
+            base = getattr(s, level) + s.level_margin
+            # Sentiment and more sources of the same story move the score within its level; only a
+            # burst of distinct stories lifts it beyond (a recall on four wires is still a recall).
+            rank = SEVERITY_ORDER.index(level)
+            top = getattr(s, SEVERITY_ORDER[rank + 1]) - 0.01 if rank + 1 < len(SEVERITY_ORDER) else 100.0
+            within = min(top - base, s.w_event_negativity * adverse + s.w_corroboration * corroboration)
+            negativity = min(within, s.w_event_negativity * adverse)
             factors = [
                 Factor(
                     name="level",
-                    value=float(SEVERITY_ORDER.index(level)),
-                    points=round(getattr(s, level) + s.level_margin, 2),
+                    value=float(rank),
+                    points=round(base, 2),
                     detail=f"{event.type} '{event.trigger}'{size}: {level}",
                 ),
                 Factor(
                     name="negativity",
                     value=round(adverse, 4),
-                    points=round(s.w_event_negativity * adverse, 2),
+                    points=round(negativity, 2),
                     detail=f"{sentiment.label} p={sentiment.score:.2f}",
                 ),
                 flow[0].model_copy(update={"points": round(s.w_burst * burst, 2)}),
-                flow[1].model_copy(update={"points": round(s.w_corroboration * corroboration, 2)}),
+                flow[1].model_copy(update={"points": round(within - negativity, 2)}),
             ]
-            items.append(_Item(event.type, sum(f.points for f in factors), factors))
+            items.append(_Item(event.type, sum(f.points for f in factors), factors, level))
         if not items and is_negative:
             # Plain negative news: the digest, unless a burst lifts it.
             own = s.w_negativity * adverse + adverse * s.w_corroboration * corroboration
@@ -280,7 +314,7 @@ class RiskEngine:
                 flow[0].model_copy(update={"points": round(adverse * s.w_burst * burst, 2)}),
                 flow[1].model_copy(update={"points": round(adverse * s.w_corroboration * corroboration, 2)}),
             ]
-            items.append(_Item(NEGATIVE_NEWS, sum(f.points for f in factors), factors))
+            items.append(_Item(NEGATIVE_NEWS, sum(f.points for f in factors), factors, None))
 
         alerts: list[Alert] = []
         best = 0.0
@@ -291,8 +325,12 @@ class RiskEngine:
             group.sort(key=lambda i: -i.points)
             lead, total = group[0], group[0].points
             factors = list(lead.factors)
+            families = {_family(lead.event_type)}
             for other in group[1:]:
-                before, total = total, compound(total, other.points, s.w_compound)
+                if _family(other.event_type) in families:
+                    continue  # one action read twice ("downgrades to sell, cuts target"): the higher counts
+                families.add(_family(other.event_type))
+                before, total = total, self.combine(total, other.points)
                 factors.append(
                     Factor(
                         name="compound",
@@ -302,6 +340,8 @@ class RiskEngine:
                     )
                 )
             score = min(100.0, total * novelty * watch)
+            if lead.level != "critical":
+                score = min(score, s.critical - 0.01)  # no flow of lesser news makes a company critical
             best = max(best, score)
             alerts.extend(
                 self._update_incident(state, r, t, key, score, [i.event_type for i in group], [*factors, *multipliers])
@@ -309,21 +349,25 @@ class RiskEngine:
         state.last_score = best
         return alerts
 
-    def _match_story(self, state: EntityState, r: Enriched, t: float) -> tuple[float, int]:
-        """(novelty multiplier, number of independent sources of this story)."""
+    def _match_story(self, state: EntityState, r: Enriched, t: float, kinds: list[str]) -> tuple[float, int]:
+        """(novelty multiplier, number of independent sources of this story).
+
+        One story is a headline close in words to an open story's, or one from another source
+        that carries the same adverse event types (wires word the same recall differently)."""
         s = self.s
         tokens = story_tokens(r.headline)
         token_set = frozenset(tokens)
         source = r.source or "unknown"
         state.stories = [st for st in state.stories if st.last > t - s.novelty_window_s][-_MAX_STORIES:]
         for story in state.stories:
-            if _jaccard(story.token_set, token_set) >= s.story_similarity:
+            same_kind = bool(kinds) and story.kinds == kinds and source not in story.sources
+            if same_kind or _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)
                 if source in story.sources:
                     return s.repeat_story_factor, len(story.sources)
                 story.sources.append(source)
                 return 1.0, len(story.sources)
-        state.stories.append(Story(tokens=tokens, first=t, last=t, sources=[source]))
+        state.stories.append(Story(tokens=tokens, first=t, last=t, sources=[source], kinds=kinds))
         return 1.0, 1
 
     def _update_incident(
@@ -356,7 +400,7 @@ class RiskEngine:
         new_types = [x for x in types if x not in ep.event_types]
         if new_types:
             # A further kind of trouble: it adds to the incident's peak, however long ago that was.
-            combined = compound(max(score, current), min(score, ep.peak_score), s.w_compound)
+            combined = max(max(score, current), self.combine(score, ep.peak_score))
             factors = [
                 *factors,
                 Factor(
@@ -418,3 +462,4 @@ class _Item:
     event_type: str
     points: float
     factors: list[Factor]
+    level: Severity | None

@@ -21,6 +21,7 @@ class Story(BaseModel):
     first: float
     last: float
     sources: list[str]
+    kinds: list[str] = Field(default_factory=list, description="the adverse event types it carries, sorted")
     # Built once: every new headline about the entity is compared with every open story.
     _token_set: frozenset[str] | None = PrivateAttr(default=None)
 

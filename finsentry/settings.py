@@ -95,7 +95,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     "delisting": "high",
     "dividend_cut": "high",
     "guidance_cut": "medium",
-    "data_breach": "medium",
+    "data_breach": "high",
     "fine": "medium",
     "investigation": "medium",
     "recall": "medium",

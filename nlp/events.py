@@ -1854,7 +1854,7 @@ _DENIABLE = frozenset({"layoffs", "restructuring", "merger_acquisition", "bankru
                        "executive_departure", "guidance_cut", "recall", "delisting", "dividend_raise"})  # fmt: skip
 _DENIAL = re.compile(
     r"\b(denies|deny|denied|denying|no plans?|not plann?ing|rul(?:es|ed|e) out|wo n't|will not|"
-    r"does n't plan|does not plan|no intention|cold water on)\b"
+    r"does n't plan|does not plan|no intention|cold water on|(?:are|is|am|'re|'s) not going|not going to)\b"
 )
 _DENIAL_REACH = 8  # tokens before the trigger, within its clause
 

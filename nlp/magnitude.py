@@ -28,8 +28,10 @@ _MONEY = re.compile(r"(?:US)?\$\s?" + _NUMBER + r"\s*(million|mln|mn|m|billion|b
 _PRICE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)"
 _TO_FROM = re.compile(r"\bto\s+" + _PRICE + r"\s*,?\s*from\s+" + _PRICE, re.IGNORECASE)
 _FROM_TO = re.compile(r"\bfrom\s+" + _PRICE + r"\s*,?\s*to\s+" + _PRICE, re.IGNORECASE)
+# "cuts ... price target by 40%", "slashes Estee Lauder price target 40% to $60"
 _CUT_BY = re.compile(
-    r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;]{0,40}?\bby\s+" + _NUMBER + r"\s?%", re.I
+    r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;%]{0,40}?\b(?:by\s+)?" + _NUMBER + r"\s?%",
+    re.I,
 )
 _WORKFORCE = re.compile(
     _NUMBER
