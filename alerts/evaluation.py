@@ -94,7 +94,12 @@ class DeskReport:
     # confusion[gold][predicted] over the five labels, for the labelled company
     confusion: dict[str, dict[str, int]] = field(default_factory=lambda: {g: dict.fromkeys(LABELS, 0) for g in LABELS})
     alerts_per_headline: float = 0.0
+    # firing messages by severity, over all headlines
+    by_severity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITY_ORDER, 0))
     errors: list[dict[str, object]] = field(default_factory=list)
+
+    def per_1000(self) -> dict[str, float]:
+        return {sev: round(1000 * n / self.n, 1) if self.n else 0.0 for sev, n in self.by_severity.items()}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -104,6 +109,7 @@ class DeskReport:
             "headline": self.headline.as_dict(),
             "confusion": self.confusion,
             "alerts_per_headline": round(self.alerts_per_headline, 3),
+            "alerts_per_1000_by_severity": self.per_1000(),
         }
 
 
@@ -118,6 +124,8 @@ def score_desk(items: Sequence[DeskItem], alerts: Sequence[Sequence[Alert]]) -> 
     for item, item_alerts in zip(items, alerts, strict=True):
         firing = [a for a in item_alerts if a.status == "firing"]
         fired += len(firing)
+        for a in firing:
+            report.by_severity[a.severity] += 1
         company = _severest(firing, item.ticker) if item.ticker else "none"
         anyone = _severest(firing)
         gold = at_least(item.label)

@@ -1,4 +1,4 @@
-"""`finsentry evaluate-alerts`: the alerts against the labelled desk set."""
+"""`finsentry evaluate-alerts`: the alerts against the labelled desk set and the incident scenarios."""
 
 from __future__ import annotations
 
@@ -21,13 +21,20 @@ def evaluate_alerts(
     model: Path = typer.Option(None, "--model", help="sentiment model directory; default: the settings' model"),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line of the figures"),
     errors: int = typer.Option(0, "--errors", help="also list up to this many headlines scored wrong"),
+    scenarios: Path = typer.Option(
+        None, "--scenarios", help="directory of scenario tapes (*.jsonl + *.expect.yaml); default: the shipped ones"
+    ),
+    no_scenarios: bool = typer.Option(False, "--no-scenarios", help="score the labelled headlines only"),
 ) -> None:
-    """Precision and recall of medium-or-worse alerts against headlines a risk desk labelled (none ... critical).
+    """Precision and recall of medium-or-worse alerts against headlines a risk desk labelled (none ... critical),
+    alerts per 1,000 headlines by severity, and the incident scenarios passed.
 
-    Each headline runs through the file-mode pipeline on its own, with a fresh risk state."""
+    Each labelled headline runs through the file-mode pipeline on its own, with a fresh risk state;
+    each scenario tape runs through it in arrival order with one risk state."""
     from rich.console import Console
 
     from alerts.evaluation import DESK_LABELS, alerts_per_headline, read_desk_labels, score_desk
+    from alerts.scenarios import SCENARIOS, ScenarioResult, read_scenarios, run_scenarios
     from finsentry.models import load_models
     from nlp.sentiment import ModelNotFoundError
 
@@ -36,9 +43,10 @@ def evaluate_alerts(
         settings.sentiment.model_dir = model
     path = data or DESK_LABELS
     try:
+        tapes = [] if no_scenarios else read_scenarios(scenarios or SCENARIOS)
         items = [i for i in read_desk_labels(path) if split == "all" or i.split == split]
         models = load_models(settings, "default", build_default=model is None)
-    except (OSError, ValueError, ModelNotFoundError) as exc:
+    except (OSError, ValueError, ModelNotFoundError) as exc:  # ValueError covers a malformed scenario
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if not items:
@@ -53,11 +61,27 @@ def evaluate_alerts(
             f"[bold]medium-or-worse alerts for {name}[/] on {report.n} headlines: precision {c['precision']:.4f} "
             f"recall {c['recall']:.4f} (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
         )
-    console.print(f"{report.alerts_per_headline:.3f} firing alerts per headline")
+    per_1000 = ", ".join(f"{sev} {n}" for sev, n in report.per_1000().items())
+    console.print(f"{report.alerts_per_headline:.3f} firing alerts per headline; per 1,000 headlines: {per_1000}")
     for err in report.errors[:errors]:
         console.print(err)
+    results: list[ScenarioResult] = []
+    if tapes:
+        log.info("running %d incident scenarios", len(tapes))
+        results = run_scenarios(tapes, models, settings.risk)
+        console.print(f"[bold]scenarios passed[/]: {sum(r.passed for r in results)} of {len(results)}")
+        for r in results:
+            if not r.passed:
+                console.print(f"  {r.name}: " + "; ".join(r.failures))
     if as_json:
-        typer.echo(json.dumps({"data": str(path), "split": split, "models": models.versions(), **report.as_dict()}))
+        figures = {"data": str(path), "split": split, "models": models.versions(), **report.as_dict()}
+        if results:
+            figures["scenarios"] = {
+                "passed": sum(r.passed for r in results),
+                "total": len(results),
+                "failures": {r.name: r.failures for r in results if not r.passed},
+            }
+        typer.echo(json.dumps(figures))
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:

@@ -47,3 +47,9 @@ def test_the_shipped_desk_set_has_two_readers_and_a_frozen_test_part() -> None:
     assert len(items) == 800
     assert sum(i.split == "test" for i in items) >= 300
     assert {i.label for i in items} == {"none", "low", "medium", "high", "critical"}
+
+
+def test_alerts_per_1000_headlines_by_severity() -> None:
+    items = [DeskItem(str(i), "x", "ACME", "none", "dev") for i in range(4)]
+    report = score_desk(items, [[_alert("ACME", "low")], [_alert("ACME", "high")], [], []])
+    assert report.per_1000() == {"low": 250.0, "medium": 0.0, "high": 250.0, "critical": 0.0}
