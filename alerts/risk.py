@@ -170,10 +170,10 @@ class RiskEngine:
         state = self.store.get(record.entity) or EntityState(entity=record.entity)
         if record.news_id in state.recent:
             return list(state.recent[record.news_id])  # a replay: same alerts, same ids
-        # Late: older than the company's or the whole stream's latest news by more than the
-        # window (old news replayed). Enriched, but it moves no state.
-        latest = max(x for x in (state.last_time, self.watermark, t) if x is not None)
-        if t < latest - self.s.window_s:
+        # Late: older than the company's own latest news by more than the window. Enriched, but
+        # it moves no state. A company's first story is never late: a backfill the desk has not
+        # seen is news to it (old news written as news still counts).
+        if state.last_time is not None and t < state.last_time - self.s.window_s:
             self.late_events += 1
             return []
         self.watermark = t if self.watermark is None else max(self.watermark, t)
