@@ -43,7 +43,8 @@ def test_a_feed_ticker_without_a_mention_reads_as_the_article(models: Models) ->
     [record] = enrich([_news("Shares tumble after profit warning", ["ACME"])], models).records
     assert record.entity == "ACME"
     assert record.entity_sentiment == record.sentiment
-    assert [e.targets for e in record.events] == [["ACME"]]
+    # "Shares tumble" is a price drop, the profit warning a guidance cut: both happen to ACME.
+    assert [(e.type, e.targets) for e in record.events] == [("price_drop", ["ACME"]), ("guidance_cut", ["ACME"])]
 
 
 def test_an_article_without_companies_has_no_entity_sentiment(models: Models) -> None:
