@@ -42,6 +42,7 @@ _PART = ".part"
 _CHUNK = 1 << 20
 _WORKERS = 4  # a few downloads at once: Central answers each one slower than the line allows
 _ATTEMPTS = 3  # a dropped connection is tried again; a wrong hash is not
+_MODE = 0o644  # mkstemp makes files 0600; the cache and the lock are for every user of the checkout
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ def _download_once(jar: LockedJar, url: str, lib: Path, advance: Callable[[int],
             # The server meant to send more: a dropped connection, worth another try.
             raise _Transient(f"the connection closed after {got} of {announced} bytes")
         _verify(jar, url, got, digest.hexdigest())
+        os.chmod(tmp, _MODE)
         os.replace(tmp, lib / jar.name)
     except (http.client.HTTPException, OSError) as exc:
         if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
@@ -342,6 +344,7 @@ def _atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        os.chmod(tmp, _MODE)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
