@@ -86,11 +86,15 @@ def status() -> None:
 
 
 def _java_line(broker: kafka_local.LocalKafka) -> str:
-    chosen = broker.chosen_java()
     running = broker.running_java()
-    if running is None or running.resolve() == chosen.path.resolve():
+    if running is None:
+        return kafka_java.describe(broker.chosen_java())
+    try:
+        chosen = broker.chosen_java()
+    except kafka_local.KafkaError:
+        chosen = None  # the settings changed since it started; what runs is still worth saying
+    if chosen is not None and running.resolve() == chosen.path.resolve():
         return kafka_java.describe(chosen)
-    # Started before the settings changed (or by another user's settings): say what really runs.
     return kafka_java.describe(kafka_java.Java(running, "the running process"))
 
 
