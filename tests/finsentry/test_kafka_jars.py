@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -173,3 +174,9 @@ def test_the_shipped_lock_is_made_from_the_shipped_pom() -> None:
     assert all(
         j.path.endswith(j.name) and j.path.startswith(j.coordinates.split(":")[0].replace(".", "/")) for j in lock.jars
     )
+
+
+@pytest.mark.skipif(shutil.which("mvn") is None, reason="regenerating the lock needs Maven (maintainers only)")
+def test_maven_resolves_exactly_the_shipped_lock() -> None:
+    """What `finsentry kafka lock` would write today is what is committed."""
+    assert kafka_jars.generate_lock() == kafka_jars.read_lock()
