@@ -152,7 +152,9 @@ class Matcher(_Strict):
             return False
         if self.sectors is not None and (alert.sector or "").lower() not in {s.lower() for s in self.sectors}:
             return False
-        return self.event_types is None or alert.event_type in self.event_types
+        # An incident matches on any of its event types (older alerts carry only one).
+        kinds = alert.event_types or [alert.event_type]
+        return self.event_types is None or any(k in self.event_types for k in kinds)
 
 
 class Route(_Strict):

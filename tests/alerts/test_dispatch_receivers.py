@@ -68,7 +68,7 @@ timeout_s = 5
 def test_smtp_plain_headers_and_both_bodies(tmp_path: Path) -> None:
     sink = SmtpSink().start()
     try:
-        alert = make_alert(severity="high", score=78.4)
+        alert = make_alert(severity="high", score=78.4, event_types=["litigation", "recall"])
         asyncio.run(_smtp(tmp_path, sink.port, 'tls = "none"').send(alert))
     finally:
         sink.stop()
@@ -90,6 +90,7 @@ def test_smtp_plain_headers_and_both_bodies(tmp_path: Path) -> None:
     assert "<a href='https://news.example/a?x=1&amp;y=2'>ACME sued by regulator over accounts</a>" in markup
     assert "&lt;5%&gt; &amp; more" in markup  # headline text is escaped, not injected
     assert "+31.9" in markup and "Industrials" in markup
+    assert "Incident:  litigation, recall" in plain and "(incident: litigation, recall)" in markup
 
 
 def test_smtp_threads_an_episode_and_sorts_by_entity(tmp_path: Path) -> None:
@@ -187,7 +188,8 @@ def _pagerduty(tmp_path: Path, url: str) -> PagerDutyReceiver:
 def test_pagerduty_trigger_and_resolve(tmp_path: Path, http_sink: HttpSink) -> None:
     receiver = _pagerduty(tmp_path, http_sink.url("/v2/enqueue"))
     long_headline = "ACME " + "very bad news " * 200
-    firing = make_alert(severity="critical", score=93, headlines=[long_headline, "second"])
+    # The summary leads with the incident's latest headline (the last), cut to PagerDuty's limit.
+    firing = make_alert(severity="critical", score=93, headlines=["first", long_headline], fired_by="n2")
     resolved = make_alert(status="resolved", severity="critical", score=12, first_seen=firing.first_seen)
 
     async def go() -> None:
@@ -208,8 +210,11 @@ def test_pagerduty_trigger_and_resolve(tmp_path: Path, http_sink: HttpSink) -> N
         "points": 12.0,
         "detail": firing.factors[2].detail,
     }
+    assert payload["summary"].endswith("…") and "very bad news" in payload["summary"]
     assert payload["custom_details"]["alert_id"] == firing.alert_id
-    assert trigger["links"][1] == {"href": "https://news.example/b", "text": "second"}
+    assert payload["custom_details"]["event_types"] == ["litigation"]
+    assert payload["custom_details"]["fired_by"] == "n2"
+    assert trigger["links"][0] == {"href": "https://news.example/a?x=1&y=2", "text": "first"}
     assert resolve == {"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "ACME:litigation"}
 
 

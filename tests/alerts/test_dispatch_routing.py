@@ -177,6 +177,14 @@ def test_routes_first_match_continue_and_default(tmp_path: Path) -> None:
     assert router.receivers_for(make_alert(event_type="recall", severity="medium")) == ["mail"]  # default
 
 
+def test_an_incident_matches_a_route_on_any_of_its_event_types(tmp_path: Path) -> None:
+    router = Router(load_routing(_write(tmp_path, GOOD), env=ENV))
+    # The latest score came from a recall, but the incident also took in a lawsuit.
+    slide = make_alert(event_type="recall", severity="high", event_types=["litigation", "recall"])
+    assert router.receivers_for(slide) == ["mail", "hook"]
+    assert router.receivers_for(make_alert(event_type="recall", severity="high", event_types=["recall"])) == ["mail"]
+
+
 def test_silence_window_suppresses_every_receiver(tmp_path: Path) -> None:
     router = Router(load_routing(_write(tmp_path, GOOD), env=ENV))
     hush = make_alert("HUSH", severity="critical")

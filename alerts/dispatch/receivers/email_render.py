@@ -38,6 +38,11 @@ def _headline_pairs(alert: Alert) -> list[tuple[str, str | None]]:
     return [(h, urls[i] if i < len(urls) and urls[i] else None) for i, h in enumerate(alert.headlines)]
 
 
+def _kinds(alert: Alert) -> list[str]:
+    """Every event type of the incident (alerts from producers before incidents carry one)."""
+    return alert.event_types or [alert.event_type]
+
+
 def _ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment.utcoffset() is not None else moment.isoformat()
 
@@ -47,6 +52,7 @@ def text_body(alert: Alert) -> str:
     lines = [
         f"{alert.status.upper()}  {alert.severity.upper()}  {alert.entity}{name}",
         f"Event:     {alert.event_type}",
+        f"Incident:  {', '.join(_kinds(alert))}",
         f"Risk:      {alert.risk_score:.1f} / 100",
         f"Sector:    {alert.sector or '-'}",
         f"Seen:      {_ts(alert.first_seen)} .. {_ts(alert.last_seen)}",
@@ -80,7 +86,8 @@ def html_body(alert: Alert) -> str:
         f"<p><span style='background:{colour};color:#fff;padding:2px 8px;border-radius:3px'>"
         f"{escape(alert.severity.upper())}</span> <b>{escape(alert.status.upper())}</b></p>"
         f"<h2 style='margin:4px 0'>{escape(alert.entity)}{name}</h2>"
-        f"<p><b>{escape(alert.event_type)}</b> · risk <b>{alert.risk_score:.1f}</b>/100"
+        f"<p><b>{escape(alert.event_type)}</b> (incident: {escape(', '.join(_kinds(alert)))})"
+        f" · risk <b>{alert.risk_score:.1f}</b>/100"
         f" · sector {escape(alert.sector or '-')}<br>"
         f"seen {_ts(alert.first_seen)} .. {_ts(alert.last_seen)}</p>"
         "<h3>Why</h3><table cellpadding='3' style='border-collapse:collapse'>"

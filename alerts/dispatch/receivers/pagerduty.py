@@ -22,7 +22,7 @@ SUMMARY_MAX: Final = 1024
 
 def summary(alert: Alert) -> str:
     name = f" ({alert.entity_name})" if alert.entity_name else ""
-    lead = alert.headlines[0] if alert.headlines else ""
+    lead = alert.headlines[-1] if alert.headlines else ""  # the latest news of the incident
     text = f"[{alert.severity.upper()}] {alert.entity}{name}: {alert.event_type}, risk {alert.risk_score:.0f}"
     if lead:
         text += f" - {lead}"
@@ -48,6 +48,8 @@ def event(alert: Alert, routing_key: str, source: str) -> dict[str, Any]:
             "custom_details": {
                 "alert_id": alert.alert_id,
                 "entity_name": alert.entity_name,
+                "event_types": alert.event_types or [alert.event_type],
+                "fired_by": alert.fired_by,
                 "risk_score": alert.risk_score,
                 "factors": {f.name: {"value": f.value, "points": f.points, "detail": f.detail} for f in alert.factors},
                 "headlines": alert.headlines,
