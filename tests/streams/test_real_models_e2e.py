@@ -72,3 +72,14 @@ def test_replay_through_worker_matches_file_mode(
     live_ids = sorted({a["alert_id"] for a in alerts})
     file_ids = sorted({a["alert_id"] for a in backtest})
     assert live_ids == file_ids
+
+    # The same incidents, message for message: what fed them and which article fired each.
+    def messages(rows: list[dict[str, object]]) -> set[tuple[object, ...]]:
+        return {(a["alert_id"], a["dedup_key"], tuple(a["event_types"]), a["fired_by"]) for a in rows}  # type: ignore[arg-type]
+
+    assert messages(alerts) == messages(backtest)
+    # Boeing's storm is one incident: critical on the bankruptcy filing, the default joins it.
+    boeing = [a for a in backtest if a["entity"] == "BA"]
+    assert {a["dedup_key"] for a in boeing} == {"BA"} and len({a["first_seen"] for a in boeing}) == 1
+    assert boeing[0]["fired_by"] == "bt-storm-0" and boeing[0]["severity"] == "critical"
+    assert {"bankruptcy", "default"} <= set(boeing[-1]["event_types"])
