@@ -138,7 +138,7 @@ def _probe_ticker(k: int) -> str:
 
 
 def _wait_caught_up(bootstrap: str, group: str, topic: str, log: Callable[[str], None], timeout_s: float = 300) -> None:
-    from finsentry.metrics import LagMonitor
+    from streams.monitoring import LagMonitor
 
     monitor = LagMonitor(bootstrap, group, [topic], client_id="finsentry-bench")
     deadline = time.monotonic() + timeout_s

@@ -17,6 +17,7 @@ from finsentry.pipeline import Models
 from finsentry.settings import Settings
 from streams.app import create_app
 from streams.enrich import EnrichService
+from streams.monitoring import LagMonitor
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,9 @@ def run_worker(
     every = settings.metrics.lag_interval_s
     monitors = []
     if enrich_on:
-        monitors.append(
-            metrics.LagMonitor(settings.kafka, f"{settings.stream.app_id}-enrich", [topics.NEWS], interval_s=every)
-        )
+        monitors.append(LagMonitor(settings.kafka, f"{settings.stream.app_id}-enrich", [topics.NEWS], interval_s=every))
     if score_on:
-        monitors.append(metrics.LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every))
+        monitors.append(LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every))
     for monitor in monitors:
         monitor.start()
     log.info(

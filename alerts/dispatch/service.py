@@ -2,16 +2,15 @@
 
 `Dispatcher` holds the delivery rules and knows no Kafka: give it an alert's bytes and it
 sends, buffers for the digest, suppresses or parks, and records each outcome in the ledger.
-`DispatchService` is the plain aiokafka consumer group around it: it hands each record
-over as it arrives and commits a partition only up to its oldest alert not yet taken by
-all its receivers or parked in `alerts.dlq`. Alerts of one dedup_key are handled in offset
-order (a resolve never overtakes its trigger); different keys go out concurrently.
+The consumer around it (streams/dispatch.py) hands each record over as it arrives and
+commits a partition only up to its oldest alert not yet taken by all its receivers or
+parked in `alerts.dlq`. Alerts of one dedup_key are handled in offset order (a resolve never
+overtakes its trigger); different keys go out concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -19,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -30,7 +28,6 @@ from alerts.dispatch.retry import TokenBucket, with_retries
 from alerts.dispatch.routing import Router, RoutingConfig, Target
 from finsentry import topics
 from finsentry.contracts import Alert, DeadLetter, utcnow
-from finsentry.settings import DispatchSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -203,185 +200,3 @@ class Dispatcher:
 def _letter(record: Record, reason: str) -> DeadLetter:
     o = record.origin
     return DeadLetter.of(record.value, reason, topic=o.topic, partition=o.partition, offset=o.offset)
-
-
-class OffsetTracker:
-    """Offsets read but not done, per partition; the commit point is the lowest one not done.
-
-    Alerts finish out of order (keys run concurrently, one may wait out a retry budget), so
-    a partition is committed up to, not past, its oldest alert still in the works.
-    """
-
-    def __init__(self) -> None:
-        self._open: dict[Any, set[int]] = defaultdict(set)
-        self._next: dict[Any, int] = {}
-
-    def started(self, tp: Any, offset: int) -> None:
-        self._open[tp].add(offset)
-        self._next[tp] = max(self._next.get(tp, 0), offset + 1)
-
-    def finished(self, tp: Any, offset: int) -> None:
-        self._open[tp].discard(offset)
-
-    def commit_points(self) -> dict[Any, int]:
-        return {tp: min(self._open[tp]) if self._open[tp] else nxt for tp, nxt in self._next.items()}
-
-    def open_count(self) -> int:
-        return sum(len(v) for v in self._open.values())
-
-
-class DispatchService:
-    """The consumer group on `alerts`, with manual commits of what is done.
-
-    Records are handed to the Dispatcher as they arrive (one dedup_key in order, keys
-    concurrently), so a receiver that is down delays only its own alerts, not the next page.
-    Every `commit_interval_s` each partition is committed up to its oldest alert not yet
-    taken by all receivers or parked. Above `max_pending` open alerts, polling pauses.
-    """
-
-    def __init__(self, settings: Settings, config: RoutingConfig) -> None:
-        self.settings = settings
-        self.ds: DispatchSettings = settings.dispatch
-        self.config = config
-        self.handled = 0
-        self._committed: dict[Any, int] = {}
-
-    async def run(self, stop: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
-        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka, acks="all", enable_idempotence=True, client_id="finsentry-dispatch"
-        )
-        consumer = AIOKafkaConsumer(
-            topics.ALERTS,
-            bootstrap_servers=self.settings.kafka,
-            group_id=self.ds.group_id,
-            client_id="finsentry-dispatch",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-
-        async def park(letter: DeadLetter, key: bytes | None) -> None:
-            await producer.send_and_wait(topics.ALERTS_DLQ, letter.to_json(), key=key)
-
-        ledger = Ledger(self.ds.state_dir)
-        pruned = ledger.prune(self.ds.ledger_retention_s)
-        dispatcher = Dispatcher(self.config, ledger, park, max_in_flight=self.ds.max_in_flight)
-        await producer.start()
-        digest_task: asyncio.Task[None] | None = None
-        tracker = OffsetTracker()
-        work: set[asyncio.Task[None]] = set()
-        try:
-            await consumer.start()
-            log.info(
-                "dispatching %s -> %d receivers (%s), group %s, ledger %s (%d old rows pruned)",
-                topics.ALERTS,
-                len(dispatcher.receivers),
-                ", ".join(f"{n}:{r.kind}" for n, r in dispatcher.receivers.items()),
-                self.ds.group_id,
-                ledger.path,
-                pruned,
-            )
-            digest_task = asyncio.create_task(self._digest_loop(dispatcher, stop))
-            if ready:
-                ready()
-            await self._consume(consumer, dispatcher, tracker, work, stop)
-        finally:
-            if work:
-                await self._drain(work)
-            with contextlib.suppress(Exception):
-                await self._commit(consumer, tracker)
-            if digest_task:
-                digest_task.cancel()
-                await asyncio.gather(digest_task, return_exceptions=True)
-            await consumer.stop()
-            await dispatcher.aclose()
-            await producer.stop()
-            ledger.close()
-            log.info("dispatcher stopped after %d alerts", self.handled)
-
-    async def _consume(
-        self,
-        consumer: Any,
-        dispatcher: Dispatcher,
-        tracker: OffsetTracker,
-        work: set[asyncio.Task[None]],
-        stop: asyncio.Event,
-    ) -> None:
-        chains: dict[bytes, asyncio.Task[None]] = {}
-        failures: list[BaseException] = []
-        last_commit = time.monotonic()
-
-        async def one(record: Record, tp: Any, before: asyncio.Task[None] | None) -> None:
-            if before is not None:
-                await asyncio.wait({before})  # same dedup_key: strictly after the previous one
-            await dispatcher.handle(record)
-            # Only a record that was fully handled may be committed past; one whose DLQ write
-            # failed stays open, so the next start reads it again.
-            tracker.finished(tp, record.origin.offset or 0)
-            self.handled += 1
-
-        def done(task: asyncio.Task[None], key: bytes) -> None:
-            work.discard(task)
-            if chains.get(key) is task:
-                del chains[key]
-            if not task.cancelled() and task.exception() is not None:
-                failures.append(task.exception())  # type: ignore[arg-type]
-                stop.set()
-
-        while not stop.is_set():
-            if tracker.open_count() >= self.ds.max_pending:
-                consumer.pause(*consumer.assignment())
-            elif consumer.paused():
-                consumer.resume(*consumer.paused())
-            polled = await consumer.getmany(
-                timeout_ms=int(self.ds.poll_timeout_s * 1000), max_records=self.ds.max_batch
-            )
-            for tp, msgs in polled.items():
-                for m in msgs:
-                    record = Record(m.value or b"", m.key, Origin(tp.topic, tp.partition, m.offset))
-                    key = m.key or f"{tp.partition}:{m.offset}".encode()
-                    tracker.started(tp, m.offset)
-                    task = asyncio.create_task(one(record, tp, chains.get(key)))
-                    chains[key] = task
-                    work.add(task)
-                    task.add_done_callback(lambda t, k=key: done(t, k))  # type: ignore[misc]
-            if time.monotonic() - last_commit >= self.ds.commit_interval_s:
-                await self._commit(consumer, tracker)
-                last_commit = time.monotonic()
-        if failures:
-            raise failures[0]
-
-    async def _commit(self, consumer: Any, tracker: OffsetTracker) -> None:
-        from aiokafka.errors import CommitFailedError
-
-        points = {tp: off for tp, off in tracker.commit_points().items() if self._committed.get(tp) != off}
-        if not points:
-            return
-        try:
-            await consumer.commit(points)
-            self._committed = {**self._committed, **points}
-        except CommitFailedError as exc:
-            # The group rebalanced; the new owner re-reads these alerts and the ledger turns
-            # them into duplicates rather than second pages.
-            log.warning("offset commit failed after a rebalance: %s", exc)
-
-    async def _drain(self, work: set[asyncio.Task[None]]) -> None:
-        """On stop: give sends in flight `shutdown_grace_s`, then cancel them uncommitted."""
-        pending = set(work)
-        log.info("stopping: finishing %d alerts in flight (up to %.0fs)", len(pending), self.ds.shutdown_grace_s)
-        _, left = await asyncio.wait(pending, timeout=self.ds.shutdown_grace_s)
-        for task in left:
-            task.cancel()
-        if left:
-            await asyncio.gather(*left, return_exceptions=True)
-            log.warning("stopped with %d alerts unfinished: uncommitted, re-read at the next start", len(left))
-
-    async def _digest_loop(self, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
-        tick = min(dispatcher.router.digest.interval_s, 1.0)
-        while not stop.is_set():
-            try:
-                await dispatcher.flush_digests()
-            except Exception:
-                log.exception("digest flush failed; trying again next tick")
-            await asyncio.sleep(tick)

@@ -63,7 +63,7 @@ def dispatch(
     """
     from prometheus_client import start_http_server
 
-    from alerts.dispatch.service import DispatchService
+    from streams.dispatch import DispatchService
 
     settings, config = _load(routing)
     if check:
@@ -105,7 +105,7 @@ def bench_dispatch(
     as_json: bool = typer.Option(False, "--json", help="print one JSON line"),
 ) -> None:
     """Delivery throughput (backlog drain) and latency (last_seen -> received), webhook + PagerDuty on loopback."""
-    from alerts.dispatch.bench import BenchOptions, print_report, run_bench
+    from streams.dispatch_bench import BenchOptions, print_report, run_bench
 
     opts = BenchOptions(
         alerts=alerts, live=live, rate=rate, delay_ms=delay_ms, start_broker=start_broker, max_in_flight=in_flight

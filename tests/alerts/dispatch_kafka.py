@@ -12,10 +12,10 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from alerts.dispatch.routing import RoutingConfig
-from alerts.dispatch.service import DispatchService
 from finsentry import topics
 from finsentry.contracts import Alert
 from finsentry.settings import Settings
+from streams.dispatch import DispatchService
 from tests.kafka_helpers import produce
 
 

@@ -30,10 +30,10 @@ from typing import Any
 import httpx
 
 from alerts.dispatch.routing import parse_routing
-from alerts.dispatch.service import DispatchService
 from finsentry import kafka_local, topics
 from finsentry.contracts import Alert, Factor, utcnow
 from finsentry.settings import DispatchSettings, Settings, get_settings
+from streams.dispatch import DispatchService
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,191 @@
+"""What the stages read from and write to: a source of messages and a sink, behind two small interfaces.
+
+`KafkaSource` and `KafkaSink` are the only Kafka clients the stages use (aiokafka); the
+in-memory `MemoryBroker` in streams/testing.py implements the same interfaces, so the enrich
+stage and the dispatcher's consumer loop run in a unit test without a broker, the way httpx's
+mock transport stands in for the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from streams.tables import partition_of_bytes
+
+Position = tuple[str, int]
+"""(topic, partition)"""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One record read from a topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    timestamp_ms: int
+
+    @property
+    def position(self) -> Position:
+        return (self.topic, self.partition)
+
+
+class CommitFailed(Exception):
+    """The group moved on (a rebalance): the new owner re-reads what was not committed."""
+
+
+class Source(Protocol):
+    """A consumer-group member: read batches, commit offsets, pause while too much is open."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def poll(self, max_records: int, timeout_s: float) -> list[Message]: ...
+
+    async def commit(self, offsets: Mapping[Position, int]) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+
+class Sink(Protocol):
+    """A producer: `send` returns once the broker acknowledged every record."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None: ...
+
+
+class KafkaSource:
+    """An aiokafka consumer in a group, with manual commits."""
+
+    def __init__(
+        self, bootstrap: str, topic: str, group_id: str, client_id: str, *, max_poll_records: int = 500
+    ) -> None:
+        self.topic = topic
+        self._options: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "group_id": group_id,
+            "client_id": client_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": max_poll_records,
+            "fetch_max_bytes": 64 * 1024 * 1024,
+        }
+        self._client: Any = None
+
+    @property
+    def _consumer(self) -> Any:
+        if self._client is None:
+            raise RuntimeError("KafkaSource used before start()")
+        return self._client
+
+    async def start(self) -> None:
+        from aiokafka import AIOKafkaConsumer
+
+        # Made here, not in __init__: aiokafka binds its clients to the running event loop.
+        self._client = AIOKafkaConsumer(self.topic, **self._options)
+        await self._client.start()
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.stop()
+
+    async def poll(self, max_records: int, timeout_s: float) -> list[Message]:
+        polled = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [
+            Message(tp.topic, tp.partition, m.offset, m.key, m.value or b"", m.timestamp)
+            for tp, part in polled.items()
+            for m in part
+        ]
+
+    async def commit(self, offsets: Mapping[Position, int]) -> None:
+        from aiokafka import TopicPartition
+        from aiokafka.errors import CommitFailedError, KafkaError
+
+        try:
+            await self._consumer.commit({TopicPartition(t, p): off for (t, p), off in offsets.items()})
+        except (CommitFailedError, KafkaError) as exc:
+            raise CommitFailed(str(exc)) from exc
+
+    def pause(self) -> None:
+        self._consumer.pause(*self._consumer.assignment())
+
+    def resume(self) -> None:
+        if paused := self._consumer.paused():
+            self._consumer.resume(*paused)
+
+
+class KafkaSink:
+    """An aiokafka producer (acks=all) that writes whole record batches per partition.
+
+    Building the batches here skips aiokafka's per-message coroutine (`send`), the largest
+    per-event cost of the enrich stage; keys are partitioned exactly as the default
+    partitioner would, so a ticker always lands on the same partition.
+    """
+
+    def __init__(self, bootstrap: str, client_id: str, *, idempotent: bool = False) -> None:
+        self._options: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "acks": "all",
+            "linger_ms": 5,
+            "max_batch_size": 512 * 1024,
+            "enable_idempotence": idempotent,
+            "client_id": client_id,
+        }
+        self._client: Any = None
+        self._partitions: dict[str, int] = {}
+        self._spread = 0
+
+    @property
+    def _producer(self) -> Any:
+        if self._client is None:
+            raise RuntimeError("KafkaSink used before start()")
+        return self._client
+
+    async def start(self) -> None:
+        from aiokafka import AIOKafkaProducer
+
+        self._client = AIOKafkaProducer(**self._options)
+        await self._client.start()
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.stop()
+
+    async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None:
+        if items:
+            await asyncio.gather(*await self.send_nowait(topic, items))
+
+    async def send_nowait(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> list[asyncio.Future[Any]]:
+        """Queue the records; the futures resolve when the broker acknowledged them."""
+        if not items:
+            return []
+        producer = self._producer
+        n = self._partitions.get(topic)
+        if n is None:
+            n = self._partitions[topic] = len(await producer.partitions_for(topic))
+        by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
+        for i, (key, value) in enumerate(items):
+            p = partition_of_bytes(key, n) if key is not None else (self._spread + i) % n
+            by_partition.setdefault(p, []).append((key, value))
+        self._spread += len(items)
+        futures: list[asyncio.Future[Any]] = []
+        for partition, pairs in by_partition.items():
+            batch = producer.create_batch()
+            for key, value in pairs:
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
+                    batch.append(key=key, value=value, timestamp=None)
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
+        return futures
