@@ -45,7 +45,13 @@ INFLECTIONS_FILE = "_inflections.yaml"
 PRECEDENCE_FILE = "_precedence.yaml"
 # A reference to a named list or token: "$" and a name ("$" alone is the dollar sign).
 _REF = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
-_SPECIAL = ("w", "v", "gap", "list_gap", "ph", "rating", "alt")
+# The C build of PyYAML's safe loader when there is one: the rules are read at every worker
+# start, and the pure-Python loader takes several times longer over them.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ _VOWELS = "aeiou"
 
 @cache
 def _irregular() -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load((RULES_DIR / INFLECTIONS_FILE).read_text(encoding="utf-8"))
+    data = _read_yaml(RULES_DIR / INFLECTIONS_FILE)
     return {lemma: tuple(forms) for lemma, forms in data["irregular"].items()}
 
 
@@ -170,7 +176,7 @@ def _ph(scope: _Scope, text: str) -> Pattern:
     return out
 
 
-def _rating(phrases: Sequence[str]) -> list[Pattern]:
+def _rating(scope: _Scope, phrases: Sequence[str]) -> list[Pattern]:
     """Rating names as at most three patterns: one-word names, and first/second word sets.
 
     Crossing the word sets of two-word names admits a few non-ratings ("market buy"), a
@@ -182,7 +188,7 @@ def _rating(phrases: Sequence[str]) -> list[Pattern]:
     pairs = [w for w in words if len(w) == 2]
     out: list[Pattern] = [[_w(single)]] if single else []
     if pairs:
-        out.append([_w(w[0] for w in pairs), {"ORTH": "-", "OP": "?"}, _w(w[1] for w in pairs)])
+        out.append([_w(w[0] for w in pairs), _raw(scope, scope.tokens["HYPHEN"]), _w(w[1] for w in pairs)])
     return out
 
 
@@ -230,7 +236,7 @@ def _choices(scope: _Scope, item: Any) -> list[Pattern]:
     if "ph" in item:
         return [_ph(scope, item["ph"])]
     if "rating" in item:
-        return _rating(_words(scope, item["rating"]))
+        return _rating(scope, _words(scope, item["rating"]))
     if "alt" in item:
         return [_ph(scope, o) for o in _words(scope, item["alt"])]
     return [[_token(scope, item)]]
@@ -280,7 +286,7 @@ def rules_version(files: Sequence[Path]) -> str:
 def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     """Reads and expands every rule file (event files in name order, `_*.yaml` shared)."""
     files = rule_files(rules_dir)
-    macros = yaml.safe_load((rules_dir / MACROS_FILE).read_text(encoding="utf-8"))
+    macros = _read_yaml(rules_dir / MACROS_FILE)
     shared = _Scope(dict(macros["lists"]), dict(macros["tokens"]), dict(macros["patterns"]))
     patterns: dict[str, list[Pattern]] = {}
     opposite: dict[str, str] = {}
@@ -290,7 +296,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     for path in files:
         if path.name.startswith("_"):
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _read_yaml(path)
         event_type = data["type"]
         if path.stem != event_type:
             raise RuleError(f"{path.name}: type {event_type!r} does not match the file name")
@@ -318,7 +324,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
         if key in patterns:
             raise RuleError(f"{key[:-1]}: `vetoes_of` and its own `vetoes` both given")
         patterns[key] = patterns[source]
-    precedence_data = yaml.safe_load((rules_dir / PRECEDENCE_FILE).read_text(encoding="utf-8"))
+    precedence_data = _read_yaml(rules_dir / PRECEDENCE_FILE)
     precedence = tuple((str(p["winner"]), str(p["loser"])) for p in precedence_data["precedence"])
     return EventRules(
         patterns=patterns,
