@@ -55,15 +55,24 @@ def _read_yaml(path: Path) -> Any:
 
 
 @dataclass(frozen=True)
-class Example:
-    """A headline one rule entry must fire on (`fires`) or must not (`misses`)."""
+class RuleEntry:
+    """One entry of a rule file, with the headlines it must fire on and must not.
 
-    event_type: str
+    For a pattern (or a weak one), `fires` are headlines that carry the event type through
+    this entry, `misses` near-misses that must not carry the type. For a veto, `fires` are
+    headlines the veto keeps from carrying the type, `misses` ones it must leave alone.
+    """
+
+    file: str
     key: str  # the rule key: type, type + "!" (a veto) or type + "~" (weak)
-    entry: int  # the entry's index in its file's section
+    index: int  # the entry's index in its section of the file
     patterns: tuple[int, ...]  # indices, in the key's pattern list, of the entry's patterns
-    text: str
-    fires: bool
+    fires: tuple[str, ...]
+    misses: tuple[str, ...]
+
+    @property
+    def event_type(self) -> str:
+        return self.key.rstrip("!~")
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class EventRules:
     deniable: frozenset[str]  # types a denial before the trigger drops
     lists: dict[str, tuple[str, ...]]  # the shared word lists (the code reads a few)
     version: str
-    examples: tuple[Example, ...] = field(default=())
+    entries: tuple[RuleEntry, ...] = field(default=())
 
 
 # --- inflection ----------------------------------------------------------------------------
@@ -291,7 +300,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     patterns: dict[str, list[Pattern]] = {}
     opposite: dict[str, str] = {}
     deniable: set[str] = set()
-    examples: list[Example] = []
+    entries: list[RuleEntry] = []
     shared_vetoes: dict[str, str] = {}
     for path in files:
         if path.name.startswith("_"):
@@ -317,8 +326,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
                 start = len(patterns.setdefault(key, []))
                 patterns[key].extend(expanded)
                 where = tuple(range(start, start + len(expanded)))
-                for fires, texts in ((True, entry.get("fires")), (False, entry.get("misses"))):
-                    examples += [Example(event_type, key, i, where, t, fires) for t in _texts(texts)]
+                fires, misses = tuple(_texts(entry.get("fires"))), tuple(_texts(entry.get("misses")))
+                entries.append(RuleEntry(path.name, key, i, where, fires, misses))
     # A type that shares another's vetoes gets the same list, so they cannot drift apart.
     for key, source in shared_vetoes.items():
         if key in patterns:
@@ -333,7 +342,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
         deniable=frozenset(deniable),
         lists={name: tuple(_words(shared, words)) for name, words in shared.lists.items()},
         version=rules_version(files),
-        examples=tuple(examples),
+        entries=tuple(entries),
     )
 
 
