@@ -92,10 +92,14 @@ class EventRules:
 _VOWELS = "aeiou"
 
 
+def _read_irregular(rules_dir: Path) -> dict[str, tuple[str, ...]]:
+    data = _read_yaml(rules_dir / INFLECTIONS_FILE)
+    return {lemma: tuple(forms) for lemma, forms in data["irregular"].items()}
+
+
 @cache
 def _irregular() -> dict[str, tuple[str, ...]]:
-    data = _read_yaml(RULES_DIR / INFLECTIONS_FILE)
-    return {lemma: tuple(forms) for lemma, forms in data["irregular"].items()}
+    return _read_irregular(RULES_DIR)
 
 
 def _doubles_final_consonant(w: str) -> bool:
@@ -105,9 +109,9 @@ def _doubles_final_consonant(w: str) -> bool:
     return syllables == 1 and len(w) >= 3 and w[-1] not in _VOWELS + "wxy" and w[-2] in _VOWELS and w[-3] not in _VOWELS
 
 
-def inflect(lemma: str) -> tuple[str, ...]:
+def inflect(lemma: str, irregular: Mapping[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     """Every form of a verb or noun lemma: base, -s, -ed, -ing (regular rules + exceptions)."""
-    irregular = _irregular()
+    irregular = _irregular() if irregular is None else irregular
     if lemma in irregular:
         return irregular[lemma]
     w = lemma
@@ -132,6 +136,7 @@ class _Scope:
     lists: dict[str, list[str]]
     tokens: dict[str, Any]
     patterns: dict[str, list[Any]]
+    irregular: dict[str, tuple[str, ...]]
 
     def child(self, data: Mapping[str, Any]) -> _Scope:
         """The scope of one event file: its own lists and tokens over the shared ones."""
@@ -139,6 +144,7 @@ class _Scope:
             {**self.lists, **(data.get("lists") or {})},
             {**self.tokens, **(data.get("tokens") or {})},
             self.patterns,
+            self.irregular,
         )
 
 
@@ -223,7 +229,7 @@ def _token(scope: _Scope, item: dict[str, Any]) -> Tok:
     if "w" in item:
         tok.update(_w(_words(scope, item["w"])))
     if "v" in item:
-        tok.update(_w(f for lemma in _words(scope, item["v"]) for f in inflect(lemma)))
+        tok.update(_w(f for lemma in _words(scope, item["v"]) for f in inflect(lemma, scope.irregular)))
     tok.update(_raw(scope, rest))
     return tok
 
@@ -296,7 +302,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     """Reads and expands every rule file (event files in name order, `_*.yaml` shared)."""
     files = rule_files(rules_dir)
     macros = _read_yaml(rules_dir / MACROS_FILE)
-    shared = _Scope(dict(macros["lists"]), dict(macros["tokens"]), dict(macros["patterns"]))
+    irregular = _read_irregular(rules_dir)
+    shared = _Scope(dict(macros["lists"]), dict(macros["tokens"]), dict(macros["patterns"]), irregular)
     patterns: dict[str, list[Pattern]] = {}
     opposite: dict[str, str] = {}
     deniable: set[str] = set()
@@ -332,6 +339,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     for key, source in shared_vetoes.items():
         if key in patterns:
             raise RuleError(f"{key[:-1]}: `vetoes_of` and its own `vetoes` both given")
+        if source not in patterns:
+            raise RuleError(f"{key[:-1]}: `vetoes_of` names {source[:-1]!r}, which has no vetoes")
         patterns[key] = patterns[source]
     precedence_data = _read_yaml(rules_dir / PRECEDENCE_FILE)
     precedence = tuple((str(p["winner"]), str(p["loser"])) for p in precedence_data["precedence"])
