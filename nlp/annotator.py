@@ -25,8 +25,6 @@ from nlp.targets import Attribution, Mention, attribute
 
 log = logging.getLogger(__name__)
 
-# Bumped whenever the alias table, the event rules or the target reading change what they find.
-RULES_VERSION = "14"
 _NER = "ner"
 _SHARED_ENCODERS = ("tok2vec", "transformer")
 # Run only on texts that name a company and carry an event: the parse tells event targets
@@ -96,7 +94,8 @@ class SpacyAnnotator:
         self.reading = [
             name for name in nlp.component_names if name in nlp.disabled and name in (*_SHARED_ENCODERS, *_READING)
         ]
-        self.version = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}+rules{RULES_VERSION}"
+        # "+rules<hash>": the rules' version is a hash of the rule files (nlp/event_rules.py).
+        self.version = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}+rules{self.events.version}"
 
     def annotate(self, texts: Sequence[str], feed_tickers: Sequence[Sequence[str] | None]) -> list[Annotation]:
         if len(feed_tickers) != len(texts):
