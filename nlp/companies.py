@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -140,7 +140,7 @@ def read_aliases(path: Path = ALIASES_CSV) -> dict[str, tuple[str, ...]]:
         return {normalize_ticker(row["ticker"]): _split_aliases(row["aliases"]) for row in csv.DictReader(f)}
 
 
-def with_aliases(companies: Iterable[Company], aliases: dict[str, tuple[str, ...]]) -> list[Company]:
+def with_aliases(companies: Iterable[Company], aliases: Mapping[str, tuple[str, ...]]) -> list[Company]:
     """The companies with their aliases from `aliases` put before the ones they carry."""
     return [replace(c, aliases=(*aliases[c.ticker], *c.aliases)) if c.ticker in aliases else c for c in companies]
 
