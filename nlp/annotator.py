@@ -1,9 +1,12 @@
 """SpacyAnnotator: entities and events for batches of texts (the `Annotator` protocol).
 
-One pass of `nlp.pipe` over the batch with only the components the work needs (the NER
-and whatever it listens to, plus the company span ruler), then, per Doc, the company
-linker (nlp.entities) and the event rules (nlp.events). Tickers the feed supplied are
-merged in last, with source "feed", unless a ticker is already linked from the text.
+One pass of `nlp.pipe` over the batch with only the components the work needs: the NER
+and whatever it listens to, then finsentry's own (nlp/components.py), the company span
+ruler, the company linker (nlp.entities) and the event rules (nlp.events), so that
+`nlp.pipe_names` ends `ner, company_ruler, company_linker, event_classifier`. The tagger
+and parser run afterwards, only on the docs with a linked company and an event. Tickers the
+feed supplied are merged in last, with source "feed", unless a ticker is already linked from
+the text.
 """
 
 from __future__ import annotations
@@ -18,8 +21,7 @@ from spacy.tokens import Doc
 from finsentry.contracts import Entity, Event
 from finsentry.settings import EntitySettings
 from nlp.companies import CompanyDirectory, load_companies, normalize_ticker
-from nlp.entities import RULER_NAME, CompanyLinker, add_company_ruler
-from nlp.events import EventClassifier
+from nlp.components import add_finsentry_components, doc_entities, doc_events
 from nlp.interfaces import Annotation
 from nlp.targets import Attribution, Mention, attribute
 
@@ -82,14 +84,13 @@ class SpacyAnnotator:
         ner_labels: Sequence[str] = ("ORG", "PERSON", "GPE", "MONEY", "PERCENT"),
         device: str = "cpu",
     ) -> None:
-        if RULER_NAME not in nlp.pipe_names:
-            add_company_ruler(nlp, directory)
+        self.linker, self.events = add_finsentry_components(
+            nlp, directory, link_unknown_cashtags=link_unknown_cashtags, ner_labels=ner_labels
+        )
         self.nlp = nlp
         self.directory = directory
         self.batch_size = batch_size
         self.device = device
-        self.linker = CompanyLinker(directory, link_unknown_cashtags=link_unknown_cashtags, ner_labels=ner_labels)
-        self.events = EventClassifier(nlp.vocab)
         # The disabled components that read the clause structure, in pipeline order.
         self.reading = [
             name for name in nlp.component_names if name in nlp.disabled and name in (*_SHARED_ENCODERS, *_READING)
@@ -102,8 +103,8 @@ class SpacyAnnotator:
             raise ValueError(f"{len(texts)} texts but {len(feed_tickers)} feed ticker lists")
         found = []
         for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
-            entities = self.linker.link(doc)
-            found.append((doc, entities, _mentions(doc, entities), self.events.classify_matches(doc)))
+            entities = doc_entities(doc)
+            found.append((doc, entities, _mentions(doc, entities), doc_events(doc)))
         self._read_structure([doc for doc, _, mentions, matches in found if mentions and matches])
         out = []
         for (doc, entities, mentions, matches), feed in zip(found, feed_tickers, strict=True):
@@ -165,7 +166,7 @@ def load_annotator(settings: EntitySettings, directory: CompanyDirectory | None 
     """The annotator the settings describe: spaCy pipeline, company list, watchlist."""
     on_gpu = bool(settings.prefer_gpu and spacy.prefer_gpu())  # type: ignore[attr-defined]
     nlp = spacy.load(settings.spacy_model)
-    kept = _keep_only_ner(nlp)
+    _keep_only_ner(nlp)
     directory = directory if directory is not None else load_companies(settings)
     annotator = SpacyAnnotator(
         nlp,
@@ -176,11 +177,11 @@ def load_annotator(settings: EntitySettings, directory: CompanyDirectory | None 
         device="gpu" if on_gpu else "cpu",
     )
     log.info(
-        "spaCy %s on %s, components %s + %s, %d companies, %d event patterns",
+        "spaCy %s on %s, components %s (loaded but run only where needed: %s), %d companies, %d event patterns",
         settings.spacy_model,
         annotator.device,
-        kept,
-        RULER_NAME,
+        nlp.pipe_names,
+        annotator.reading,
         len(directory),
         annotator.events.n_patterns,
     )

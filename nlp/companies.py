@@ -8,6 +8,12 @@ and a name column, and may carry a sector and an `aliases` column (`;`-separated
 names the entity ruler should also recognise). Column names are matched loosely, so both
 the shipped layout (`Symbol,Security,GICS Sector`) and a plain `ticker,name,sector` work.
 
+The short names and brands of the shipped companies live in one file, company_aliases.csv
+(ticker, `;`-separated aliases, a note on why where it is not plain), for both shipped lists:
+the S&P file stays an unchanged copy of its source, and one file means an alias cannot be
+written twice. They attach by ticker to whichever list is loaded, a user's too, before that
+list's own aliases.
+
 The watchlist (setting `entities.watchlist`) is a text file of tickers, one per line or
 comma-separated; `#` starts a comment. Watchlist tickers weigh more in the risk score.
 """
@@ -17,8 +23,8 @@ from __future__ import annotations
 import csv
 import logging
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from finsentry.settings import EntitySettings
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SHIPPED_CSV = Path(__file__).parent / "resources" / "sp500_constituents.csv"
 EXTRA_CSV = Path(__file__).parent / "resources" / "companies_extra.csv"
+ALIASES_CSV = Path(__file__).parent / "resources" / "company_aliases.csv"
 
 _TICKER_COLUMNS = ("ticker", "symbol")
 _NAME_COLUMNS = ("name", "security", "company", "company name")
@@ -113,7 +120,7 @@ def read_companies_csv(path: Path, *, short_names: bool = True) -> list[Company]
                 log.warning("%s:%d: skipped a row without ticker or name", path, line)
                 continue
             sector = (row.get(sector_col) or "").strip() or None if sector_col else None
-            aliases = tuple(a.strip() for a in (row.get(alias_col) or "").split(";") if a.strip()) if alias_col else ()
+            aliases = _split_aliases(row.get(alias_col)) if alias_col else ()
             quiet = (row.get(quiet_col) or "").strip().lower() in ("1", "true", "yes") if quiet_col else False
             companies.append(
                 Company(
@@ -121,6 +128,21 @@ def read_companies_csv(path: Path, *, short_names: bool = True) -> list[Company]
                 )
             )
     return companies
+
+
+def _split_aliases(cell: str | None) -> tuple[str, ...]:
+    return tuple(a.strip() for a in (cell or "").split(";") if a.strip())
+
+
+def read_aliases(path: Path = ALIASES_CSV) -> dict[str, tuple[str, ...]]:
+    """Ticker -> aliases, from a CSV with `ticker` and `aliases` columns (the shipped file)."""
+    with path.open(newline="", encoding="utf-8") as f:
+        return {normalize_ticker(row["ticker"]): _split_aliases(row["aliases"]) for row in csv.DictReader(f)}
+
+
+def with_aliases(companies: Iterable[Company], aliases: Mapping[str, tuple[str, ...]]) -> list[Company]:
+    """The companies with their aliases from `aliases` put before the ones they carry."""
+    return [replace(c, aliases=(*aliases[c.ticker], *c.aliases)) if c.ticker in aliases else c for c in companies]
 
 
 def read_watchlist(path: Path) -> list[str]:
@@ -149,6 +171,7 @@ def load_companies(settings: EntitySettings) -> CompanyDirectory:
         # After the S&P 500, so a ticker in both keeps the S&P row.
         companies += read_companies_csv(EXTRA_CSV, short_names=False)
         names.append(EXTRA_CSV.name)
+    companies = with_aliases(companies, read_aliases())
     watchlist = read_watchlist(settings.watchlist) if settings.watchlist else []
     log.info("company list %s: %d companies, watchlist of %d", " + ".join(names), len(companies), len(watchlist))
     return CompanyDirectory(companies, watchlist)

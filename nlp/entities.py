@@ -4,9 +4,9 @@ Three sources of candidates, then one set of rules that accepts or rejects them:
 
 1. A spaCy `span_ruler` (the successor of the entity ruler) built from the company list:
    legal names, names with their legal suffix dropped ("Apple Inc." -> "Apple"), and the
-   hand-written short forms in `ALIASES` ("J&J", "BofA", "Google", "Facebook", ...). It
-   writes every match to `doc.spans["companies"]`, overlapping ones included, so the
-   linker below sees all of them; it also holds the `BLOCK_PATTERNS` (phrases such as
+   companies' aliases ("J&J", "BofA", "Google", "Facebook", ...; resources/company_aliases.csv).
+   It writes every match to `doc.spans["companies"]`, overlapping ones included, so the
+   linker below sees all of them; it also holds the block patterns (phrases such as
    "price target" or "Amazon rainforest" that hide a company name inside them).
 2. Cashtags (`$AAPL`, `$BRK.B`), found on the raw text: an explicit ticker, linked even
    when the company is not in the list (setting `link_unknown_cashtags`), as are symbols just
@@ -15,7 +15,7 @@ Three sources of candidates, then one set of rules that accepts or rejects them:
 3. Bare ticker symbols (`XOM`), only where context makes them unambiguous: after an
    exchange prefix ("NYSE: IT") any listed symbol; inside parentheses a symbol that is not
    an English word; elsewhere an upper-case symbol of 3+ letters that is not a word or a
-   common acronym (`WORDLIKE_TICKERS`), and never in a headline written in capitals. A
+   common acronym (word-like), and never in a headline written in capitals. A
    company list can mark a symbol `quiet` ("SAVE", "ING"): it then links only in the
    explicit forms of point 2.
 
@@ -23,7 +23,9 @@ The rules: a candidate inside a BLOCK span is dropped ("Target" in "price target
 one-word name that ends a longer PERSON entity, or follows a common first name, is a
 person ("Harrison Ford", "Michael Dell"); overlapping candidates keep the longest.
 spaCy's own ORG entities that the rules did not link are tried once more against the
-company names, case-insensitively ("NVIDIA", "Apple Inc"), with source "ner".
+company names, case-insensitively ("NVIDIA", "Apple Inc"), with source "ner". The word
+lists these rules read (first names, word-like symbols, block patterns, ...) are data, in
+resources/company_words.yaml.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from spacy.util import filter_spans
 
 from finsentry.contracts import Entity
 from nlp.companies import Company, CompanyDirectory, normalize_ticker
+from nlp.company_words import company_words
 
 SPANS_KEY = "companies"
 RULER_NAME = "company_ruler"
@@ -45,327 +48,20 @@ COMPANY_LABEL = "COMPANY"
 BLOCK_LABEL = "BLOCK"
 NER_LABELS: frozenset[str] = frozenset({"ORG", "PERSON", "GPE", "MONEY", "PERCENT"})
 
-# Short forms people write for S&P 500 companies, beyond the legal name without its suffix.
-# Subsidiaries and brands that headlines use in place of the parent map to the parent.
-# Share classes: the first-listed class (GOOGL, FOXA, NWSA) stands for the company.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "AAPL": ("Apple",),
-    "GOOGL": ("Google", "Alphabet", "YouTube"),
-    "META": ("Meta", "Facebook", "Instagram", "WhatsApp", "Meta Platforms"),
-    "AMZN": ("Amazon", "Amazon.com", "AWS", "Amazon Web Services", "Whole Foods"),
-    "MSFT": ("Microsoft", "LinkedIn", "GitHub", "Minecraft", "Xbox"),
-    "JNJ": ("J&J", "Johnson & Johnson", "Johnson and Johnson"),
-    "XOM": ("Exxon", "Exxon Mobil", "ExxonMobil"),
-    "BAC": (
-        "BofA",
-        "Bank of America",
-        "BofA Securities",
-        "BofA Merrill Lynch",
-        "Merrill Lynch",
-        "BofA Global Research",
-        "BofAML",
-        "BAML",
-    ),
-    "JPM": ("JPMorgan", "JP Morgan", "J.P. Morgan", "JPMorgan Chase", "JPMorganChase"),
-    "GM": ("GM", "General Motors", "Chevrolet", "Chevy", "Cadillac"),
-    "F": ("Ford", "Ford Motor", "Ford Motor Co"),
-    "GS": ("Goldman", "Goldman Sachs"),
-    "MS": ("Morgan Stanley",),
-    "C": ("Citi", "Citigroup", "Citibank"),
-    "WFC": ("Wells Fargo", "Wells"),
-    "KO": ("Coca-Cola", "Coke"),
-    "PEP": ("Pepsi", "PepsiCo"),
-    "PG": ("P&G", "Procter & Gamble", "Procter and Gamble"),
-    "T": ("AT&T",),
-    "MMM": ("3M",),
-    "GE": ("GE", "General Electric", "GE Aerospace"),
-    "GEHC": ("GE HealthCare", "GE Healthcare"),
-    "GEV": ("GE Vernova",),
-    "HPQ": ("HP", "HP Inc"),
-    "HPE": ("HPE", "Hewlett Packard Enterprise"),
-    "AMD": ("AMD", "Advanced Micro Devices"),
-    "NVDA": ("Nvidia", "NVIDIA"),
-    "DIS": ("Disney", "Walt Disney", "Disney+", "Hulu", "ESPN", "Pixar"),
-    "WMT": ("Walmart", "Wal-Mart"),
-    "MCD": ("McDonald's", "McDonalds"),
-    "CVS": ("CVS", "CVS Health"),
-    "UNH": ("UnitedHealth", "UnitedHealthcare", "United Health", "UnitedHealth Group"),
-    "LLY": ("Eli Lilly", "Lilly"),
-    "BMY": ("Bristol Myers", "Bristol-Myers", "Bristol-Myers Squibb", "Bristol Myers Squibb"),
-    "ELV": ("Elevance", "Elevance Health", "Anthem"),
-    "RTX": ("RTX", "Raytheon"),
-    "LMT": ("Lockheed", "Lockheed Martin"),
-    "NOC": ("Northrop", "Northrop Grumman"),
-    "DE": ("Deere", "John Deere"),
-    "UPS": ("UPS", "United Parcel Service"),
-    "DAL": ("Delta", "Delta Air Lines", "Delta Airlines"),
-    "UAL": ("United Airlines",),
-    "LUV": ("Southwest Airlines",),
-    "NCLH": ("Norwegian Cruise", "Norwegian Cruise Line"),
-    "BKNG": ("Booking Holdings", "Booking.com", "Priceline"),
-    "HLT": ("Hilton",),
-    "TGT": ("Target", "Target Corp"),
-    "LOW": ("Lowe's", "Lowes"),
-    "MA": ("Mastercard", "MasterCard"),
-    "AXP": ("American Express", "Amex", "AmEx"),
-    "SCHW": ("Schwab", "Charles Schwab"),
-    "BRK.B": ("Berkshire", "Berkshire Hathaway"),
-    "MCO": ("Moody's", "Moodys", "Moody's Investors Service", "Moody's Ratings"),
-    "SPGI": ("S&P Global", "Standard & Poor's", "S&P Global Ratings", "S&P"),
-    "EG": ("Everest Re", "Everest Re Group"),
-    "NDAQ": ("Nasdaq Inc", "Nasdaq, Inc.", "Nasdaq"),
-    "PCG": ("PG&E",),
-    "ED": ("Con Edison", "Con Ed", "ConEd", "Consolidated Edison"),
-    "SO": ("Southern Company", "Southern Co"),
-    "OXY": ("Occidental", "Occidental Petroleum"),
-    "COP": ("ConocoPhillips", "Conoco"),
-    "SLB": ("Schlumberger", "SLB"),
-    "ABT": ("Abbott", "Abbott Labs"),
-    "TMO": ("Thermo Fisher",),
-    "CHTR": ("Charter Communications",),
-    "TMUS": ("T-Mobile", "T-Mobile US"),
-    "WBD": ("Warner Bros. Discovery", "Warner Bros Discovery"),
-    "PSKY": ("Paramount", "Paramount Global", "Paramount Skydance"),
-    "MU": ("Micron",),
-    "PLTR": ("Palantir",),
-    "SMCI": ("Supermicro", "Super Micro", "Super Micro Computer"),
-    "ON": ("onsemi", "ON Semiconductor", "ON Semi"),
-    "A": ("Agilent",),
-    "IT": ("Gartner",),
-    "PRU": ("Prudential", "Prudential Financial", "PGIM"),
-    "TRV": ("Travelers",),
-    "TSN": ("Tyson", "Tyson Foods"),
-    "KHC": ("Kraft Heinz",),
-    "EL": ("Estee Lauder", "Estée Lauder"),
-    "CMG": ("Chipotle",),
-    "YUM": ("Yum Brands", "Yum! Brands", "KFC", "Taco Bell", "Pizza Hut"),
-    "DPZ": ("Domino's", "Domino's Pizza"),
-    "ORLY": ("O'Reilly Automotive", "O’Reilly Automotive"),
-    "FIS": ("Fidelity National Information Services",),
-    "DLR": ("Digital Realty", "Digital Realty Trust"),
-    "KEY": ("KeyCorp", "KeyBank"),
-    "FCX": ("Freeport-McMoRan", "Freeport McMoRan"),
-    "DOW": ("Dow Inc", "Dow Chemical"),
-    "SNDK": ("Sandisk", "SanDisk"),
-    "TTWO": ("Take-Two",),
-    "CL": ("Colgate", "Colgate-Palmolive"),
-    "PM": ("Philip Morris",),
-    "USB": ("U.S. Bancorp", "US Bancorp", "Elavon"),
-    "BNY": ("BNY", "BNY Mellon", "Bank of New York Mellon"),
-    "RJF": ("Raymond James",),
-    "APO": ("Apollo Global", "Apollo Global Management"),
-    "DHI": ("D.R. Horton", "DR Horton"),
-    "PHM": ("Pulte",),
-    "MRSH": ("Marsh McLennan", "Marsh & McLennan"),
-    "CME": ("CME", "CME Group"),
-    "CBOE": ("Cboe",),
-    "NRG": ("NRG",),
-    "AEP": ("AEP",),
-    "XEL": ("Xcel",),
-    "EIX": ("Southern California Edison",),
-    "FANG": ("Diamondback Energy",),
-    "OKE": ("ONEOK",),
-    "ADM": ("ADM",),
-    "TAP": ("Molson Coors",),
-    "SJM": ("Smucker", "J.M. Smucker"),
-    "LYV": ("Live Nation", "Ticketmaster"),
-    "FOXA": ("Fox Corp", "Fox Corporation"),
-    "NWSA": ("News Corp",),
-    "COR": ("Cencora", "AmerisourceBergen"),
-    "HCA": ("HCA",),
-    "ULTA": ("Ulta",),
-    "CCL": ("Carnival",),
-    "AIG": ("AIG",),
-    "KKR": ("KKR",),
-    "PNC": ("PNC",),
-    "EOG": ("EOG",),
-    "EBAY": ("eBay",),
-    "OTIS": ("Otis",),
-    "VRTX": ("Vertex",),
-    "HOOD": ("Robinhood",),
-    "ICE": ("IntercontinentalExchange",),
-    # First word of a multi-word legal name, where that word is itself distinctive.
-    "AKAM": ("Akamai",),
-    "ANET": ("Arista",),
-    "BAX": ("Baxter",),
-    "BDX": ("Becton Dickinson", "Becton, Dickinson", "Becton"),
-    "DELL": ("Dell",),
-    "EXPD": ("Expeditors",),
-    "GILD": ("Gilead",),
-    "HON": ("Honeywell",),
-    "HRL": ("Hormel",),
-    "HWM": ("Howmet",),
-    "IDXX": ("Idexx", "IDEXX"),
-    "KEYS": ("Keysight",),
-    "KIM": ("Kimco",),
-    "LULU": ("Lululemon",),
-    "MAR": ("Marriott",),
-    "MRVL": ("Marvell",),
-    "MDLZ": ("Mondelez", "Cadbury"),
-    "BA": ("737 MAX", "737 Max"),
-    "PH": ("Parker-Hannifin",),
-    "J": ("Jacobs Engineering", "Jacobs"),
-    # Former names: Chesapeake Energy was renamed Expand Energy; WestRock is Smurfit Westrock's.
-    "EXE": ("Chesapeake Energy",),
-    "SW": ("WestRock", "Westrock"),
-    "BR": ("Broadridge",),
-    "MSI": ("Motorola",),
-    "NEE": ("NextEra",),
-    "NXPI": ("NXP",),
-    "PPG": ("PPG",),
-    "REGN": ("Regeneron",),
-    "ROK": ("Rockwell",),
-    "SWKS": ("Skyworks",),
-    "STX": ("Seagate",),
-    "SYF": ("Synchrony",),
-    "TDY": ("Teledyne",),
-    "TRGP": ("Targa",),
-    "TT": ("Trane",),
-    "TFC": ("Truist",),
-    "VEEV": ("Veeva",),
-    "VRSK": ("Verisk",),
-    "VLO": ("Valero",),
-    "WYNN": ("Wynn",),
-    "ZBH": ("Zimmer Biomet",),
-    "DRI": ("Darden",),
-    "DECK": ("Deckers",),
-    "EMR": ("Emerson",),
-    "MTD": ("Mettler-Toledo",),
-    "GWW": ("Grainger",),
-    "JBHT": ("JB Hunt", "J.B. Hunt"),
-    "CHRW": ("CH Robinson", "C.H. Robinson"),
-    "WTW": ("WTW",),
-}
-
-# Names from the list whose suffix-less form is an ordinary word, place or index: only the
-# legal name (or an alias above) is matched for these.
-DROP_SHORT_NAMES: frozenset[str] = frozenset(
-    {
-        "Ball", "Block", "Booking", "Dover", "Dow", "Eaton", "Coherent", "Everest", "Flex", "Fox", "News",
-        "Southern", "Mosaic", "Waters", "Hartford", "AES", "APA", "PTC", "TKO", "Nasdaq", "Carrier Global",
-        "American International", "Principal Financial", "Arthur J. Gallagher", "Monster Beverage", "Cadence Design Systems",
-    }
-)  # fmt: skip
-
-# Acronyms common in headlines that are no company's symbol where they stand, even in
-# parentheses after a name ("Acme Inc (CEO)").
-_ACRONYMS = frozenset({"CEO", "CFO", "COO", "CTO", "IPO", "ETF", "ADR", "ADS", "GDP", "CPI", "SEC", "FDA", "EPS", "USA",
-                       "US", "UK", "EU", "AI", "EV", "ESG", "REIT", "SPAC", "LLC", "LP", "PLC", "NYSE", "OTC",
-                       # crypto coins written like symbols: "Ethereum (ETH)"
-                       "BTC", "ETH", "XRP", "LTC", "BCH", "EOS", "ADA", "DOGE", "USDT", "XLM", "BNB", "TRX"})  # fmt: skip
-
-# Upper-case symbols that are also English words or acronyms common in headlines: linked
-# bare only after an exchange prefix ("NYSE: ALL"). Symbols of one or two letters are
-# treated the same way whatever they are.
-WORDLIKE_TICKERS: frozenset[str] = _ACRONYMS | frozenset(
-    {
-        "ALL", "ARE", "NOW", "KEY", "KEYS", "LOW", "FAST", "BALL", "HAS", "CAT", "COST", "DOC", "DOW", "ECHO", "FIX",
-        "FLEX", "TECH", "WELL", "ICE", "COIN", "DASH", "HOOD", "APP", "LITE", "TAP", "PEG", "HUM", "LEN", "MAR", "MET",
-        "NWS", "PKG", "PPL", "REG", "TEL", "TXT", "USB", "WAT", "XYZ", "AMP", "CMS", "AES", "GEN", "MAS", "MOS", "NVR",
-        "PTC", "PWR", "ROL", "ROP", "STE", "TER", "URI", "VST", "EXE", "ARES", "GILD", "BEN", "LIN", "TKO", "BRO",
-        "ERIE", "IFF", "LUV", "MTD", "IEX", "KIM", "ORLY", "SNA", "HII", "CHD", "SPG", "EQT", "FOX", "CASY", "DAY",
-        "UBER", "DECK", "FANG", "LULU", "WYNN", "OTIS", "BR", "API", "PSA", "MPC",
-    }
-)  # fmt: skip
-
-# First names that make the next capitalised word a surname ("Harrison Ford"). A short
-# list of common ones is enough: the NER PERSON check catches most others.
-FIRST_NAMES: frozenset[str] = frozenset(
-    {
-        "Harrison", "Gerald", "Henry", "Tom", "Betty", "Bill", "William", "Edsel", "Doug", "Rob", "Michael", "Paris",
-        "Nicky", "Conrad", "Mike", "Nikola", "John", "James", "Mary", "David", "Robert", "Richard", "Joseph", "Thomas",
-        "Charles", "Chris", "Daniel", "Matthew", "Mark", "Paul", "Steven", "Steve", "Andrew", "Kevin", "Brian",
-        "George", "Edward", "Ronald", "Anthony", "Jason", "Jeff", "Ryan", "Gary", "Eric", "Jonathan", "Larry",
-        "Justin", "Scott", "Frank", "Patrick", "Jack", "Peter", "Harold", "Jane", "Susan", "Karen", "Nancy", "Lisa",
-        "Emma", "Emily", "Sarah", "Anna", "Helen", "Laura", "Annie", "Kenny", "Lilly", "Sam", "Ben", "Joe", "Tim",
-        "Melinda", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Sen.", "Senator", "President", "Rep.",
-    }
-)  # fmt: skip
-
-_ANY_CASE_TARGET: dict[str, object] = {"LOWER": {"IN": ["target", "targets"]}}
-# Phrases that contain a company name but do not mean the company. Each is matched as a
-# token pattern by the ruler and hides every company candidate it overlaps.
-BLOCK_PATTERNS: list[list[dict[str, object]]] = [
-    [{"LOWER": {"IN": ["price", "profit", "sales", "revenue", "earnings", "inflation", "growth", "emissions", "margin",
-                        "delivery", "production", "output", "takeover", "acquisition", "cost", "savings", "deficit",
-                        "debt", "return", "rate", "buyout", "climate", "pt", "new", "raised", "lowered", "stock",
-                        "share", "upside", "downside", "income", "eps", "ebitda", "dividend", "spending",
-                        "budget", "capital", "volume", "traffic", "subscriber", "subscribers"]}},
-     _ANY_CASE_TARGET],
-    [_ANY_CASE_TARGET, {"LOWER": {"IN": ["price", "prices", "rate", "range", "date", "audience", "zone", "level",
-                                         "levels", "cut", "raised", "lowered", "hike", "increase"]}}],
-    # "target of $50", "Target For 2020"; but "sues Target for copyright infringement" is the retailer.
-    [{"ORTH": {"IN": ["target", "targets"]}}, {"LOWER": {"IN": ["of", "for"]}}],
-    [{"ORTH": {"IN": ["Target", "Targets"]}}, {"LOWER": {"IN": ["of", "for"]}},
-     {"LOWER": {"IN": ["$", "the", "this", "next", "fiscal", "full-year", "2019", "2020", "2021", "2022", "2023", "2024",
-                       "2025", "2026", "us$", "c$", "€", "£", "about", "around", "up"]}}],
-    [{"ORTH": "Amazon"}, {"LOWER": {"IN": ["rainforest", "river", "basin", "jungle", "region", "tribe", "tribes",
-                                           "fires", "deforestation", "forest", "delta"]}}],
-    [{"ORTH": "Apple"}, {"LOWER": {"IN": ["harvest", "orchard", "orchards", "growers", "crop", "crops", "pie",
-                                          "juice", "cider", "farmers", "prices", "trees"]}}],
-    [{"LOWER": "big"}, {"ORTH": "Apple"}],
-    # Stock-picking idiom: "Which Athleisure Stock Is the Best Buy Today?", "the Best Buy Right Now".
-    [{"LOWER": {"IN": ["is", "the", "a"]}}, {"LOWER": "best"}, {"LOWER": "buy"},
-     {"LOWER": {"IN": ["today", "now", "right", "for", "in", "?"]}}],
-    # "the next Target of Novartis", "a likely Target": a takeover target, not the retailer.
-    [{"LOWER": {"IN": ["next", "prime", "easy", "likely", "potential", "possible", "m&a", "main", "primary", "top"]}},
-     {"ORTH": {"IN": ["Target", "Targets"]}}],
-    # A number before "Target" is a level, not the retailer ("aims at 1.0940 Target").
-    [{"LIKE_NUM": True}, {"ORTH": {"IN": ["Target", "Targets"]}}],
-    [{"LOWER": {"IN": ["travel", "work", "student", "tourist", "golden", "h-1b", "h1b", "business", "entry",
-                       "investor", "transit", "schengen"]}}, {"ORTH": "Visa"}],
-    [{"ORTH": "Visa"}, {"LOWER": {"IN": ["rules", "applications", "application", "requirements", "program", "holders",
-                                         "ban", "restrictions", "policy", "waiver", "overstays", "processing",
-                                         "-free", "free", "fees", "quotas", "quota"]}}],
-    [{"ORTH": "Chevron"}, {"LOWER": {"IN": ["deference", "doctrine", "ruling", "decision", "precedent"]}}],
-    [{"ORTH": "Delta"}, {"LOWER": {"IN": ["variant", "strain", "wave", "force", "region", "smelt"]}}],
-    [{"LOWER": {"IN": ["mekong", "nile", "niger", "mississippi", "river", "yangtze", "pearl"]}}, {"ORTH": "Delta"}],
-    [{"ORTH": "Oracle"}, {"LOWER": "of"}, {"ORTH": "Omaha"}],
-    [{"ORTH": "Progressive"}, {"LOWER": {"IN": ["policies", "politics", "party", "democrats", "caucus", "agenda",
-                                                "era", "movement", "lawmakers", "tax", "left", "candidates",
-                                                "candidate", "rock", "wing", "groups", "voters"]}}],
-    [{"ORTH": "Ford"}, {"LOWER": {"IN": ["foundation", "administration"]}}],
-    # "Players Who Kneel During the Anthem", "the national Anthem": the song, not Elevance.
-    [{"LOWER": {"IN": ["the", "national", "during"]}}, {"ORTH": "Anthem"}],
-    [{"ORTH": "S&P"}, {"LIKE_NUM": True}],
-    [{"ORTH": "Apple"}, {"LOWER": "cart"}],  # "upset the Apple cart"
-    # "cut rates by 25 BP": basis points, not the oil company.
-    [{"LIKE_NUM": True}, {"ORTH": {"IN": ["BP", "BPS", "bp", "bps"]}}],
-    [{"ORTH": "S&P"}, {"LOWER": {"IN": ["index", "futures", "e", "e-mini", "emini", "sector", "sectors", "midcap",
-                                         "smallcap"]}}],
-    [{"LOWER": {"IN": ["dow", "nasdaq"]}}, {"LOWER": {"IN": ["jones", "futures", "composite", "index", "100"]}}],
-]  # fmt: skip
-
-# "S&P" alone is the index far more often than the rating agency: it names S&P Global
-# only next to the words of a rating action.
-# "Wells" alone is Wells Fargo only as a broker ("upgraded at Wells", "Wells cuts"), never
-# "oil Wells".
-# The words after a name that make it a company's: its people, shares and results, and price moves.
-_COMPANY_CONTEXT = frozenset(
-    {"ceo", "shares", "stock", "inc", "inc.", "earnings", "reports", "revenue", "sales", "beats", "misses", "users",
-     "upgraded", "downgraded", "halted", "deal", "surged", "surges", "jumps", "falls", "rises", "soars", "plunges",
-     "sinks", "slides"}
-)  # fmt: skip
-_CONTEXT_ONLY: dict[str, frozenset[str]] = {
-    "Wells": frozenset(
-        {"upgrades", "upgraded", "downgrades", "downgraded", "cuts", "raises", "lifts", "lowers", "says", "said",
-         "analyst", "analysts", "sees", "moves", "turns", "initiates", "starts", "reiterates", "bumps", "trims",
-         "boosts", "upgrade", "downgrade", "slashes", "slashed", "lowered", "raised", "hikes", "cut", "still"}
-    ),
-    # "Nasdaq" alone is the market or its index; "Nasdaq CEO" is the company.
-    "Nasdaq": frozenset({"ceo", "cfo", "president", "inc", "inc.", "shares", "stock", "earnings", "reports"}),
-    # "Slack", "Tiffany" and "Snap" alone are a word, a first name and a verb; before these words,
-    # the companies ("Snap CEO", "Slack halted", "Tiffany shares").
-    "Slack": _COMPANY_CONTEXT,
-    "Tiffany": _COMPANY_CONTEXT,
-    "Snap": _COMPANY_CONTEXT,
-    "S&P": frozenset(
-        {"global", "ratings", "downgrades", "downgraded", "downgrade", "upgrades", "upgraded", "cuts", "cut", "lowers",
-         "lowered", "raises", "raised", "affirms", "affirmed", "revises", "revised", "says", "said", "places",
-         "placed", "puts", "rates", "rated", "warns", "by", "from", "at", "analysts", "analyst", "'s", "credit",
-         "moves", "slashes", "assigns", "withdraws", "downgrading", "rating"}
-    ),
-}  # fmt: skip
+# The word lists and block patterns are data (resources/company_words.yaml, each list with
+# what it is for); company short names and brands are in resources/company_aliases.csv.
+_WORDS = company_words()
+DROP_SHORT_NAMES = _WORDS.drop_short_names
+_ACRONYMS = _WORDS.acronyms
+WORDLIKE_TICKERS = _WORDS.wordlike_tickers
+FIRST_NAMES = _WORDS.first_names
+BLOCK_PATTERNS = _WORDS.block_patterns
+_CONTEXT_ONLY = _WORDS.context_only
+_NAME_WORDS = _WORDS.name_words
+_FUND_WORDS = _WORDS.fund_words
+_EXCHANGES = _WORDS.exchanges
+_LEGAL_NAME_ENDS = _WORDS.legal_name_ends
+_INSTRUMENT_WORDS = _WORDS.instrument_words
 
 # Company forms ("Inc.", "Ltd."), and with them the words a short name also drops.
 _COMPANY_FORMS = r"Inc\.?|Incorporated|Corporation|Corp\.?|& Co\.?|Co\.|plc|Ltd\.?|Limited|L\.P\."
@@ -378,22 +74,9 @@ _PAREN_NOTE = re.compile(r"\s*\((?:The|Class [A-Z])\)")
 CASHTAG_RE = re.compile(r"(?<![\w$])\$([A-Za-z][A-Za-z0-9]{0,5}(?:[.\-/][A-Za-z]{1,2})?)(?![\w])")
 _RIC_ENDINGS = (".O", ".N", ".OQ", ".K", ".A", ".P")
 _RIC_SUFFIX = re.compile(r"\.(?:O|N|OQ|K|A|P)$")
-# Words that, right after a name or symbol, make a longer company name ("Target Hospitality",
-# "SWK Holdings", "Coca-Cola Amatil" are other companies). Suffixes of the same company
-# ("Apple Inc") are not among them.
-_NAME_WORDS = frozenset(
-    {"Holdings", "Holding", "Group", "Partners", "Capital", "Hospitality", "Bancorp", "Bancshares", "Trust", "Fund",
-     "Funds", "Amatil", "HBC", "FEMSA", "Resources", "Properties", "Realty", "Acquisition", "Ventures",
-     "Investments", "Investment", "Tactical", "Frontiers", "Commercial", "Municipal", "Income", "Opportunities",
-     "Networks", "Network", "Institutional", "Mutual", "Midstream"}
-)  # fmt: skip
-_FUND_WORDS = frozenset({"Fund", "Funds", "ETF"})
 _PRICE_MOVE = re.compile(r"^[+\-−]\d")
 # @handles of companies in social media text ("@Tesla").
 HANDLE_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{1,30})")
-_EXCHANGES = frozenset(
-    {"NYSE", "NASDAQ", "Nasdaq", "NYSEARCA", "AMEX", "NYSEAMERICAN", "NYSEMKT", "CBOE", "BATS", "OTC", "OTCMKTS"}
-)
 
 
 def short_name(legal_name: str) -> str:
@@ -411,7 +94,8 @@ def company_names(company: Company) -> list[str]:
     short = short_name(company.name) if company.derive_short_name else ""
     if short and short not in DROP_SHORT_NAMES:
         names.append(short)
-    names += ALIASES.get(company.ticker, ())
+    # Short names and brands: resources/company_aliases.csv (attached by load_companies), or
+    # the aliases column of a user's own list.
     names += company.aliases
     return list(dict.fromkeys(n for n in names if n))
 
@@ -589,9 +273,6 @@ def _bare_symbols(doc: Doc, directory: CompanyDirectory, shouting: bool) -> Iter
 
 
 _MAX_SYMBOL = 5
-# The last word of a legal name: a symbol in parentheses right after it is that company's.
-_LEGAL_NAME_ENDS = frozenset({"inc", "incorporated", "corp", "corporation", "company", "co", "plc", "ltd", "limited",
-                              "llc", "lp", "l.p", "holdings", "group", "trust", "bancorp", "ag", "sa", "se", "nv", "n.v."})  # fmt: skip
 
 
 def _after_legal_name(doc: Doc, paren: int) -> bool:
@@ -600,12 +281,6 @@ def _after_legal_name(doc: Doc, paren: int) -> bool:
     if before >= 0 and doc[before].text == ".":
         before -= 1
     return before >= 0 and doc[before].lower_.rstrip(".") in _LEGAL_NAME_ENDS
-
-
-# "U.S. Dollar Index Futures (DX)": a market's code, not a company's symbol.
-_INSTRUMENT_WORDS = frozenset(
-    {"index", "futures", "future", "fund", "etf", "notes", "bonds", "yield", "rate", "treasury"}
-)
 
 
 def _name_spells(doc: Doc, paren: int, symbol: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from finsentry.settings import EntitySettings
 from nlp.annotator import load_annotator
 from nlp.companies import (
+    ALIASES_CSV,
     EXTRA_CSV,
     SHIPPED_CSV,
     CompanyDirectory,
@@ -157,3 +160,31 @@ def test_a_list_without_short_names_matches_only_the_names_it_gives(tmp_path: Pa
     assert "Gap" not in company_names(gap) and "Gap Inc" in company_names(gap)
     (derived,) = read_companies_csv(path)
     assert "Gap" in company_names(derived)
+
+
+def test_every_alias_has_one_home_and_points_at_a_listed_company() -> None:
+    # Aliases live only in company_aliases.csv: neither shipped company list carries any.
+    assert not any(c.aliases for path in (SHIPPED_CSV, EXTRA_CSV) for c in read_companies_csv(path))
+    with ALIASES_CSV.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    listed = {c.ticker for path in (SHIPPED_CSV, EXTRA_CSV) for c in read_companies_csv(path)}
+    tickers = Counter(normalize_ticker(row["ticker"]) for row in rows)
+    assert [t for t, n in tickers.items() if n > 1] == [], "a ticker with two rows"
+    assert sorted(set(tickers) - listed) == [], "aliases of a ticker in neither list"
+    seen: dict[str, str] = {}  # alias, lower-cased -> ticker
+    for row in rows:
+        names = [a.strip() for a in row["aliases"].split(";") if a.strip()]
+        assert names, f"{row['ticker']}: a row without aliases"
+        assert len(set(names)) == len(names), f"{row['ticker']}: an alias written twice"
+        for name in names:
+            # Spellings that differ only in case ("Nvidia", "NVIDIA") may be one company's, never two's.
+            owner = seen.setdefault(name.lower(), row["ticker"])
+            assert owner == row["ticker"], f"{name!r} is an alias of both {owner} and {row['ticker']}"
+
+
+def test_shipped_aliases_attach_to_the_loaded_lists() -> None:
+    directory = load_companies(EntitySettings())
+    googl, baba = directory.get("GOOGL"), directory.get("BABA")
+    assert googl is not None and "YouTube" in googl.aliases
+    assert baba is not None and baba.aliases == ("Alibaba", "Alibaba Group")
+    assert "Google" in company_names(googl)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -10,6 +11,8 @@ from typer.testing import CliRunner
 from finsentry.contracts import Entity
 from finsentry.settings import EntitySettings
 from nlp.annotator import SpacyAnnotator, load_annotator
+from nlp.company_words import company_words
+from nlp.components import doc_entities, doc_events
 from nlp.entity_eval import DEFAULT_EVAL, read_eval
 from nlp.interfaces import Annotation, Annotator
 from nlp.taxonomy import REQUIRED_TYPES
@@ -332,7 +335,27 @@ def test_annotator_satisfies_the_protocol(annotator: SpacyAnnotator) -> None:
 
 def test_pipeline_runs_only_what_it_needs(annotator: SpacyAnnotator) -> None:
     assert "parser" not in annotator.nlp.pipe_names and "lemmatizer" not in annotator.nlp.pipe_names
-    assert annotator.nlp.pipe_names[-1] == "company_ruler" and "ner" in annotator.nlp.pipe_names
+    assert "parser" in annotator.nlp.disabled  # loaded, run only on the docs that need it
+    # finsentry's components run after the NER, in the order their rules need (nlp/components.py).
+    names = annotator.nlp.pipe_names
+    assert "ner" in names
+    assert names[names.index("ner") :] == ["ner", "company_ruler", "company_linker", "event_classifier"]
+
+
+def test_the_components_leave_their_results_on_the_doc(annotator: SpacyAnnotator) -> None:
+    text = "Moody's downgrades Ford to junk"
+    doc = annotator.nlp(text)
+    ann = annotator.annotate_one(text)
+    assert [e.ticker for e in doc_entities(doc) if e.ticker] == ["MCO", "F"]
+    assert doc_entities(doc) == ann.entities
+    assert [event.type for event, _ in doc_events(doc)] == [e.type for e in ann.events] == ["credit_downgrade"]
+
+
+@pytest.mark.parametrize("example", company_words().examples, ids=lambda ex: str(ex["text"])[:40])
+def test_every_example_in_the_word_lists_holds(annotator: SpacyAnnotator, example: dict[str, Any]) -> None:
+    linked = _linked(annotator, example["text"])
+    assert set(example.get("linked", [])) <= linked
+    assert not set(example.get("not_linked", [])) & linked
 
 
 def test_eval_set_covers_every_type_and_the_traps() -> None:
