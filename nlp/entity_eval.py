@@ -9,7 +9,6 @@ Feed tickers are not given to the annotator, so linking is scored on the text al
 
 from __future__ import annotations
 
-import os
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,9 @@ class EvalItem:
     split: str = "dev"
 
 
-def read_eval(path: Path = DEFAULT_EVAL) -> list[EvalItem]:
+def read_eval(path: Path = DEFAULT_EVAL, *, split: str = "all") -> list[EvalItem]:
+    """The annotated headlines of `path`: all of them, or those whose `split` field is `split`."""
+
     def parse(row: dict[str, Any], n: int) -> EvalItem:
         return EvalItem(
             id=str(row.get("id", n)),
@@ -41,7 +42,8 @@ def read_eval(path: Path = DEFAULT_EVAL) -> list[EvalItem]:
             split=row.get("split", "dev"),
         )
 
-    return read_rows(path, parse, "eval")
+    items = read_rows(path, parse, "eval")
+    return items if split == "all" else [i for i in items if i.split == split]
 
 
 @dataclass
@@ -146,45 +148,3 @@ def score(items: Sequence[EvalItem], annotations: Sequence[Annotation]) -> EvalR
 def evaluate(annotator: Annotator, items: Sequence[EvalItem]) -> EvalReport:
     annotations = annotator.annotate([i.text for i in items], [None] * len(items))
     return score(items, annotations)
-
-
-@dataclass(frozen=True)
-class BenchResult:
-    texts: int
-    wall_s: float
-    cpu_s: float
-    batch_size: int
-    device: str
-    entities: int
-    events: int
-
-    @property
-    def per_s(self) -> float:
-        return self.texts / self.wall_s if self.wall_s else 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "bench": "entities",
-            "texts": self.texts,
-            "wall_s": round(self.wall_s, 3),
-            "headlines_per_s": round(self.per_s, 1),
-            "ms_per_headline": round(1000 * self.wall_s / self.texts, 3) if self.texts else None,
-            # CPU time of this process: what the work costs on a core of its own, even when
-            # other processes share the machine and stretch the wall clock.
-            "cpu_s": round(self.cpu_s, 3),
-            "headlines_per_cpu_s": round(self.texts / self.cpu_s, 1) if self.cpu_s else None,
-            "load_avg_1m": round(os.getloadavg()[0], 2),
-            "cpu_count": os.cpu_count(),
-            "batch_size": self.batch_size,
-            "device": self.device,
-            "entities_found": self.entities,
-            "events_found": self.events,
-        }
-
-
-def bench_texts(n: int, path: Path = DEFAULT_EVAL) -> list[str]:
-    """n headlines for the benchmark: the eval set's texts, repeated as often as needed."""
-    texts = [i.text for i in read_eval(path)]
-    if not texts:
-        raise ValueError(f"{path}: no texts")
-    return [texts[k % len(texts)] for k in range(n)]

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nlp.entity_data import REPO_SENTFIN_TRAIN, EntityExample, load_entity_csv, split_by_headline
+from nlp.entity_data import REPO_SENTFIN_TRAIN, EntityExample, load_entity_csv
 from nlp.entity_spans import encode_texts, find_mentions
 from nlp.sentiment import offline_hub, pad_batch, token_budget_batches
 from nlp.training import (
@@ -34,6 +34,7 @@ from nlp.training import (
     entity_logits,
     entity_report,
     predict_entity_ids,
+    split_entities,
 )
 
 _MARK_OPEN, _MARK_CLOSE = "[E]", "[/E]"
@@ -177,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     config = TrainConfig(epochs=args.epochs)
-    train, valid = split_by_headline(load_entity_csv(REPO_SENTFIN_TRAIN), config.valid_fraction, config.seed)
+    train, valid = split_entities(load_entity_csv(REPO_SENTFIN_TRAIN), config)
     results = [run_variant(kind, train, valid, config) for kind in ("pooling", "markers")]
     for r in results:
         print(

@@ -14,10 +14,11 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from nlp.sentiment import BatchedSentiment
-from nlp.sentiment_data import normalize_text
+from nlp.sentiment_data import REPO_TWEETS_VALID, load_csv, normalize_text
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class BenchResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def bench_texts(n: int, path: Path = REPO_TWEETS_VALID) -> list[str]:
+    """n texts for the benchmark: the texts of a labelled CSV (default: the repo tweets' valid
+    split), repeated as often as needed. A file that is not labelled CSV raises DataFormatError."""
+    texts = [e.text for e in load_csv(path)]
+    return (texts * (n // len(texts) + 1))[:n]
 
 
 def _pct(values: Sequence[float], q: float) -> float:

@@ -30,7 +30,7 @@ from finsentry.contracts import SENTIMENT_LABELS, Sentiment
 from finsentry.jsonl import read_rows
 from nlp.companies import normalize_ticker
 from nlp.entity_eval import PRF
-from nlp.interfaces import Annotation
+from nlp.interfaces import Annotation, Annotator, SentimentModel
 
 DEFAULT_TARGETS_EVAL = Path(__file__).parent / "resources" / "entity_targets_eval.jsonl"
 
@@ -54,7 +54,9 @@ class TargetItem:
         return {(c.ticker, e) for c in self.companies for e in c.events}
 
 
-def read_target_eval(path: Path = DEFAULT_TARGETS_EVAL) -> list[TargetItem]:
+def read_target_eval(path: Path = DEFAULT_TARGETS_EVAL, *, split: str = "all") -> list[TargetItem]:
+    """The multi-company headlines of `path`: all of them, or those whose `split` field is `split`."""
+
     def parse(row: dict[str, Any], n: int) -> TargetItem:
         companies = tuple(
             GoldCompany(
@@ -74,7 +76,8 @@ def read_target_eval(path: Path = DEFAULT_TARGETS_EVAL) -> list[TargetItem]:
             category=row.get("category", ""),
         )
 
-    return read_rows(path, parse, "target eval")
+    items = read_rows(path, parse, "target eval")
+    return items if split == "all" else [i for i in items if i.split == split]
 
 
 @dataclass
@@ -113,6 +116,21 @@ class TargetReport:
             "gold_companies_not_linked": self.not_linked,
             "pairs_by_category": {k: v.as_dict() for k, v in sorted(self.by_category.items())},
         }
+
+
+def evaluate_targets(
+    annotator: Annotator, items: Sequence[TargetItem], predictor: SentimentModel | None = None
+) -> TargetReport:
+    """Annotate the headlines and score their event targets; with a sentiment model, also score
+    the sentiment towards each linked company (read as the pipeline reads it) against the article's."""
+    from finsentry.pipeline import entity_sentiments
+
+    texts = [i.text for i in items]
+    annotations = annotator.annotate(texts, [None] * len(items))
+    if predictor is None:
+        return score_targets(items, annotations)
+    reading = predictor.read(texts)
+    return score_targets(items, annotations, entity_sentiments(reading, annotations), reading.sentiments)
 
 
 def score_targets(

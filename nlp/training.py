@@ -114,13 +114,41 @@ class _Source(Generic[_Row]):
     valid: list[_Row]
 
 
+def split_articles(rows: Sequence[Example], config: TrainConfig) -> tuple[list[Example], list[Example]]:
+    """(train, valid) of one article-level file: the rule `train` cuts its validation part by
+    (stratified by label, `config.valid_fraction` of each label, seeded by `config.seed`).
+
+    `finsentry evaluate --split` cuts with it too, with the config of `split_config(model_dir)`.
+    """
+    return stratified_split(rows, config.valid_fraction, config.seed)
+
+
+def split_entities(
+    rows: Sequence[EntityExample], config: TrainConfig
+) -> tuple[list[EntityExample], list[EntityExample]]:
+    """(train, valid) of one entity-level file: the rule `train` cuts its validation part by
+    (whole headlines, about `config.valid_fraction` of them, seeded by `config.seed`)."""
+    return split_by_headline(rows, config.valid_fraction, config.seed)
+
+
+def split_config(model_dir: Path) -> TrainConfig:
+    """DEFAULT_CONFIG with the validation fraction and seed the model in `model_dir` was trained
+    with (read from its training card; the defaults' where the card does not say)."""
+    card = read_training_card(model_dir).get("config", {})
+    return replace(
+        DEFAULT_CONFIG,
+        valid_fraction=float(card.get("valid_fraction", DEFAULT_CONFIG.valid_fraction)),
+        seed=int(card.get("seed", DEFAULT_CONFIG.seed)),
+    )
+
+
 def _load(
     paths: Sequence[Path],
     load: Callable[[Path], list[_Row]],
-    cut: Callable[[list[_Row], float, int], tuple[list[_Row], list[_Row]]],
+    cut: Callable[[list[_Row], TrainConfig], tuple[list[_Row], list[_Row]]],
     config: TrainConfig,
 ) -> list[_Source[_Row]]:
-    return [_Source(Path(p), *cut(load(Path(p)), config.valid_fraction, config.seed)) for p in paths]
+    return [_Source(Path(p), *cut(load(Path(p)), config)) for p in paths]
 
 
 def split_data_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
@@ -131,7 +159,7 @@ def split_data_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _load_entity_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source[EntityExample]]:
-    return _load(paths, load_entity_csv, split_by_headline, config)
+    return _load(paths, load_entity_csv, split_entities, config)
 
 
 def entity_validation_examples(data: Sequence[Path], config: TrainConfig) -> list[EntityExample]:
@@ -162,7 +190,7 @@ def _code_version() -> str:
 
 
 def _load_sources(paths: Sequence[Path], config: TrainConfig) -> list[_Source[Example]]:
-    return _load(paths, load_csv, stratified_split, config)
+    return _load(paths, load_csv, split_articles, config)
 
 
 def _selection_examples(sources: Sequence[_Source[Example]], config: TrainConfig) -> list[Example]:
@@ -727,6 +755,9 @@ __all__ = [
     "TrainResult",
     "ensure_default_model",
     "read_training_card",
+    "split_articles",
+    "split_config",
+    "split_entities",
     "train",
     "train_tiny_model",
     "validation_examples",

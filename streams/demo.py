@@ -3,6 +3,7 @@
 It starts the local Kafka, a worker with the default models, replays the repository's
 sample headlines (real finance tweets, MIT) with a scripted storm about one company woven
 in, and prints alerts as they fire. Ctrl-C stops the feed, the worker and the broker.
+`run_demo` is all of it; the CLI only parses the options and calls it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
 from finsentry import topics
 from finsentry.contracts import Alert
 from streams.replay import sample_headlines
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from finsentry.kafka_local import LocalKafka
+    from finsentry.settings import Settings
 
 # One company's bad week, compressed: a burst of distinct negative stories, corroborated.
 STORM = [
@@ -127,3 +135,69 @@ def stop_process(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# Rich styles of the alert lines: by severity; a resolved alert is green whatever its severity.
+SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+def format_alert(a: Alert) -> str:
+    """One alert as the demo prints it (rich markup): status, severity, ticker, event type and
+    score in the severity's colour, then the latest headline and the factors that scored."""
+    style = "green" if a.status == "resolved" else SEVERITY_STYLES[a.severity]
+    why = ", ".join(f"{f.name} {f.points:+.0f}" for f in a.factors if f.points)
+    return (
+        f"[{style}]{a.status.upper():8} {a.severity:8} {a.entity:6} {a.event_type:22} score {a.risk_score:5.1f}[/] "
+        f"| {a.headlines[-1] if a.headlines else ''} | {why}"
+    )
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(log_path=False)
+
+
+def run_demo(
+    settings: Settings, broker: LocalKafka, *, rate: float, keep_kafka: bool, console: Console | None = None
+) -> None:
+    """Start `broker`, train the default sentiment model if it is missing, start a worker, replay
+    the sample feed at `rate` headlines/s and print alerts as they fire, until Ctrl-C; then stop
+    the feed, the worker and (unless `keep_kafka`) the broker. Returns after a clean stop; a worker
+    that exits or never starts raises (after the same clean-up)."""
+    out = console if console is not None else _console()
+    out.log(f"starting Kafka on {broker.bootstrap} (data in {broker.home})")
+    broker.start(timeout_s=settings.local_kafka.start_timeout_s)
+    stop = threading.Event()
+    worker_proc = None
+    try:
+        if settings.sentiment.model_dir is None:
+            from nlp.training import ensure_default_model
+
+            ensure_default_model(settings.sentiment)  # trains on first use (progress bar), then cached
+        log_path = settings.stream.data_dir / "demo-worker.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        out.log(
+            f"starting the worker (log: {log_path}); metrics on http://{settings.metrics.host}:{settings.metrics.port}/metrics"
+        )
+        worker_proc = start_worker(settings.kafka, log_path)
+        wait_for_line(log_path, "enrich stage reading", worker_proc)
+
+        def show(a: Alert) -> None:
+            out.print(format_alert(a))
+
+        threading.Thread(target=watch_alerts, args=(settings.kafka, stop, show), daemon=True).start()
+        out.log(f"replaying sample headlines at {rate}/s; alerts appear below. Ctrl-C stops everything.")
+        feed(settings.kafka, rate, stop, lambda n: out.log(f"{n} headlines sent") if n % 100 == 0 else None)
+        out.log("sample feed finished; still watching alerts (Ctrl-C to stop)")
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        out.log("stopping")
+    finally:
+        stop.set()
+        if worker_proc is not None:
+            stop_process(worker_proc)
+        if not keep_kafka:
+            broker.stop()
+        out.log("stopped cleanly")

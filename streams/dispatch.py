@@ -10,7 +10,9 @@ pauses. `DispatchHandler` runs over any source and sink; `DispatchService` over 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Callable
 
 from alerts.dispatch.ledger import Ledger
@@ -167,3 +169,27 @@ class DispatchService:
 
     def _keep(self, handler: DispatchHandler) -> None:
         self.handler = handler
+
+
+def serve(service: DispatchService, *, logger: logging.Logger = log, ready: Callable[[], None] | None = None) -> None:
+    """Run `service` in this (the main) thread until SIGINT or SIGTERM, then stop cleanly: the sends
+    in flight get dispatch.shutdown_grace_s to finish. A second signal stops at once (exit 130).
+    `logger` says what the signals did (`finsentry dispatch` passes its own)."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signame: str) -> None:
+            if stop.is_set():
+                logger.warning("second %s: stopping now", signame)
+                raise SystemExit(130)
+            logger.info("%s: stopping after the alerts in flight", signame)
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig.name)
+        await service.run(stop, ready)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())

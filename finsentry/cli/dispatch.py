@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,7 +60,7 @@ def dispatch(
     """
     from prometheus_client import start_http_server
 
-    from streams.dispatch import DispatchService
+    from streams.dispatch import DispatchService, serve
 
     settings, config = _load(routing)
     if check:
@@ -72,25 +69,7 @@ def dispatch(
     port = settings.metrics.port + 1
     start_http_server(port, addr=settings.metrics.host)
     log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
-    service = DispatchService(settings, config)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-
-        def on_signal(signame: str) -> None:
-            if stop.is_set():
-                log.warning("second %s: stopping now", signame)
-                raise SystemExit(130)
-            log.info("%s: stopping after the alerts in flight", signame)
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, on_signal, sig.name)
-        await service.run(stop)
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    serve(DispatchService(settings, config), logger=log)
 
 
 def bench_dispatch(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,12 +52,10 @@ def evaluate_entities(
 
     path = data or DEFAULT_EVAL
     try:
-        items = read_eval(path)
+        items = read_eval(path, split=split)
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    if split != "all":
-        items = [i for i in items if i.split == split]
     annotator = load_annotator(get_settings().entities)
     console = Console(stderr=as_json)
     main: dict[str, object] = {}
@@ -112,24 +109,19 @@ def _evaluate_targets(
     console: Console,
     errors: int,
 ) -> dict[str, object] | None:
-    from finsentry.pipeline import entity_sentiments
-    from nlp.sentiment import ModelNotFoundError, load_sentiment
-    from nlp.target_eval import DEFAULT_TARGETS_EVAL, read_target_eval, score_targets
+    from nlp.sentiment import BatchedSentiment, ModelNotFoundError, load_sentiment
+    from nlp.target_eval import DEFAULT_TARGETS_EVAL, evaluate_targets, read_target_eval
 
     path = data or DEFAULT_TARGETS_EVAL
     try:
-        items = read_target_eval(path)
+        items = read_target_eval(path, split=split)
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    items = [i for i in items if split == "all" or i.split == split]
     if not items:
         console.print(f"targets: no rows in {path} for split {split!r}")
         return None
-    texts = [i.text for i in items]
-    annotations = annotator.annotate(texts, [None] * len(items))
-    towards = articles = None
-    version = None
+    predictor: BatchedSentiment | None = None
     if with_sentiment:
         settings = get_settings().sentiment
         if model is not None:
@@ -138,10 +130,8 @@ def _evaluate_targets(
             predictor = load_sentiment(settings)
         except ModelNotFoundError as exc:
             console.print(f"entity sentiment skipped: {exc}")
-        else:
-            reading = predictor.read(texts)
-            towards, articles, version = entity_sentiments(reading, annotations), reading.sentiments, predictor.version
-    report = score_targets(items, annotations, towards, articles)
+    version = predictor.version if predictor is not None else None
+    report = evaluate_targets(annotator, items, predictor)
     pairs, attribution, base = report.pairs, report.attribution, report.inherit_baseline
     console.print(
         f"[bold]event targets[/] on {report.n} multi-company headlines ({path.name}, split {split}): "
@@ -169,36 +159,24 @@ def bench_entities(
     from rich.progress import Progress
 
     from nlp.annotator import load_annotator
-    from nlp.entity_eval import BenchResult, bench_texts
+    from nlp.entity_bench import bench_annotator, bench_texts
 
     settings = get_settings().entities
     annotator = load_annotator(settings)
     size = batch_size or settings.batch_size
     texts = bench_texts(n)
-    annotator.annotate(texts[:size], [None] * min(size, len(texts)))  # warm-up: first-call allocations
-    entities = events = 0
-    wall = cpu = 0.0
     try:
         with Progress(transient=True, disable=as_json) as progress:
             task = progress.add_task("annotating", total=len(texts))
-            for k in range(0, len(texts), size):
-                chunk = texts[k : k + size]
-                t0, c0 = time.perf_counter(), time.process_time()
-                annotations = annotator.annotate(chunk, [None] * len(chunk))
-                wall += time.perf_counter() - t0
-                cpu += time.process_time() - c0
-                entities += sum(len(a.entities) for a in annotations)
-                events += sum(len(a.events) for a in annotations)
-                progress.advance(task, len(chunk))
+            result = bench_annotator(annotator, texts, size, on_batch=lambda k: progress.advance(task, k))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
-    result = BenchResult(len(texts), wall, cpu, size, annotator.device, entities, events)
     typer.echo(
-        f"entities+events: {result.per_s:.0f} headlines/s wall ({1000 * wall / len(texts):.3f} ms each), "
-        f"{len(texts) / cpu if cpu else 0:.0f} headlines per CPU-second, over {len(texts)} headlines, batch {size}, "
-        f"{annotator.device}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-        f"{entities} entities, {events} events",
+        f"entities+events: {result.per_s:.0f} headlines/s wall ({1000 * result.wall_s / result.texts:.3f} ms each), "
+        f"{result.texts / result.cpu_s if result.cpu_s else 0:.0f} headlines per CPU-second, over {result.texts} "
+        f"headlines, batch {result.batch_size}, {result.device}, load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores; {result.entities} entities, {result.events} events",
         err=as_json,
     )
     if as_json:

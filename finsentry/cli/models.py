@@ -15,6 +15,7 @@ from finsentry.settings import get_settings
 
 if TYPE_CHECKING:
     from nlp.sentiment import BatchedSentiment
+    from nlp.training import TrainConfig
 
 log = logging.getLogger("finsentry.models")
 
@@ -121,9 +122,10 @@ def evaluate(
         _evaluate_entities(model, data, split, as_json)
         return
     from nlp.metrics_eval import evaluate_model, format_report
-    from nlp.sentiment_data import load_csv, stratified_split
+    from nlp.sentiment_data import load_csv
+    from nlp.training import split_articles
 
-    predictor, examples = _model_and_rows(model, data, split, load_csv, stratified_split)
+    predictor, examples = _model_and_rows(model, data, split, load_csv, split_articles)
     report = evaluate_model(predictor, examples)
     typer.echo(f"model {predictor.version} on {data} ({split}), device {predictor.device}")
     typer.echo(format_report(report))
@@ -139,13 +141,13 @@ def _model_and_rows(
     data: Path,
     split: str,
     load: Callable[[Path], list[_Row]],
-    cut: Callable[[list[_Row], float, int], tuple[list[_Row], list[_Row]]],
+    cut: Callable[[list[_Row], TrainConfig], tuple[list[_Row], list[_Row]]],
 ) -> tuple[BatchedSentiment, list[_Row]]:
     """The model to evaluate and the rows of `data` to evaluate it on: all of them, or the part of
-    them that `finsentry train` cut with the model card's seed and fraction."""
+    them that `finsentry train` cut (`cut`, nlp/training.py's rule, with the model card's seed and fraction)."""
     from nlp.sentiment import ModelNotFoundError, load_sentiment
     from nlp.sentiment_data import DataFormatError
-    from nlp.training import DEFAULT_CONFIG, read_training_card
+    from nlp.training import split_config
 
     settings = get_settings().sentiment
     if model is not None:
@@ -159,20 +161,21 @@ def _model_and_rows(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if split != "all":
-        card = read_training_card(predictor.model_dir).get("config", {})
-        fraction = float(card.get("valid_fraction", DEFAULT_CONFIG.valid_fraction))
-        seed = int(card.get("seed", DEFAULT_CONFIG.seed))
-        train_part, valid_part = cut(rows, fraction, seed)
+        config = split_config(predictor.model_dir)
+        train_part, valid_part = cut(rows, config)
         rows = valid_part if split == "valid" else train_part
-        log.info("evaluating on the %s part of %s (fraction %.2f, seed %d)", split, data, fraction, seed)
+        log.info(
+            "evaluating on the %s part of %s (fraction %.2f, seed %d)", split, data, config.valid_fraction, config.seed
+        )
     return predictor, rows
 
 
 def _evaluate_entities(model: Path | None, data: Path, split: str, as_json: bool) -> None:
-    from nlp.entity_data import load_entity_csv, split_by_headline
+    from nlp.entity_data import load_entity_csv
     from nlp.metrics_eval import evaluate_entity_model, format_report
+    from nlp.training import split_entities
 
-    predictor, examples = _model_and_rows(model, data, split, load_entity_csv, split_by_headline)
+    predictor, examples = _model_and_rows(model, data, split, load_entity_csv, split_entities)
     if predictor.entity_head is None:
         log.warning("%s has no entity head: every entity is read as its whole headline", predictor.model_dir)
     result = evaluate_entity_model(predictor, examples)
@@ -201,18 +204,18 @@ def bench_model(
     """Sentences/s of the batched predictor against one-text-per-call transformers pipeline; same model, texts, run."""
     from nlp.sentiment import ModelNotFoundError, load_sentiment
     from nlp.sentiment_bench import bench_model as run_bench
-    from nlp.sentiment_data import REPO_TWEETS_VALID, DataFormatError, load_csv
+    from nlp.sentiment_bench import bench_texts
+    from nlp.sentiment_data import REPO_TWEETS_VALID, DataFormatError
 
     settings = get_settings().sentiment
     if model is not None:
         settings = settings.model_copy(update={"model_dir": model})
     try:
-        texts = [e.text for e in load_csv(data or REPO_TWEETS_VALID)]
+        texts = bench_texts(n, data or REPO_TWEETS_VALID)
         predictor = load_sentiment(settings)
     except (DataFormatError, ModelNotFoundError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    texts = (texts * (n // len(texts) + 1))[:n]
     typer.echo(f"scoring {len(texts)} texts with {predictor.version} on {predictor.device}, both ways ...")
     result = run_bench(predictor, texts, batch_size=batch_size)
     typer.echo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
@@ -133,59 +132,10 @@ def demo(
     keep_kafka: bool = typer.Option(False, "--keep-kafka", help="leave the local broker running on exit"),
 ) -> None:
     """Everything on one machine: local Kafka, the worker, a replay of sample headlines, alerts printed as they fire."""
-    import threading
-
-    from rich.console import Console
-
     from finsentry.cli.kafka import local_broker
-    from nlp.training import ensure_default_model
-    from streams import demo as d
+    from streams.demo import run_demo
 
-    console = Console(log_path=False)
-    settings = get_settings()
-    broker = local_broker()
-    console.log(f"starting Kafka on {broker.bootstrap} (data in {broker.home})")
-    broker.start(timeout_s=settings.local_kafka.start_timeout_s)
-    stop = threading.Event()
-    worker_proc = None
-    try:
-        if settings.sentiment.model_dir is None:
-            ensure_default_model(settings.sentiment)  # trains on first use (progress bar), then cached
-        log_path = settings.stream.data_dir / "demo-worker.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        console.log(
-            f"starting the worker (log: {log_path}); metrics on http://{settings.metrics.host}:{settings.metrics.port}/metrics"
-        )
-        worker_proc = d.start_worker(settings.kafka, log_path)
-        d.wait_for_line(log_path, "enrich stage reading", worker_proc)
-        colours = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
-
-        def show(a: object) -> None:
-            from finsentry.contracts import Alert
-
-            assert isinstance(a, Alert)
-            style = "green" if a.status == "resolved" else colours[a.severity]
-            why = ", ".join(f"{f.name} {f.points:+.0f}" for f in a.factors if f.points)
-            console.print(
-                f"[{style}]{a.status.upper():8} {a.severity:8} {a.entity:6} {a.event_type:22} score {a.risk_score:5.1f}[/] "
-                f"| {a.headlines[-1] if a.headlines else ''} | {why}"
-            )
-
-        threading.Thread(target=d.watch_alerts, args=(settings.kafka, stop, show), daemon=True).start()
-        console.log(f"replaying sample headlines at {rate}/s; alerts appear below. Ctrl-C stops everything.")
-        d.feed(settings.kafka, rate, stop, lambda n: console.log(f"{n} headlines sent") if n % 100 == 0 else None)
-        console.log("sample feed finished; still watching alerts (Ctrl-C to stop)")
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        console.log("stopping")
-    finally:
-        stop.set()
-        if worker_proc is not None:
-            d.stop_process(worker_proc)
-        if not keep_kafka:
-            broker.stop()
-        console.log("stopped cleanly")
+    run_demo(get_settings(), local_broker(), rate=rate, keep_kafka=keep_kafka)
 
 
 def _choice(model: str) -> ModelChoice:

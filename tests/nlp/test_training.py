@@ -14,10 +14,14 @@ from nlp.metrics_eval import evaluate_model
 from nlp.sentiment import BatchedSentiment, has_model, load_sentiment
 from nlp.sentiment_data import REPO_TWEETS_TRAIN, DataFormatError, load_csv, stratified_split
 from nlp.training import (
+    DEFAULT_CONFIG,
     TINY_CONFIG,
     TRAINING_FILE,
     ensure_default_model,
     read_training_card,
+    split_articles,
+    split_config,
+    split_entities,
     train,
     train_tiny_model,
     validation_examples,
@@ -96,3 +100,39 @@ def test_ensure_default_model_trains_once_then_reuses(tmp_path: Path) -> None:
     assert (first / "model.safetensors").stat().st_mtime_ns == stamp
     # The default model carries its score on the tweets' held-out valid split in its card.
     assert list(read_training_card(first)["evaluation"]) and load_sentiment(settings).predict(["x"])
+
+
+def test_the_split_rule_cuts_what_the_card_recorded(tiny: Path) -> None:
+    """`finsentry evaluate --split` and `train` share one rule: the card's config cuts the same parts."""
+    config = split_config(tiny)
+    assert (config.valid_fraction, config.seed) == (TINY_CONFIG.valid_fraction, TINY_CONFIG.seed)
+    train_part, valid_part = split_articles(load_csv(REPO_TWEETS_TRAIN), config)
+    (source,) = read_training_card(tiny)["data"]
+    assert (len(train_part), len(valid_part)) == (source["train_rows"], source["valid_rows"])
+    assert set(validation_examples([REPO_TWEETS_TRAIN], TINY_CONFIG)) <= set(valid_part)
+
+
+def test_split_config_reads_the_card_and_falls_back_to_the_defaults(tmp_path: Path) -> None:
+    assert split_config(tmp_path) == DEFAULT_CONFIG  # no card: the defaults' fraction and seed
+    card = {"config": {"valid_fraction": 0.25, "seed": 7, "epochs": 99}}
+    (tmp_path / TRAINING_FILE).write_text(json.dumps(card))
+    config = split_config(tmp_path)
+    assert (config.valid_fraction, config.seed) == (0.25, 7)
+    assert config.epochs == DEFAULT_CONFIG.epochs  # only the split is read from the card
+    (tmp_path / TRAINING_FILE).write_text(json.dumps({"config": {"seed": "3"}}))
+    assert (split_config(tmp_path).valid_fraction, split_config(tmp_path).seed) == (DEFAULT_CONFIG.valid_fraction, 3)
+
+
+def test_split_articles_and_entities_cut_with_the_configs_fraction_and_seed() -> None:
+    from dataclasses import replace
+
+    from nlp.entity_data import REPO_SENTFIN_TRAIN, load_entity_csv, split_by_headline
+
+    config = replace(DEFAULT_CONFIG, valid_fraction=0.2, seed=5)
+    rows = load_csv(REPO_TWEETS_TRAIN)
+    assert split_articles(rows, config) == stratified_split(rows, 0.2, 5)
+    assert split_articles(rows, config) != split_articles(rows, replace(config, seed=6))
+    entities = load_entity_csv(REPO_SENTFIN_TRAIN)
+    train_part, valid_part = split_entities(entities, config)
+    assert (train_part, valid_part) == split_by_headline(entities, 0.2, 5)
+    assert not {e.group for e in train_part} & {e.group for e in valid_part}  # headlines stay whole
