@@ -114,15 +114,22 @@ def test_k8s_ports_annotations_and_selectors_agree() -> None:
     port = int(config["FINSENTRY_METRICS__PORT"])
     deployments = by_kind("Deployment")
     services = by_kind("Service")
-    expected = {"finsentry-worker": port, "finsentry-dispatcher": port + 1}
-    for name, want in expected.items():
+    # Deployment -> (its Service, i.e. its Prometheus job, and metrics port): both worker
+    # pools are one job.
+    expected = {
+        "finsentry-enrich": ("finsentry-worker", port),
+        "finsentry-score": ("finsentry-worker", port),
+        "finsentry-dispatcher": ("finsentry-dispatcher", port + 1),
+    }
+    assert set(deployments) == set(expected)
+    for name, (service, want) in expected.items():
         pod = deployments[name]["spec"]["template"]
         assert deployments[name]["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
         container = pod["spec"]["containers"][0]
         assert container["envFrom"][0]["configMapRef"]["name"] == "finsentry-config"
         named = {p["name"]: p["containerPort"] for p in container["ports"]}
         assert named["metrics"] == want
-        svc = services[name]
+        svc = services[service]
         assert svc["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
         assert svc["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
         assert int(svc["metadata"]["annotations"]["prometheus.io/port"]) == want
@@ -131,13 +138,16 @@ def test_k8s_ports_annotations_and_selectors_agree() -> None:
 
 def test_k8s_workers_share_one_consumer_group() -> None:
     config = by_kind("ConfigMap")["finsentry-config"]["data"]
-    worker = by_kind("Deployment")["finsentry-worker"]
-    assert worker["spec"]["replicas"] >= 2
-    container = worker["spec"]["template"]["spec"]["containers"][0]
-    assert container["args"] == ["worker"]
-    # The group comes from the shared ConfigMap only, never per pod.
+    scaled = {so["spec"]["scaleTargetRef"]["name"]: so["spec"] for so in by_kind("ScaledObject").values()}
+    for name, stage in (("finsentry-enrich", "enrich"), ("finsentry-score", "score")):
+        worker = by_kind("Deployment")[name]
+        # The pool's size is the ScaledObject's (test_k8s_autoscaling.py), up to the partitions.
+        assert "replicas" not in worker["spec"] and scaled[name]["maxReplicaCount"] >= 2
+        container = worker["spec"]["template"]["spec"]["containers"][0]
+        assert container["args"] == ["worker", "--stage", stage]
+        # The group comes from the shared ConfigMap only, never per pod.
+        assert not any(e.get("name") == "FINSENTRY_STREAM__APP_ID" for e in container.get("env", []))
     assert config["FINSENTRY_STREAM__APP_ID"]
-    assert not any(e.get("name") == "FINSENTRY_STREAM__APP_ID" for e in container.get("env", []))
     assert config["FINSENTRY_METRICS__HOST"] == "0.0.0.0"
 
 
@@ -164,7 +174,8 @@ def test_kustomize_renders() -> None:
     done = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(done.stdout) if d]
-    assert kinds.count("Deployment") == 2 and kinds.count("Service") == 2 and "ConfigMap" in kinds
+    assert kinds.count("Deployment") == 3 and kinds.count("Service") == 2 and "ConfigMap" in kinds
+    assert kinds.count("ScaledObject") == 2
 
 
 @pytest.mark.kafka
