@@ -63,6 +63,7 @@ class TargetWords:
     break_words: frozenset[str]
     actor_marks: frozenset[str]
     target_marks: frozenset[str]
+    relation_words: frozenset[str]
     passive_aux: frozenset[str]
     perfect_aux: frozenset[str]
     payment_verbs: frozenset[str]
@@ -83,6 +84,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         break_words=words("clause_breaks"),
         actor_marks=words("actor_marks"),
         target_marks=words("target_marks"),
+        relation_words=words("relation_words"),
         passive_aux=words("passive_auxiliaries"),
         perfect_aux=words("perfect_auxiliaries"),
         payment_verbs=words("payment_verbs"),
@@ -156,7 +158,10 @@ class _Reader:
 
     # -- marks ----------------------------------------------------------------------
     def mark(self, m: Mention) -> str | None:
-        """'actor' or 'target' when a marking word comes right before the company."""
+        """'actor' or 'target' when a marking word comes right before the company; 'related'
+        when a relation word follows it ("Apple supplier Foxconn"): it only qualifies another."""
+        if self.related(m):
+            return "related"
         j = m.start - 1
         while j >= 0 and self.doc[j].lower_ in ("the", "rival", "peer"):
             j -= 1
@@ -168,6 +173,9 @@ class _Reader:
         if word in self.words.target_marks:
             return "target"
         return None
+
+    def related(self, m: Mention) -> bool:
+        return m.end < len(self.doc) and self.doc[m.end].lower_ in self.words.relation_words
 
     def group_before(self, candidates: list[Mention], anchor: int) -> list[Mention]:
         """The companies nearest before `anchor` that form one list (the clause's subject)."""
@@ -311,7 +319,11 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
         # gives LyondellBasell nothing: it is named after).
         last = max(reader.segment[max(tokens)] for tokens in hits)
         others = list(
-            dict.fromkeys(m.ticker for m in reader.mentions if m.ticker != actor and reader.segment[m.start] <= last)
+            dict.fromkeys(
+                m.ticker
+                for m in reader.mentions
+                if m.ticker != actor and reader.segment[m.start] <= last and not reader.related(m)
+            )
         )
         if len(others) == 1:
             targets = others
