@@ -292,7 +292,22 @@ def attribute(
     The clauses and mentions are read once per Doc, whatever its number of events.
     """
     reader = _Reader(doc, mentions, words or target_words())
-    return [_attribute(reader, event_type, hits) for event_type, hits in events]
+    found = [_attribute(reader, event_type, hits) for event_type, hits in events]
+    # A party that acts in one clause is not the subject of what befalls a company in the next:
+    # "S&P cuts Spirit to 'D' after missed interest payment" - the payment was Spirit's.
+    acted = [
+        a
+        for (event_type, _), a in zip(events, found, strict=True)
+        if role(event_type) == "acted" and a.actor and a.targets
+    ]
+    actors = {a.actor for a in acted}
+    out = []
+    for (event_type, _), a in zip(events, found, strict=True):
+        if role(event_type) == "self" and actors.intersection(a.targets):
+            kept = tuple(t for t in a.targets if t not in actors)
+            a = Attribution(kept or tuple(dict.fromkeys(t for b in acted for t in b.targets)), a.actor)
+        out.append(a)
+    return out
 
 
 def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) -> Attribution:
