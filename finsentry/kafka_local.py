@@ -18,12 +18,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finsentry import kafka_jars, kafka_java, topics
+from finsentry import kafka_certs, kafka_jars, kafka_java, topics
 from finsentry.kafka_errors import KafkaError
 from finsentry.kafka_jars import KAFKA_DIR, LIB, POM
-from finsentry.settings import get_settings
+from finsentry.settings import KafkaSecurity, get_settings
 
-__all__ = ["KAFKA_DIR", "LIB", "POM", "KafkaError", "LocalKafka"]
+__all__ = ["KAFKA_DIR", "LIB", "POM", "KafkaError", "LocalKafka", "SecureListeners"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,26 @@ def _configured_java() -> str:
 
 
 @dataclass(frozen=True)
+class SecureListeners:
+    """The secured listeners of a local broker, beside its plaintext one.
+
+    SASL_SSL (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN, server certificate only) on
+    `sasl_ssl_port`, and SSL with client certificates required (mutual TLS) on `ssl_port`. The
+    certificates are made in `tls_dir` (kafka_certs); `users` are (name, password) pairs, given
+    to the broker as SCRAM credentials when its storage is formatted (no running broker needed).
+    """
+
+    sasl_ssl_port: int
+    ssl_port: int
+    tls_dir: Path
+    users: tuple[tuple[str, str], ...] = ()
+
+    def __repr__(self) -> str:  # the passwords stay out of logs and test reports
+        names = ", ".join(name for name, _ in self.users)
+        return f"SecureListeners(sasl_ssl_port={self.sasl_ssl_port}, ssl_port={self.ssl_port}, users=[{names}])"
+
+
+@dataclass(frozen=True)
 class LocalKafka:
     """One local broker: where it keeps its files and where it listens."""
 
@@ -66,10 +86,29 @@ class LocalKafka:
     heap: str = "512m"
     # FINSENTRY_LOCAL_KAFKA__JAVA, so every broker (CLI, tests, benches) honours it; "" = the default order.
     java: str = field(default_factory=_configured_java)
+    secure: SecureListeners | None = None
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        if self.secure is None:
+            raise KafkaError("this local broker has no SASL_SSL listener (FINSENTRY_LOCAL_KAFKA__SECURED=false)")
+        return f"{self.host}:{self.secure.sasl_ssl_port}"
+
+    @property
+    def ssl_bootstrap(self) -> str:
+        if self.secure is None:
+            raise KafkaError("this local broker has no SSL listener (FINSENTRY_LOCAL_KAFKA__SECURED=false)")
+        return f"{self.host}:{self.secure.ssl_port}"
+
+    def tls(self) -> kafka_certs.TlsFiles:
+        """The broker's certificates (made on first use); KafkaError when it is not secured."""
+        if self.secure is None:
+            raise KafkaError("this local broker is not secured: it has no certificates")
+        return kafka_certs.make_tls(self.secure.tls_dir)
 
     @property
     def controller_port(self) -> int:
@@ -94,17 +133,24 @@ class LocalKafka:
 
     def _write_config(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
+        listeners = [f"PLAINTEXT://{self.host}:{self.port}"]
+        protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+        if self.secure is not None:
+            listeners += [f"SASL_SSL://{self.host}:{self.secure.sasl_ssl_port}", f"SSL://{self.host}:{self.secure.ssl_port}"]
+            protocols += ",SASL_SSL:SASL_SSL,SSL:SSL"
         self.config_file.write_text(
             "\n".join(
                 [
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@{self.host}:{self.controller_port}",
-                    f"listeners=PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://{self.host}:{self.port}",
+                    f"listeners={','.join(listeners)},CONTROLLER://{self.host}:{self.controller_port}",
+                    f"advertised.listeners={','.join(listeners)}",
                     "controller.listener.names=CONTROLLER",
+                    # The controller and the broker talk in plaintext on loopback; only clients see TLS.
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"listener.security.protocol.map={protocols}",
+                    *self._secure_config(),
                     f"log.dirs={self.data_dir.resolve()}",
                     "num.partitions=1",
                     "offsets.topic.replication.factor=1",
@@ -119,6 +165,29 @@ class LocalKafka:
                 ]
             )
         )
+        if self.secure is not None:
+            self.config_file.chmod(0o600)  # it holds the PLAIN passwords
+
+    def _secure_config(self) -> list[str]:
+        if self.secure is None:
+            return []
+        tls = self.tls()
+        scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        # PLAIN checks passwords against the JAAS entry itself (SCRAM's live in the cluster metadata).
+        plain_users = " ".join(f'user_{name}="{password}"' for name, password in self.secure.users)
+        return [
+            # Kafka reads PEM files directly: the server key + chain, and the CA that signs clients.
+            "ssl.keystore.type=PEM",
+            f"ssl.keystore.location={tls.server_pem.resolve()}",
+            "ssl.truststore.type=PEM",
+            f"ssl.truststore.location={tls.ca.resolve()}",
+            "listener.name.ssl.ssl.client.auth=required",
+            "listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN",
+            f"listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config={scram}",
+            f"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={scram}",
+            "listener.name.sasl_ssl.plain.sasl.jaas.config="
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
+        ]
 
     def chosen_java(self) -> kafka_java.Java:
         """The Java this broker starts with (see kafka_java for the order)."""
@@ -151,11 +220,23 @@ class LocalKafka:
         if (self.data_dir / "meta.properties").exists():
             return
         cluster_id = _cluster_id()
+        scram = [
+            f"--add-scram={mechanism}=[name={name},password={password}]"
+            for name, password in (self.secure.users if self.secure else ())
+            for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512")
+        ]
         cmd = self._java(
-            java, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(self.config_file)
+            java,
+            "kafka.tools.StorageTool",
+            "format",
+            f"--cluster-id={cluster_id}",
+            "-c",
+            str(self.config_file),
+            *scram,
         )
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
+            # The command line holds the SCRAM passwords: the error carries only the tool's own output.
             raise KafkaError(f"formatting {self.data_dir} failed:\n{result.stdout}{result.stderr}")
 
     def pid(self) -> int | None:
@@ -194,10 +275,11 @@ class LocalKafka:
                 )
             self.pid_file.write_text(str(proc.pid))
             log.info(
-                "started Kafka %s (pid %d) on %s with %s, data in %s",
+                "started Kafka %s (pid %d) on %s%s with %s, data in %s",
                 kafka_version(),
                 proc.pid,
                 self.bootstrap,
+                f" (SASL_SSL {self.sasl_ssl_bootstrap}, mutual TLS {self.ssl_bootstrap})" if self.secure else "",
                 java.path,
                 self.home,
             )
@@ -224,6 +306,15 @@ class LocalKafka:
             os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on `host` now (a secured listener's)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def free_port_pair(host: str = "127.0.0.1") -> int:

@@ -3,7 +3,8 @@
 Values come from (highest first) keyword arguments, environment variables with the
 prefix `FINSENTRY_`, a `.env` file, then the defaults below. Nested sections use `__`:
 `FINSENTRY_RISK__QUIET_PERIOD_S=900`. `FINSENTRY_KAFKA` is the bootstrap address
-everywhere (worker, dispatcher, CLI, tests).
+everywhere (worker, dispatcher, CLI, tests); `FINSENTRY_KAFKA_SECURITY__*` says how every
+client connects to it (TLS, SASL: docs/kafka-security.md).
 
 This module imports nothing else of the project, so any part may import it.
 """
@@ -15,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from finsentry.contracts import Severity
@@ -38,6 +39,51 @@ class LocalKafkaSettings(BaseModel):
         "https://repo.maven.apache.org/maven2/",
         description="Maven repository (Central or a mirror of its layout) that `finsentry kafka fetch` downloads from",
     )
+    secured: bool = Field(
+        False,
+        description=(
+            "also open a SASL_SSL listener (port + 2, SCRAM users) and a mutual-TLS listener (port + 3), with"
+            " certificates made in <home>/tls; the plaintext listener stays"
+        ),
+    )
+    users: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="SCRAM users of the secured local broker, {name: password} (JSON in the env var)",
+    )
+
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class KafkaSecurity(BaseModel):
+    """How every Kafka client of finsentry connects: one block, read by finsentry/kafka_security.py.
+
+    The default (PLAINTEXT) is today's unsecured connection. The password is a SecretStr, so
+    it prints as '**********' in any repr, log line or validation error.
+    """
+
+    protocol: SecurityProtocol = Field("PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    ca_file: Path | None = Field(
+        None, description="PEM file of the CA(s) that signed the broker's certificate; empty = the system's CAs"
+    )
+    cert_file: Path | None = Field(None, description="PEM client certificate (chain), for mutual TLS")
+    key_file: Path | None = Field(None, description="PEM private key of cert_file, for mutual TLS")
+    check_hostname: bool = Field(True, description="check that the broker's certificate names the host dialled")
+    sasl_mechanism: SaslMechanism = Field("SCRAM-SHA-512", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+    username: str = Field("", description="SASL user name")
+    password: SecretStr | None = Field(None, description="SASL password (or password_file)")
+    password_file: Path | None = Field(
+        None, description="file whose first line is the SASL password (a mounted secret); wins over password"
+    )
+
+    @property
+    def uses_ssl(self) -> bool:
+        return self.protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.protocol in ("SASL_PLAINTEXT", "SASL_SSL")
 
 
 class StreamSettings(BaseModel):
@@ -242,6 +288,7 @@ class Settings(BaseSettings):
     )
 
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap address (host:port[,host:port])")
+    kafka_security: KafkaSecurity = KafkaSecurity()
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()
     stream: StreamSettings = StreamSettings()
     sentiment: SentimentSettings = SentimentSettings()
