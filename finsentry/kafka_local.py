@@ -17,8 +17,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from finsentry import kafka_certs, kafka_jars, kafka_java, topics
+from finsentry import kafka_certs, kafka_jars, kafka_java, kafka_security, topics
 from finsentry.kafka_errors import KafkaError
 from finsentry.kafka_jars import KAFKA_DIR, LIB, POM
 from finsentry.settings import KafkaSecurity, get_settings
@@ -54,6 +55,10 @@ def fetch(*, quiet: bool = True) -> kafka_jars.Fetched:
 
 def _configured_java() -> str:
     return get_settings().local_kafka.java
+
+
+# Where `finsentry kafka start` puts the secured listeners, from the plaintext port.
+SECURED_PORT_OFFSETS = {"SASL_SSL": 2, "SSL": 3}
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,10 @@ class LocalKafka:
         listeners = [f"PLAINTEXT://{self.host}:{self.port}"]
         protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
         if self.secure is not None:
-            listeners += [f"SASL_SSL://{self.host}:{self.secure.sasl_ssl_port}", f"SSL://{self.host}:{self.secure.ssl_port}"]
+            listeners += [
+                f"SASL_SSL://{self.host}:{self.secure.sasl_ssl_port}",
+                f"SSL://{self.host}:{self.secure.ssl_port}",
+            ]
             protocols += ",SASL_SSL:SASL_SSL,SSL:SSL"
         self.config_file.write_text(
             "\n".join(
@@ -366,7 +374,9 @@ def _cluster_id() -> str:
             return cid
 
 
-def wait_until_ready(bootstrap: str, *, timeout_s: float = 60.0, alive: object = None) -> None:
+def wait_until_ready(
+    bootstrap: str, *, timeout_s: float = 60.0, alive: object = None, security: KafkaSecurity | None = None
+) -> None:
     """Block until the broker answers a metadata request, or raise KafkaError."""
     deadline = time.monotonic() + timeout_s
     # Refused connections are expected while the JVM boots; keep the client quiet meanwhile.
@@ -374,12 +384,12 @@ def wait_until_ready(bootstrap: str, *, timeout_s: float = 60.0, alive: object =
     previous = client_log.level
     client_log.setLevel(logging.CRITICAL)
     try:
-        _poll_until_ready(bootstrap, deadline, alive)
+        _poll_until_ready(bootstrap, deadline, alive, security)
     finally:
         client_log.setLevel(previous)
 
 
-def _poll_until_ready(bootstrap: str, deadline: float, alive: object) -> None:
+def _poll_until_ready(bootstrap: str, deadline: float, alive: object, security: KafkaSecurity | None) -> None:
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError as ClientError
 
@@ -393,13 +403,20 @@ def _poll_until_ready(bootstrap: str, deadline: float, alive: object) -> None:
             time.sleep(0.1)
             continue
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, client_id="finsentry-probe")
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap,
+                request_timeout_ms=3000,
+                client_id="finsentry-probe",
+                **kafka_security.kafka_python_options(security),
+            )
             try:
                 admin.describe_cluster()
                 return
             finally:
                 admin.close()
         except (ClientError, OSError, ValueError) as exc:
+            if (clear := kafka_security.clear_error(exc, bootstrap, security)) is not None:
+                raise clear from None  # a refused login does not heal by waiting
             last = exc
             time.sleep(0.5)
     raise KafkaError(f"Kafka at {bootstrap} did not answer in time ({last})")
@@ -418,7 +435,7 @@ def _port_open(bootstrap: str) -> bool:
     return False
 
 
-def warm_group_coordinator(bootstrap: str, *, timeout_s: float = 30.0) -> None:
+def warm_group_coordinator(bootstrap: str, *, timeout_s: float = 30.0, security: KafkaSecurity | None = None) -> None:
     """Commit one offset for a probe group, so `__consumer_offsets` exists and is loaded.
 
     On a brand-new broker, workers that join their groups while the broker is still
@@ -432,7 +449,12 @@ def warm_group_coordinator(bootstrap: str, *, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     tp = TopicPartition(topics.NEWS_DLQ, 0)
     while True:
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id="finsentry-warmup", enable_auto_commit=False)
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id="finsentry-warmup",
+            enable_auto_commit=False,
+            **kafka_security.kafka_python_options(security),
+        )
         try:
             consumer.assign([tp])
             committed = consumer.committed(tp)
@@ -446,13 +468,14 @@ def warm_group_coordinator(bootstrap: str, *, timeout_s: float = 30.0) -> None:
             consumer.close()
 
 
-def ensure_topics(bootstrap: str, partitions: dict[str, int] | None = None) -> list[str]:
+def ensure_topics(
+    bootstrap: str, partitions: dict[str, int] | None = None, *, security: KafkaSecurity | None = None
+) -> list[str]:
     """Create finsentry's topics with their partition counts; returns those it created."""
-    from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
 
     wanted = partitions or topics.PARTITIONS
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="finsentry-admin")
+    admin = _admin(bootstrap, security)
     try:
         existing = set(admin.list_topics())
         new = [NewTopic(name, n, 1) for name, n in wanted.items() if name not in existing]
@@ -463,13 +486,26 @@ def ensure_topics(bootstrap: str, partitions: dict[str, int] | None = None) -> l
         admin.close()
 
 
-def describe_topics(bootstrap: str) -> dict[str, int]:
+def describe_topics(bootstrap: str, *, security: KafkaSecurity | None = None) -> dict[str, int]:
     """Partition count of each finsentry topic that exists on the broker."""
-    from kafka import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="finsentry-admin")
+    admin = _admin(bootstrap, security)
     try:
         found = admin.describe_topics([t for t in topics.PARTITIONS if t in set(admin.list_topics())])
         return {t.get("name") or t["topic"]: len(t["partitions"]) for t in found}
     finally:
         admin.close()
+
+
+def _admin(bootstrap: str, security: KafkaSecurity | None) -> Any:
+    """kafka-python's admin client; a refused login or certificate raises KafkaSecurityError."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError as ClientError
+
+    try:
+        return KafkaAdminClient(
+            bootstrap_servers=bootstrap, client_id="finsentry-admin", **kafka_security.kafka_python_options(security)
+        )
+    except ClientError as exc:
+        if (clear := kafka_security.clear_error(exc, bootstrap, security)) is not None:
+            raise clear from None
+        raise

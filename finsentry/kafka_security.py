@@ -48,9 +48,7 @@ def password(sec: KafkaSecurity) -> str:
         try:
             lines = sec.password_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise KafkaSecurityError(
-                f"cannot read {ENV}PASSWORD_FILE ({sec.password_file}): {exc.strerror}"
-            ) from None
+            raise KafkaSecurityError(f"cannot read {ENV}PASSWORD_FILE ({sec.password_file}): {exc.strerror}") from None
         return lines[0] if lines else ""
     return sec.password.get_secret_value() if sec.password is not None else ""
 
@@ -161,7 +159,11 @@ def explain(exc: BaseException, sec: KafkaSecurity, bootstrap: str) -> KafkaSecu
             return untrusted(sec, bootstrap, err.verify_message or str(err))
         name = type(err).__name__
         text = str(err)
-        if "SaslAuthenticationFailed" in name or "AuthenticationFailed" in name or "authentication failed" in text.lower():
+        if (
+            "SaslAuthenticationFailed" in name
+            or "AuthenticationFailed" in name
+            or "authentication failed" in text.lower()
+        ):
             return refused_login(sec, bootstrap)
         if isinstance(err, ssl.SSLError) and ("CERTIFICATE" in text.upper() or "ALERT" in text.upper()):
             return tls_refused(sec, bootstrap, err.reason or text)
@@ -202,7 +204,9 @@ async def adiagnose(bootstrap: str, sec: KafkaSecurity, *, timeout_s: float = 15
         options = aiokafka_options(sec)
         # aiokafka's own connection: it raises what the broker said instead of retrying it away.
         conn = await asyncio.wait_for(
-            create_conn(host, int(port), client_id="finsentry-probe", request_timeout_ms=int(timeout_s * 1000), **options),
+            create_conn(
+                host, int(port), client_id="finsentry-probe", request_timeout_ms=int(timeout_s * 1000), **options
+            ),
             timeout_s,
         )
     except KafkaSecurityError as exc:
@@ -245,7 +249,7 @@ def tls_refused(sec: KafkaSecurity, bootstrap: str, why: str) -> KafkaSecurityEr
 
 def describe(sec: KafkaSecurity) -> str:
     """What a log line may say about the connection (never the password)."""
-    parts = [sec.protocol]
+    parts: list[str] = [sec.protocol]
     if sec.uses_sasl:
         parts.append(f"{sec.sasl_mechanism} as {sec.username!r}")
     if sec.uses_ssl:

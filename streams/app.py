@@ -17,7 +17,7 @@ from faust.streams import _current_event  # set per event so table writes know t
 
 from alerts.risk import RiskEngine
 from alerts.state import StateStore
-from finsentry import metrics, topics
+from finsentry import kafka_security, metrics, topics
 from finsentry.contracts import Alert, Enriched
 from finsentry.settings import Settings
 from streams.consumer import Done
@@ -46,6 +46,8 @@ def create_app(settings: Settings, *, watchlist: frozenset[str] = frozenset(), s
         table_cleanup_interval=3600,
         broker_commit_every=1000,
         broker_commit_interval=1.0,
+        # TLS and SASL ride in broker_credentials; the URL scheme stays kafka://.
+        **kafka_security.faust_options(settings.kafka_security),
     )
     if not score:
         return app

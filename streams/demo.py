@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from finsentry import topics
+from finsentry import kafka_security, topics
 from finsentry.contracts import Alert
 from streams.replay import sample_headlines
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from finsentry.kafka_local import LocalKafka
-    from finsentry.settings import Settings
+    from finsentry.settings import KafkaSecurity, Settings
 
 # One company's bad week, compressed: a burst of distinct negative stories, corroborated.
 STORM = [
@@ -70,12 +70,18 @@ def _news(news_id: str, headline: str, source: str, tickers: list[str] | None) -
     return orjson.dumps(record)
 
 
-def feed(bootstrap: str, rate: float, stop: threading.Event, on_sent: Callable[[int], None]) -> None:
+def feed(
+    bootstrap: str,
+    rate: float,
+    stop: threading.Event,
+    on_sent: Callable[[int], None],
+    security: KafkaSecurity | None = None,
+) -> None:
     from kafka import KafkaProducer
 
     from streams.replay import key_of
 
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, **kafka_security.kafka_python_options(security))
     try:
         for n, value in enumerate(sample_feed(), start=1):
             if stop.wait(1.0 / rate):
@@ -87,11 +93,18 @@ def feed(bootstrap: str, rate: float, stop: threading.Event, on_sent: Callable[[
         producer.close()
 
 
-def watch_alerts(bootstrap: str, stop: threading.Event, on_alert: Callable[[Alert], None]) -> None:
+def watch_alerts(
+    bootstrap: str,
+    stop: threading.Event,
+    on_alert: Callable[[Alert], None],
+    security: KafkaSecurity | None = None,
+) -> None:
     """Print alerts from now on (a plain consumer at the end of the topic, no group)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka_security.kafka_python_options(security)
+    )
     try:
         parts = consumer.partitions_for_topic(topics.ALERTS) or set()
         tps = [TopicPartition(topics.ALERTS, p) for p in parts]
@@ -106,6 +119,7 @@ def watch_alerts(bootstrap: str, stop: threading.Event, on_alert: Callable[[Aler
 
 
 def start_worker(bootstrap: str, log_path: Path) -> subprocess.Popen[bytes]:
+    # The security settings reach the worker as they reached us: FINSENTRY_KAFKA_SECURITY__* in the environment.
     env = {**os.environ, "FINSENTRY_KAFKA": bootstrap}
     return subprocess.Popen(
         [sys.executable, "-m", "finsentry.cli", "worker"],
@@ -186,9 +200,16 @@ def run_demo(
         def show(a: Alert) -> None:
             out.print(format_alert(a))
 
-        threading.Thread(target=watch_alerts, args=(settings.kafka, stop, show), daemon=True).start()
+        security = settings.kafka_security
+        threading.Thread(target=watch_alerts, args=(settings.kafka, stop, show, security), daemon=True).start()
         out.log(f"replaying sample headlines at {rate}/s; alerts appear below. Ctrl-C stops everything.")
-        feed(settings.kafka, rate, stop, lambda n: out.log(f"{n} headlines sent") if n % 100 == 0 else None)
+        feed(
+            settings.kafka,
+            rate,
+            stop,
+            lambda n: out.log(f"{n} headlines sent") if n % 100 == 0 else None,
+            security,
+        )
         out.log("sample feed finished; still watching alerts (Ctrl-C to stop)")
         while True:
             time.sleep(1)

@@ -163,8 +163,9 @@ class DispatchService:
 
     async def run(self, stop: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
         ds = self.settings.dispatch
-        source = KafkaSource(self.settings.kafka, topics.ALERTS, ds.group_id, "finsentry-dispatch")
-        sink = KafkaSink(self.settings.kafka, "finsentry-dispatch", idempotent=True)
+        security = self.settings.kafka_security
+        source = KafkaSource(self.settings.kafka, topics.ALERTS, ds.group_id, "finsentry-dispatch", security=security)
+        sink = KafkaSink(self.settings.kafka, "finsentry-dispatch", idempotent=True, security=security)
         await run_dispatcher(source, sink, self.config, ds, stop, ready=ready, on_handler=self._keep)
 
     def _keep(self, handler: DispatchHandler) -> None:

@@ -30,9 +30,9 @@ from typing import Any
 import httpx
 
 from alerts.dispatch.routing import parse_routing
-from finsentry import kafka_local, topics
+from finsentry import kafka_local, kafka_security, topics
 from finsentry.contracts import Alert, Factor, utcnow
-from finsentry.settings import DispatchSettings, Settings, get_settings
+from finsentry.settings import DispatchSettings, KafkaSecurity, Settings, get_settings
 from streams.dispatch import DispatchService
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,9 @@ async def _wait_count(client: httpx.AsyncClient, base: str, n: int, timeout_s: f
     raise TimeoutError(f"fewer than {n} deliveries arrived in {timeout_s:.0f}s")
 
 
-async def _bench(opts: BenchOptions, bootstrap: str, base: str, work: Path) -> dict[str, Any]:
+async def _bench(
+    opts: BenchOptions, bootstrap: str, base: str, work: Path, security: KafkaSecurity | None = None
+) -> dict[str, Any]:
     from aiokafka import AIOKafkaProducer
     from kafka import KafkaConsumer, TopicPartition
     from kafka.structs import OffsetAndMetadata
@@ -148,7 +150,8 @@ receivers = ["pager", "hook"]
     config = parse_routing(routing, work / "routing.toml", env={"BENCH_PD_KEY": "k", "BENCH_HOOK_SECRET": "s"})
     group = f"finsentry-bench-{run}"
     # The bench group starts at the end of `alerts`, so earlier alerts on a shared broker are not re-sent.
-    positioner = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    secured = kafka_security.kafka_python_options(security)
+    positioner = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, **secured)
     try:
         parts = positioner.partitions_for_topic(topics.ALERTS) or set()
         tps = [TopicPartition(topics.ALERTS, p) for p in parts]
@@ -158,9 +161,12 @@ receivers = ["pager", "hook"]
         positioner.close()
     settings = Settings(
         kafka=bootstrap,
+        kafka_security=security or KafkaSecurity(),
         dispatch=DispatchSettings(state_dir=work / "state", group_id=group, max_in_flight=opts.max_in_flight),
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, linger_ms=0, acks="all", **kafka_security.aiokafka_options(security)
+    )
     await producer.start()
     async with httpx.AsyncClient(timeout=10) as client:
         try:
@@ -223,6 +229,7 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="finsentry-bench-") as tmp:
         work = Path(tmp)
         broker = None
+        security = None  # the throwaway broker is plaintext; --use-kafka connects as the settings say
         if opts.start_broker:
             broker = kafka_local.LocalKafka(home=work / "kafka", port=kafka_local.free_port_pair(), heap="512m")
             print(f"starting a throwaway Kafka broker on {broker.bootstrap}", file=sys.stderr)
@@ -230,6 +237,7 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
             bootstrap = broker.bootstrap
         else:
             bootstrap = get_settings().kafka
+            security = get_settings().kafka_security
         port = kafka_local.free_port_pair()
         sink = mp.get_context("spawn").Process(target=_sink_main, args=(port, opts.delay_ms / 1000), daemon=True)
         sink.start()
@@ -244,7 +252,7 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.1)
-            return asyncio.run(_bench(opts, bootstrap, base, work))
+            return asyncio.run(_bench(opts, bootstrap, base, work, security))
         finally:
             sink.terminate()
             sink.join(10)

@@ -132,9 +132,15 @@ class EnrichService(Service):
         s = settings.stream
         self.settings = settings
         self.group_id = f"{s.app_id}-enrich"
-        self.sink = KafkaSink(settings.kafka, client_id=f"{s.app_id}-enrich")
+        security = settings.kafka_security
+        self.sink = KafkaSink(settings.kafka, client_id=f"{s.app_id}-enrich", security=security)
         self.source = KafkaSource(
-            settings.kafka, topics.NEWS, self.group_id, f"{s.app_id}-enrich", max_poll_records=s.batch_size
+            settings.kafka,
+            topics.NEWS,
+            self.group_id,
+            f"{s.app_id}-enrich",
+            max_poll_records=s.batch_size,
+            security=security,
         )
         self.stage = EnrichStage(settings, models, self.sink)
         self.consumer = AtLeastOnceConsumer(

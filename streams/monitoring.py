@@ -11,11 +11,15 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from prometheus_client import REGISTRY
 
+from finsentry import kafka_security
 from finsentry.metrics import CONSUMER_LAG, LAG_LAST_POLL, LAG_POLLS
+
+if TYPE_CHECKING:
+    from finsentry.settings import KafkaSecurity
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +77,10 @@ class LagMonitor:
         *,
         interval_s: float = 5.0,
         client_id: str = "finsentry-lag-monitor",
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.security = security
         self.group = group
         self.topics = tuple(topics)
         self.interval_s = interval_s
@@ -87,11 +93,12 @@ class LagMonitor:
     def _clients(self) -> tuple[Any, Any]:
         from kafka import KafkaAdminClient, KafkaConsumer
 
+        secured = kafka_security.kafka_python_options(self.security)
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
+            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **secured)
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                bootstrap_servers=self.bootstrap, client_id=self.client_id, enable_auto_commit=False
+                bootstrap_servers=self.bootstrap, client_id=self.client_id, enable_auto_commit=False, **secured
             )
         return self._admin, self._consumer
 
@@ -152,7 +159,8 @@ class LagMonitor:
                 LAG_POLLS.labels(outcome="ok").inc()
             except Exception as exc:  # the broker may be restarting; keep trying
                 LAG_POLLS.labels(outcome="error").inc()
-                log.warning("lag poll failed for group %s: %s", self.group, exc)
+                clear = kafka_security.clear_error(exc, self.bootstrap, self.security)
+                log.warning("lag poll failed for group %s: %s", self.group, clear or exc)
                 self.close()
             self._stop.wait(self.interval_s)
         self.close()

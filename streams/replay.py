@@ -12,8 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
+
+from finsentry import kafka_security
+
+if TYPE_CHECKING:
+    from finsentry.settings import KafkaSecurity
 
 _HEADLINE_COLS = ("headline", "title", "text", "sentence")
 _TIME_COLS = ("published_at", "date", "datetime", "time", "timestamp")
@@ -90,11 +96,22 @@ def replay(
     *,
     rate: float | None = None,
     on_sent: Callable[[int], None] = lambda n: None,
+    security: KafkaSecurity | None = None,
 ) -> int:
-    """Send every record of `path` to `topic`; returns how many were sent and acknowledged."""
-    from kafka import KafkaProducer
+    """Send every record of `path` to `topic`; returns how many were sent and acknowledged.
 
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
+    A refused login or certificate raises KafkaSecurityError (one line, no secret)."""
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+
+    try:
+        producer = KafkaProducer(
+            bootstrap_servers=bootstrap, linger_ms=5, acks="all", **kafka_security.kafka_python_options(security)
+        )
+    except KafkaError as exc:
+        if (clear := kafka_security.clear_error(exc, bootstrap, security)) is not None:
+            raise clear from None
+        raise
     sent = 0
     started = time.monotonic()
     try:

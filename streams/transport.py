@@ -11,9 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from finsentry import kafka_security
 from streams.tables import partition_of_bytes
+
+if TYPE_CHECKING:
+    from finsentry.settings import KafkaSecurity
 
 Position = tuple[str, int]
 """(topic, partition)"""
@@ -65,13 +69,35 @@ class Sink(Protocol):
     async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None: ...
 
 
+async def _started(client: Any, bootstrap: str, security: KafkaSecurity | None) -> None:
+    """Start an aiokafka client; a refused login or certificate becomes one clear KafkaSecurityError."""
+    from aiokafka.errors import KafkaError
+
+    try:
+        await client.start()
+    except KafkaError as exc:
+        await client.stop()  # the half-started client holds sockets and tasks
+        if (clear := await kafka_security.aclear_error(exc, bootstrap, security)) is not None:
+            raise clear from None
+        raise
+
+
 class KafkaSource:
     """An aiokafka consumer in a group, with manual commits."""
 
     def __init__(
-        self, bootstrap: str, topic: str, group_id: str, client_id: str, *, max_poll_records: int = 500
+        self,
+        bootstrap: str,
+        topic: str,
+        group_id: str,
+        client_id: str,
+        *,
+        max_poll_records: int = 500,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.topic = topic
+        self._bootstrap = bootstrap
+        self._security = security
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "group_id": group_id,
@@ -93,8 +119,8 @@ class KafkaSource:
         from aiokafka import AIOKafkaConsumer
 
         # Made here, not in __init__: aiokafka binds its clients to the running event loop.
-        self._client = AIOKafkaConsumer(self.topic, **self._options)
-        await self._client.start()
+        self._client = AIOKafkaConsumer(self.topic, **self._options, **kafka_security.aiokafka_options(self._security))
+        await _started(self._client, self._bootstrap, self._security)
 
     async def stop(self) -> None:
         if self._client is not None:
@@ -133,7 +159,11 @@ class KafkaSink:
     partitioner would, so a ticker always lands on the same partition.
     """
 
-    def __init__(self, bootstrap: str, client_id: str, *, idempotent: bool = False) -> None:
+    def __init__(
+        self, bootstrap: str, client_id: str, *, idempotent: bool = False, security: KafkaSecurity | None = None
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._security = security
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "acks": "all",
@@ -155,8 +185,8 @@ class KafkaSink:
     async def start(self) -> None:
         from aiokafka import AIOKafkaProducer
 
-        self._client = AIOKafkaProducer(**self._options)
-        await self._client.start()
+        self._client = AIOKafkaProducer(**self._options, **kafka_security.aiokafka_options(self._security))
+        await _started(self._client, self._bootstrap, self._security)
 
     async def stop(self) -> None:
         if self._client is not None:

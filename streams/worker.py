@@ -12,7 +12,7 @@ from typing import Literal
 
 import faust
 
-from finsentry import metrics, topics
+from finsentry import kafka_security, metrics, topics
 from finsentry.pipeline import Models
 from finsentry.settings import Settings
 from streams.app import create_app
@@ -33,6 +33,11 @@ def run_worker(
     stage: Stage = "all",
 ) -> None:
     """Run until SIGINT/SIGTERM; Faust's worker stops the services cleanly on either."""
+    security = settings.kafka_security
+    # Faust retries a refused login without end; one direct connection first turns it into
+    # one clear error line and a non-zero exit.
+    if kafka_security.is_secured(security) and (refused := kafka_security.diagnose(settings.kafka, security)):
+        raise refused
     enrich_on = stage in ("all", "enrich")
     score_on = stage in ("all", "score")
     app = create_app(settings, watchlist=watchlist, score=score_on)
@@ -50,19 +55,26 @@ def run_worker(
     every = settings.metrics.lag_interval_s
     monitors = []
     if enrich_on:
-        monitors.append(LagMonitor(settings.kafka, f"{settings.stream.app_id}-enrich", [topics.NEWS], interval_s=every))
+        monitors.append(
+            LagMonitor(
+                settings.kafka, f"{settings.stream.app_id}-enrich", [topics.NEWS], interval_s=every, security=security
+            )
+        )
     if score_on:
-        monitors.append(LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every))
+        monitors.append(
+            LagMonitor(settings.kafka, settings.stream.app_id, [topics.ENRICHED], interval_s=every, security=security)
+        )
     for monitor in monitors:
         monitor.start()
     log.info(
-        "worker %s (stage %s): %s -> %s -> %s on Kafka %s, batches of %d / %.2fs",
+        "worker %s (stage %s): %s -> %s -> %s on Kafka %s (%s), batches of %d / %.2fs",
         settings.stream.app_id,
         stage,
         topics.NEWS,
         topics.ENRICHED,
         topics.ALERTS,
         settings.kafka,
+        kafka_security.describe(security),
         settings.stream.batch_size,
         settings.stream.batch_timeout_s,
     )

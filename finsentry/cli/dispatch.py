@@ -60,6 +60,7 @@ def dispatch(
     """
     from prometheus_client import start_http_server
 
+    from finsentry.cli.kafka import plain_errors
     from streams.dispatch import DispatchService, serve
 
     settings, config = _load(routing)
@@ -69,7 +70,8 @@ def dispatch(
     port = settings.metrics.port + 1
     start_http_server(port, addr=settings.metrics.host)
     log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
-    serve(DispatchService(settings, config), logger=log)
+    with plain_errors():
+        serve(DispatchService(settings, config), logger=log)
 
 
 def bench_dispatch(

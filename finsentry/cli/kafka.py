@@ -6,25 +6,45 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from pydantic import SecretStr
 
-from finsentry import kafka_jars, kafka_java, kafka_local, topics
+from finsentry import kafka_jars, kafka_java, kafka_local, kafka_security, topics
 from finsentry.settings import get_settings
 
 kafka_app = typer.Typer(help="Run the local Apache Kafka (KRaft, single node) from Maven Central jars.")
 
 
 def local_broker() -> kafka_local.LocalKafka:
-    """The local broker the settings describe (FINSENTRY_KAFKA gives host and port)."""
+    """The local broker the settings describe (FINSENTRY_KAFKA gives host and port).
+
+    With FINSENTRY_LOCAL_KAFKA__SECURED the broker also listens with SASL_SSL on port + 2
+    and mutual TLS on port + 3; FINSENTRY_KAFKA may name either, with the matching
+    FINSENTRY_KAFKA_SECURITY__PROTOCOL, and the plaintext port is found from it.
+    """
     s = get_settings()
     host, port = kafka_local.parse_bootstrap(s.kafka)
+    secure = None
+    if s.local_kafka.secured:
+        port -= kafka_local.SECURED_PORT_OFFSETS.get(s.kafka_security.protocol, 0)
+        users = dict(s.local_kafka.users)
+        if not users and s.kafka_security.username:
+            with plain_errors():
+                users[s.kafka_security.username] = SecretStr(kafka_security.password(s.kafka_security))
+        secure = kafka_local.SecureListeners(
+            sasl_ssl_port=port + kafka_local.SECURED_PORT_OFFSETS["SASL_SSL"],
+            ssl_port=port + kafka_local.SECURED_PORT_OFFSETS["SSL"],
+            tls_dir=s.local_kafka.home / "tls",
+            users=tuple((name, pw.get_secret_value()) for name, pw in users.items()),
+        )
     return kafka_local.LocalKafka(
-        home=s.local_kafka.home, host=host, port=port, heap=s.local_kafka.heap, java=s.local_kafka.java
+        home=s.local_kafka.home, host=host, port=port, heap=s.local_kafka.heap, java=s.local_kafka.java, secure=secure
     )
 
 
 @contextmanager
-def _plain_errors() -> Iterator[None]:
-    # A refused jar or a missing Java is the user's to act on: one line, not a traceback.
+def plain_errors() -> Iterator[None]:
+    """A refused jar, a missing Java, a refused login or an untrusted certificate is the user's
+    to act on: one line on stderr and exit status 1, not a traceback."""
     try:
         yield
     except kafka_local.KafkaError as exc:
@@ -35,7 +55,7 @@ def _plain_errors() -> Iterator[None]:
 @kafka_app.command()
 def fetch() -> None:
     """Download the locked Kafka jars from Maven Central and check their sha256 (cached after the first run)."""
-    with _plain_errors():
+    with plain_errors():
         got = kafka_local.fetch(quiet=False)
     total = kafka_jars.read_lock().size
     msg = f"fetched {got.jars} ({got.bytes / 1e6:.1f} MB) in {got.seconds:.1f}s" if got.jars else "already cached"
@@ -45,7 +65,7 @@ def fetch() -> None:
 @kafka_app.command()
 def lock() -> None:
     """Maintainers: regenerate deploy/kafka/jars.lock from deploy/kafka/pom.xml (needs Maven)."""
-    with _plain_errors():
+    with plain_errors():
         made = kafka_jars.generate_lock()
     kafka_jars.write_lock(made)
     typer.echo(f"{kafka_jars.LOCK}: {len(made.jars)} jars, {made.size / 1e6:.1f} MB")
@@ -55,9 +75,17 @@ def lock() -> None:
 def start() -> None:
     """Start the broker in the background, wait until it answers, create the topics."""
     broker = local_broker()
-    with _plain_errors():
+    with plain_errors():
         took = broker.start(timeout_s=get_settings().local_kafka.start_timeout_s)
     typer.echo(f"Kafka {kafka_local.kafka_version()} ready on {broker.bootstrap} in {took:.1f}s (data: {broker.home})")
+    if broker.secure is not None:
+        tls = broker.tls()
+        users = ", ".join(name for name, _ in broker.secure.users) or "none"
+        typer.echo(f"  SASL_SSL on {broker.sasl_ssl_bootstrap} (SCRAM-SHA-256/512, PLAIN; users: {users})")
+        typer.echo(
+            f"  mutual TLS on {broker.ssl_bootstrap} (client certificate {tls.client_cert}, key {tls.client_key})"
+        )
+        typer.echo(f"  CA: {tls.ca} (FINSENTRY_KAFKA_SECURITY__CA_FILE)")
 
 
 @kafka_app.command()
@@ -72,14 +100,20 @@ def status() -> None:
     """Say whether the broker runs, on which Java, and list the topics with their partitions."""
     broker = local_broker()
     pid = broker.pid()
-    with _plain_errors():
+    with plain_errors():
         java = _java_line(broker)
     if pid is None:
         typer.echo(f"not running (data: {broker.home})")
         typer.echo(f"  would start on {java}")
         raise typer.Exit(1)
-    found = kafka_local.describe_topics(broker.bootstrap)
+    settings = get_settings()
+    # Asked the way every client connects (FINSENTRY_KAFKA and its security settings), so a
+    # wrong password or CA shows here first.
+    with plain_errors():
+        found = kafka_local.describe_topics(settings.kafka, security=settings.kafka_security)
     typer.echo(f"running, pid {pid}, {broker.bootstrap}, Kafka {kafka_local.kafka_version()}, data: {broker.home}")
+    if kafka_security.is_secured(settings.kafka_security):
+        typer.echo(f"  connected to {settings.kafka} with {kafka_security.describe(settings.kafka_security)}")
     typer.echo(f"  runs on {java}")
     for name in topics.PARTITIONS:
         typer.echo(f"  {name:<15} {found.get(name, 'missing')} partitions")

@@ -8,6 +8,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from finsentry import topics
+from finsentry.cli.kafka import plain_errors
 from finsentry.models import ModelChoice, load_models, load_watchlist
 from finsentry.settings import get_settings
 
@@ -31,7 +32,8 @@ def worker(
         settings.stream.app_id = app_id
     # A scoring-only worker needs no models: it reads what the enrich stage wrote.
     models = load_models(settings, "noop" if stage == "score" else _choice(model))
-    run_worker(settings, models, watchlist=load_watchlist(settings), stage=stage)  # type: ignore[arg-type]
+    with plain_errors():
+        run_worker(settings, models, watchlist=load_watchlist(settings), stage=stage)  # type: ignore[arg-type]
 
 
 def score(
@@ -81,11 +83,21 @@ def replay(
 
     settings = get_settings()
     total = count_records(src)
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
-    ) as progress:
+    with (
+        plain_errors(),
+        Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        ) as progress,
+    ):
         task = progress.add_task(f"{src.name} -> {topic}", total=total)
-        sent = send(src, settings.kafka, topic, rate=rate, on_sent=lambda n: progress.advance(task, n))
+        sent = send(
+            src,
+            settings.kafka,
+            topic,
+            rate=rate,
+            on_sent=lambda n: progress.advance(task, n),
+            security=settings.kafka_security,
+        )
     typer.echo(f"sent {sent} records to {topic} on {settings.kafka}")
 
 
