@@ -98,9 +98,11 @@ def _sasl(sec: KafkaSecurity) -> dict[str, Any]:
 
 def aiokafka_options(sec: KafkaSecurity | None) -> dict[str, Any]:
     """Keyword arguments of AIOKafkaConsumer / AIOKafkaProducer (empty for the default PLAINTEXT)."""
-    if sec is None or sec.protocol == "PLAINTEXT":
+    if sec is None:
         return {}
-    check(sec)
+    check(sec)  # also for PLAINTEXT: a CA file without a TLS protocol is a mistake worth a word
+    if sec.protocol == "PLAINTEXT":
+        return {}
     options: dict[str, Any] = {"security_protocol": sec.protocol, **_sasl(sec)}
     if (context := ssl_context(sec)) is not None:
         options["ssl_context"] = context
@@ -109,9 +111,11 @@ def aiokafka_options(sec: KafkaSecurity | None) -> dict[str, Any]:
 
 def kafka_python_options(sec: KafkaSecurity | None) -> dict[str, Any]:
     """Keyword arguments of kafka-python's KafkaConsumer / KafkaProducer / KafkaAdminClient."""
-    if sec is None or sec.protocol == "PLAINTEXT":
+    if sec is None:
         return {}
-    check(sec)
+    check(sec)  # also for PLAINTEXT: a CA file without a TLS protocol is a mistake worth a word
+    if sec.protocol == "PLAINTEXT":
+        return {}
     options: dict[str, Any] = {"security_protocol": sec.protocol, **_sasl(sec)}
     # kafka-python ignores its ssl_cafile / ssl_certfile / ssl_check_hostname when given a
     # context: the same context as aiokafka's keeps one rule for what is trusted.
@@ -122,11 +126,13 @@ def kafka_python_options(sec: KafkaSecurity | None) -> dict[str, Any]:
 
 def faust_options(sec: KafkaSecurity | None) -> dict[str, Any]:
     """Keyword arguments of faust.App: `broker_credentials` (the URL scheme stays kafka://)."""
-    if sec is None or sec.protocol == "PLAINTEXT":
+    if sec is None:
+        return {}
+    check(sec)
+    if sec.protocol == "PLAINTEXT":
         return {}
     import faust
 
-    check(sec)
     context = ssl_context(sec)
     credentials: Any
     if sec.uses_sasl:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from finsentry import kafka_local
-from tests.kafka_helpers import free_port_pair
+from finsentry import kafka_certs, kafka_local
+from tests.kafka_helpers import SecuredKafka, free_port_pair
 
 
 def _start(home: Path) -> kafka_local.LocalKafka:
@@ -51,6 +51,31 @@ def fresh_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
 
     yield make
     for broker in started:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
+    """A broker of its own with SASL_SSL (SCRAM-SHA-256/512 user `alice`) and mutual-TLS listeners.
+
+    Certificates are made in the fixture's folder (kafka_certs); the SCRAM user is added when
+    the storage is formatted, with Kafka's own StorageTool. Always local, even with
+    FINSENTRY_TEST_KAFKA set: the tests need to know its CA and users.
+    """
+    home = tmp_path_factory.mktemp("kafka-secured")
+    user, password = "alice", "alice-Pa55-" + os.urandom(6).hex()
+    secure = kafka_local.SecureListeners(
+        sasl_ssl_port=kafka_local.free_port(),
+        ssl_port=kafka_local.free_port(),
+        tls_dir=home / "tls",
+        users=((user, password),),
+    )
+    broker = kafka_local.LocalKafka(home=home, port=free_port_pair(), heap="512m", secure=secure)
+    broker.start(timeout_s=90)
+    unknown_ca = kafka_certs.make_ca_file(home / "unknown-ca.pem", "nobody's CA")
+    try:
+        yield SecuredKafka(broker=broker, user=user, password=password, unknown_ca=unknown_ca)
+    finally:
         broker.stop()
 
 

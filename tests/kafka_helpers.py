@@ -4,14 +4,61 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from pydantic import SecretStr
 
+from finsentry import kafka_certs, kafka_local
 from finsentry.kafka_local import free_port_pair
+from finsentry.kafka_security import kafka_python_options
+from finsentry.settings import KafkaSecurity, SaslMechanism
 
-__all__ = ["committed_offsets", "free_port_pair", "produce", "produce_tracked", "read_topic"]
+__all__ = ["SecuredKafka", "committed_offsets", "free_port_pair", "produce", "produce_tracked", "read_topic"]
+
+
+@dataclass(frozen=True)
+class SecuredKafka:
+    """The session's secured broker: SASL_SSL (SCRAM users) and mutual TLS beside plaintext."""
+
+    broker: kafka_local.LocalKafka
+    user: str
+    password: str = field(repr=False)  # test reports print the fixture
+    unknown_ca: Path  # a CA that signed nothing of this broker's
+
+    @property
+    def tls(self) -> kafka_certs.TlsFiles:
+        return self.broker.tls()
+
+    def scram(self, mechanism: SaslMechanism = "SCRAM-SHA-256", *, password: str | None = None) -> KafkaSecurity:
+        return KafkaSecurity(
+            protocol="SASL_SSL",
+            ca_file=self.tls.ca,
+            sasl_mechanism=mechanism,
+            username=self.user,
+            password=SecretStr(self.password if password is None else password),
+        )
+
+    def mtls(self) -> KafkaSecurity:
+        return KafkaSecurity(
+            protocol="SSL", ca_file=self.tls.ca, cert_file=self.tls.client_cert, key_file=self.tls.client_key
+        )
+
+    def env(self, security: KafkaSecurity, bootstrap: str) -> dict[str, str]:
+        """The FINSENTRY_* variables a subprocess needs to connect with `security`."""
+        out = {"FINSENTRY_KAFKA": bootstrap, "FINSENTRY_KAFKA_SECURITY__PROTOCOL": security.protocol}
+        for name in ("ca_file", "cert_file", "key_file", "password_file"):
+            if (value := getattr(security, name)) is not None:
+                out[f"FINSENTRY_KAFKA_SECURITY__{name.upper()}"] = str(value)
+        if security.uses_sasl:
+            out["FINSENTRY_KAFKA_SECURITY__SASL_MECHANISM"] = security.sasl_mechanism
+            out["FINSENTRY_KAFKA_SECURITY__USERNAME"] = security.username
+        if security.password is not None:
+            out["FINSENTRY_KAFKA_SECURITY__PASSWORD"] = security.password.get_secret_value()
+        return out
 
 
 def produce(
@@ -20,9 +67,10 @@ def produce(
     values: Iterable[bytes | dict[str, Any]],
     *,
     key: Callable[[Any], bytes | None] | None = None,
+    security: KafkaSecurity | None = None,
 ) -> int:
     """Send values (dicts become JSON) and wait until the broker has them all."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, **kafka_python_options(security))
     n = 0
     try:
         for value in values:
@@ -41,12 +89,15 @@ def read_topic(
     *,
     until: Callable[[list[dict[str, Any]]], bool] | None = None,
     timeout_s: float = 60.0,
+    security: KafkaSecurity | None = None,
 ) -> list[dict[str, Any]]:
     """Read a topic from the beginning, without a group, until `until(records)` or timeout.
 
     Each item is {"key", "value" (decoded JSON), "partition", "offset", "timestamp"}.
     """
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500, **kafka_python_options(security)
+    )
     deadline = time.monotonic() + timeout_s
     records: list[dict[str, Any]] = []
     try:
