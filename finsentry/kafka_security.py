@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from finsentry.kafka_errors import KafkaError
@@ -263,6 +263,12 @@ def describe(sec: KafkaSecurity) -> str:
         if sec.cert_file:
             parts.append(f"client certificate {sec.cert_file}")
     return ", ".join(parts)
+
+
+def plaintext_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without the FINSENTRY_KAFKA_SECURITY__ variables: for a child process that
+    talks to a throwaway plaintext broker (the benches) rather than the configured one."""
+    return {k: v for k, v in environ.items() if not k.upper().startswith(ENV)}
 
 
 def is_secured(sec: KafkaSecurity | None) -> bool:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import orjson
 
-from finsentry import kafka_local, topics
+from finsentry import kafka_local, kafka_security, topics
 from finsentry.settings import get_settings
 from streams.replay import sample_headlines
 
@@ -233,7 +233,8 @@ def run_pipeline_bench(
             producer.send(topics.NEWS, _news(i, pool, "tp"))
         producer.flush()
         env = {
-            **os.environ,
+            # The throwaway broker is plaintext: the worker must not bring the user's TLS/SASL settings to it.
+            **kafka_security.plaintext_env(os.environ),
             "FINSENTRY_KAFKA": broker.bootstrap,
             "FINSENTRY_STREAM__APP_ID": "bench",
             "FINSENTRY_STREAM__DATA_DIR": str(workdir / "faust"),
