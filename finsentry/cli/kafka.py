@@ -107,13 +107,15 @@ def status() -> None:
         typer.echo(f"  would start on {java}")
         raise typer.Exit(1)
     settings = get_settings()
-    # Asked the way every client connects (FINSENTRY_KAFKA and its security settings), so a
-    # wrong password or CA shows here first.
+    security = settings.kafka_security
+    # Secured, it asks the way every client connects (FINSENTRY_KAFKA with its security
+    # settings), so a wrong password or CA shows here first; else the broker's plaintext port.
+    address = settings.kafka if kafka_security.is_secured(security) else broker.bootstrap
     with plain_errors():
-        found = kafka_local.describe_topics(settings.kafka, security=settings.kafka_security)
+        found = kafka_local.describe_topics(address, security=security)
     typer.echo(f"running, pid {pid}, {broker.bootstrap}, Kafka {kafka_local.kafka_version()}, data: {broker.home}")
-    if kafka_security.is_secured(settings.kafka_security):
-        typer.echo(f"  connected to {settings.kafka} with {kafka_security.describe(settings.kafka_security)}")
+    if kafka_security.is_secured(security):
+        typer.echo(f"  connected to {address} with {kafka_security.describe(security)}")
     typer.echo(f"  runs on {java}")
     for name in topics.PARTITIONS:
         typer.echo(f"  {name:<15} {found.get(name, 'missing')} partitions")
