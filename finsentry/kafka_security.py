@@ -165,6 +165,11 @@ def explain(exc: BaseException, sec: KafkaSecurity, bootstrap: str) -> KafkaSecu
             return untrusted(sec, bootstrap, err.verify_message or str(err))
         name = type(err).__name__
         text = str(err)
+        if "UnsupportedSaslMechanism" in name:
+            return KafkaSecurityError(
+                f"Kafka at {bootstrap} does not offer SASL mechanism {sec.sasl_mechanism} ({text}):"
+                f" set {ENV}SASL_MECHANISM to one it enables"
+            )
         if (
             "SaslAuthenticationFailed" in name
             or "AuthenticationFailed" in name
