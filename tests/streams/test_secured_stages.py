@@ -207,6 +207,7 @@ def test_dispatcher_with_a_wrong_password_raises_the_clear_error(
         tmp_path / "routing.toml",
         env={"HOOK_SECRET": "hook-secret"},
     )
+    caplog.set_level(logging.DEBUG, logger="kafka")  # a CLI test earlier may have quieted it
     with (
         caplog.at_level(logging.DEBUG),
         pytest.raises(KafkaSecurityError, match="refused the login"),
@@ -236,6 +237,7 @@ def test_lag_monitor_over_mutual_tls_and_its_clear_warning(
         interval_s=60,
         security=secured_kafka.scram(password=wrong),
     )
+    caplog.set_level(logging.DEBUG, logger="kafka")  # a CLI test earlier may have quieted it
     with caplog.at_level(logging.DEBUG):
         refused.start()
         deadline = time.monotonic() + 90
