@@ -98,27 +98,24 @@ def _sasl(sec: KafkaSecurity) -> dict[str, Any]:
 
 def aiokafka_options(sec: KafkaSecurity | None) -> dict[str, Any]:
     """Keyword arguments of AIOKafkaConsumer / AIOKafkaProducer (empty for the default PLAINTEXT)."""
-    if sec is None:
-        return {}
-    check(sec)  # also for PLAINTEXT: a CA file without a TLS protocol is a mistake worth a word
-    if sec.protocol == "PLAINTEXT":
-        return {}
-    options: dict[str, Any] = {"security_protocol": sec.protocol, **_sasl(sec)}
-    if (context := ssl_context(sec)) is not None:
-        options["ssl_context"] = context
-    return options
+    return _client_options(sec)
 
 
 def kafka_python_options(sec: KafkaSecurity | None) -> dict[str, Any]:
-    """Keyword arguments of kafka-python's KafkaConsumer / KafkaProducer / KafkaAdminClient."""
+    """Keyword arguments of kafka-python's KafkaConsumer / KafkaProducer / KafkaAdminClient.
+
+    The same as aiokafka's: kafka-python ignores its ssl_cafile / ssl_certfile /
+    ssl_check_hostname when given a context, so one context keeps one rule for what is trusted."""
+    return _client_options(sec)
+
+
+def _client_options(sec: KafkaSecurity | None) -> dict[str, Any]:
     if sec is None:
         return {}
     check(sec)  # also for PLAINTEXT: a CA file without a TLS protocol is a mistake worth a word
     if sec.protocol == "PLAINTEXT":
         return {}
     options: dict[str, Any] = {"security_protocol": sec.protocol, **_sasl(sec)}
-    # kafka-python ignores its ssl_cafile / ssl_certfile / ssl_check_hostname when given a
-    # context: the same context as aiokafka's keeps one rule for what is trusted.
     if (context := ssl_context(sec)) is not None:
         options["ssl_context"] = context
     return options
