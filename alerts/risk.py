@@ -243,7 +243,9 @@ class RiskEngine:
         adverse = max(0.0, probs.negative - probs.positive) * sentiment.score
         is_negative = sentiment.label == "negative"
 
-        kinds = sorted({e.type for e in r.events if e.targets_entity(state.entity) and event_level(e, s) is not None})
+        # Each event's level once per record: the story match and the scoring both read it.
+        levels = [(e, event_level(e, s) if e.targets_entity(state.entity) else None) for e in r.events]
+        kinds = sorted({e.type for e, level in levels if level is not None})
         novelty, sources = self._match_story(state, r, t, kinds)
         # A corroborating report is not a new story, so it is not counted towards a burst.
         burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1)
@@ -269,8 +271,7 @@ class RiskEngine:
 
         items: list[_Item] = []
         # Only the events that happen to this company: a broker is not downgraded by its own call.
-        for event in r.events:
-            level = event_level(event, s) if event.targets_entity(state.entity) else None
+        for event, level in levels:
             if level is None or any(i.event_type == event.type for i in items):
                 continue
             if sentiment.label == "positive" and level != "critical":

@@ -183,6 +183,7 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
 _CONDITION = re.compile(r"^\s*(percent|usd|rating)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
 
 
+@lru_cache(maxsize=256)  # read per event by alerts/levels.py: parse each condition once
 def parse_condition(text: str) -> tuple[str, str, float | str]:
     """("percent", ">=", 0.15) from "percent >= 0.15"; ValueError for anything else."""
     m = _CONDITION.match(text)
