@@ -139,6 +139,10 @@ CONSUMER_LAG = Gauge(
 )
 LAG_POLLS = Counter("finsentry_lag_polls_total", "Lag monitor polls of the broker, by outcome.", ["outcome"])
 LAG_LAST_POLL = Gauge("finsentry_lag_last_poll_timestamp_seconds", "Unix time of the last successful lag poll.")
+BROKER_UP = Gauge(
+    "finsentry_kafka_broker_up",
+    "1 while this process's last contact with Kafka succeeded, 0 while the broker is unreachable.",
+)
 RISK_THRESHOLD = Gauge(
     "finsentry_risk_threshold",
     "The risk score at which each severity starts (settings.risk), for dashboards to compare against.",
@@ -289,6 +293,11 @@ def set_risk_thresholds(thresholds: Mapping[str, float]) -> None:
     so dashboards read them instead of repeating the numbers."""
     for severity, score in thresholds.items():
         RISK_THRESHOLD.labels(severity=severity).set(score)
+
+
+def set_broker_up(up: bool) -> None:
+    """Whether the last contact with Kafka (a lag poll, a connection, a write) succeeded."""
+    BROKER_UP.set(1 if up else 0)
 
 
 def set_model_info(model: ModelKind, *, name: str, version: str, device: str) -> None:

@@ -86,6 +86,18 @@ class KafkaSecurity(BaseModel):
         return self.protocol in ("SASL_PLAINTEXT", "SASL_SSL")
 
 
+class KafkaRetrySettings(BaseModel):
+    """How every long-running client waits out a broker it cannot reach, at start and mid-run.
+
+    Tries back off from `initial_backoff_s`, doubling up to `max_backoff_s`; after `give_up_s`
+    of one unbroken outage the process exits with one error line (a supervisor may restart it).
+    """
+
+    give_up_s: float = Field(300.0, gt=0, description="longest unbroken outage waited out before exiting")
+    initial_backoff_s: float = Field(0.5, gt=0, description="first wait between tries")
+    max_backoff_s: float = Field(10.0, gt=0, description="longest wait between tries")
+
+
 class StreamSettings(BaseModel):
     """The Faust worker: batching, validation and group membership."""
 
@@ -290,6 +302,7 @@ class Settings(BaseSettings):
 
     kafka: str = Field("127.0.0.1:9092", description="Kafka bootstrap address (host:port[,host:port])")
     kafka_security: KafkaSecurity = KafkaSecurity()
+    kafka_retry: KafkaRetrySettings = KafkaRetrySettings()
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()
     stream: StreamSettings = StreamSettings()
     sentiment: SentimentSettings = SentimentSettings()

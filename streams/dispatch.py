@@ -22,6 +22,7 @@ from finsentry import topics
 from finsentry.contracts import DeadLetter
 from finsentry.settings import DispatchSettings, Settings
 from streams.consumer import AtLeastOnceConsumer, Done
+from streams.reconnect import Backoff
 from streams.transport import KafkaSink, KafkaSource, Message, Sink, Source
 
 log = logging.getLogger(__name__)
@@ -164,8 +165,11 @@ class DispatchService:
     async def run(self, stop: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
         ds = self.settings.dispatch
         security = self.settings.kafka_security
-        source = KafkaSource(self.settings.kafka, topics.ALERTS, ds.group_id, "finsentry-dispatch", security=security)
-        sink = KafkaSink(self.settings.kafka, "finsentry-dispatch", idempotent=True, security=security)
+        backoff = Backoff.of(self.settings.kafka_retry)
+        source = KafkaSource(
+            self.settings.kafka, topics.ALERTS, ds.group_id, "finsentry-dispatch", security=security, backoff=backoff
+        )
+        sink = KafkaSink(self.settings.kafka, "finsentry-dispatch", idempotent=True, security=security, backoff=backoff)
         await run_dispatcher(source, sink, self.config, ds, stop, ready=ready, on_handler=self._keep)
 
     def _keep(self, handler: DispatchHandler) -> None:

@@ -28,6 +28,7 @@ from finsentry.pipeline import Models, Timings, enrich
 from finsentry.settings import Settings
 from finsentry.validation import InvalidEvent, parse_news
 from streams.consumer import AtLeastOnceConsumer, Done
+from streams.reconnect import Backoff
 from streams.transport import KafkaSink, KafkaSource, Message, Sink
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,8 @@ class EnrichService(Service):
         self.settings = settings
         self.group_id = f"{s.app_id}-enrich"
         security = settings.kafka_security
-        self.sink = KafkaSink(settings.kafka, client_id=f"{s.app_id}-enrich", security=security)
+        backoff = Backoff.of(settings.kafka_retry)
+        self.sink = KafkaSink(settings.kafka, client_id=f"{s.app_id}-enrich", security=security, backoff=backoff)
         self.source = KafkaSource(
             settings.kafka,
             topics.NEWS,
@@ -141,6 +143,7 @@ class EnrichService(Service):
             f"{s.app_id}-enrich",
             max_poll_records=s.batch_size,
             security=security,
+            backoff=backoff,
         )
         self.stage = EnrichStage(settings, models, self.sink)
         self.consumer = AtLeastOnceConsumer(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from prometheus_client import REGISTRY
 
 from finsentry import kafka_security
-from finsentry.metrics import CONSUMER_LAG, LAG_LAST_POLL, LAG_POLLS
+from finsentry.metrics import CONSUMER_LAG, LAG_LAST_POLL, LAG_POLLS, set_broker_up
 
 if TYPE_CHECKING:
     from finsentry.settings import KafkaSecurity
@@ -47,6 +47,7 @@ def install_faust_sensor(app: Any, name_prefix: str = "finsentry_faust") -> bool
 
 
 _COORDINATOR_TRIES: Final = 20
+_REQUEST_TIMEOUT_MS: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,20 @@ class LagMonitor:
         from kafka import KafkaAdminClient, KafkaConsumer
 
         secured = kafka_security.kafka_python_options(self.security)
+        # A poll gives up on a broker that went away within seconds (kafka-python's consumer
+        # would wait 305 s), so /metrics shows the outage while it lasts.
+        timeout_ms = _REQUEST_TIMEOUT_MS
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id, **secured)
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap, client_id=self.client_id, request_timeout_ms=timeout_ms, **secured
+            )
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                bootstrap_servers=self.bootstrap, client_id=self.client_id, enable_auto_commit=False, **secured
+                bootstrap_servers=self.bootstrap,
+                client_id=self.client_id,
+                enable_auto_commit=False,
+                request_timeout_ms=timeout_ms,
+                **secured,
             )
         return self._admin, self._consumer
 
@@ -153,15 +163,25 @@ class LagMonitor:
         return out
 
     def _run(self) -> None:
+        failing = False
         while not self._stop.is_set():
             try:
                 self.poll_once()
                 LAG_POLLS.labels(outcome="ok").inc()
+                set_broker_up(True)
             except Exception as exc:  # the broker may be restarting; keep trying
                 LAG_POLLS.labels(outcome="error").inc()
+                set_broker_up(False)
                 clear = kafka_security.clear_error(exc, self.bootstrap, self.security)
-                log.warning("lag poll failed for group %s: %s", self.group, clear or exc)
+                # One warning per outage, not one per poll.
+                level = logging.INFO if failing else logging.WARNING
+                log.log(level, "lag poll failed for group %s: %s", self.group, clear or exc)
+                failing = True
                 self.close()
+            else:
+                if failing:
+                    log.info("lag polls for group %s answer again", self.group)
+                failing = False
             self._stop.wait(self.interval_s)
         self.close()
 

@@ -9,11 +9,12 @@ mock transport stands in for the network.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from finsentry import kafka_security
+from streams.reconnect import Backoff, retrying
 from streams.tables import partition_of_bytes
 
 if TYPE_CHECKING:
@@ -69,17 +70,27 @@ class Sink(Protocol):
     async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None: ...
 
 
-async def _started(client: Any, bootstrap: str, security: KafkaSecurity | None) -> None:
-    """Start an aiokafka client; a refused login or certificate becomes one clear KafkaSecurityError."""
+async def _started(
+    make: Callable[[], Any], bootstrap: str, security: KafkaSecurity | None, backoff: Backoff, what: str
+) -> Any:
+    """Start a new aiokafka client from `make()`, waiting out a broker that is not up yet.
+
+    A refused login or certificate becomes one clear KafkaSecurityError, never retried.
+    """
     from aiokafka.errors import KafkaError
 
-    try:
-        await client.start()
-    except KafkaError as exc:
-        await client.stop()  # the half-started client holds sockets and tasks
-        if (clear := await kafka_security.aclear_error(exc, bootstrap, security)) is not None:
-            raise clear from None
-        raise
+    async def attempt() -> Any:
+        client = make()
+        try:
+            await client.start()
+        except KafkaError as exc:
+            await client.stop()  # the half-started client holds sockets and tasks
+            if (clear := await kafka_security.aclear_error(exc, bootstrap, security)) is not None:
+                raise clear from None
+            raise
+        return client
+
+    return await retrying(what, attempt, bootstrap=bootstrap, backoff=backoff, security=security)
 
 
 class KafkaSource:
@@ -94,10 +105,12 @@ class KafkaSource:
         *,
         max_poll_records: int = 500,
         security: KafkaSecurity | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.topic = topic
         self._bootstrap = bootstrap
         self._security = security
+        self._backoff = backoff or Backoff()
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "group_id": group_id,
@@ -119,8 +132,13 @@ class KafkaSource:
         from aiokafka import AIOKafkaConsumer
 
         # Made here, not in __init__: aiokafka binds its clients to the running event loop.
-        self._client = AIOKafkaConsumer(self.topic, **self._options, **kafka_security.aiokafka_options(self._security))
-        await _started(self._client, self._bootstrap, self._security)
+        self._client = await _started(
+            lambda: AIOKafkaConsumer(self.topic, **self._options, **kafka_security.aiokafka_options(self._security)),
+            self._bootstrap,
+            self._security,
+            self._backoff,
+            f"starting the consumer of {self.topic}",
+        )
 
     async def stop(self) -> None:
         if self._client is not None:
@@ -160,10 +178,17 @@ class KafkaSink:
     """
 
     def __init__(
-        self, bootstrap: str, client_id: str, *, idempotent: bool = False, security: KafkaSecurity | None = None
+        self,
+        bootstrap: str,
+        client_id: str,
+        *,
+        idempotent: bool = False,
+        security: KafkaSecurity | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self._bootstrap = bootstrap
         self._security = security
+        self._backoff = backoff or Backoff()
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "acks": "all",
@@ -185,37 +210,73 @@ class KafkaSink:
     async def start(self) -> None:
         from aiokafka import AIOKafkaProducer
 
-        self._client = AIOKafkaProducer(**self._options, **kafka_security.aiokafka_options(self._security))
-        await _started(self._client, self._bootstrap, self._security)
+        self._client = await _started(
+            lambda: AIOKafkaProducer(**self._options, **kafka_security.aiokafka_options(self._security)),
+            self._bootstrap,
+            self._security,
+            self._backoff,
+            "starting the producer",
+        )
 
     async def stop(self) -> None:
         if self._client is not None:
             await self._client.stop()
 
     async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None:
-        if items:
-            await asyncio.gather(*await self.send_nowait(topic, items))
-
-    async def send_nowait(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> list[asyncio.Future[Any]]:
-        """Queue the records; the futures resolve when the broker acknowledged them."""
+        """Write `items`; a partition batch the broker did not take (it went away) is written
+        again, with backoff, until acknowledged or kafka_retry.give_up_s has passed. A batch
+        taken before the failure may be written twice: at-least-once, as the stages expect."""
         if not items:
-            return []
-        producer = self._producer
+            return
+        todo: dict[int, list[tuple[bytes | None, bytes]]] | None = None
+
+        async def attempt() -> None:
+            nonlocal todo
+            if todo is None:  # the partition count is asked once per topic, and may meet the outage
+                todo = await self._by_partition(topic, items)
+            queued = [(p, pairs, await self._send_partition(topic, p, pairs)) for p, pairs in todo.items()]
+            results = await asyncio.gather(*(f for _, _, futures in queued for f in futures), return_exceptions=True)
+            failed: dict[int, list[tuple[bytes | None, bytes]]] = {}
+            first: BaseException | None = None
+            i = 0
+            for p, pairs, futures in queued:
+                outcome = results[i : i + len(futures)]
+                i += len(futures)
+                if errors := [r for r in outcome if isinstance(r, BaseException)]:
+                    failed[p] = pairs
+                    first = first or errors[0]
+            todo = failed
+            if first is not None:
+                raise first
+
+        await retrying(
+            f"writing to {topic}", attempt, bootstrap=self._bootstrap, backoff=self._backoff, security=self._security
+        )
+
+    async def _by_partition(
+        self, topic: str, items: Sequence[tuple[bytes | None, bytes]]
+    ) -> dict[int, list[tuple[bytes | None, bytes]]]:
         n = self._partitions.get(topic)
         if n is None:
-            n = self._partitions[topic] = len(await producer.partitions_for(topic))
+            n = self._partitions[topic] = len(await self._producer.partitions_for(topic))
         by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
         for i, (key, value) in enumerate(items):
             p = partition_of_bytes(key, n) if key is not None else (self._spread + i) % n
             by_partition.setdefault(p, []).append((key, value))
         self._spread += len(items)
+        return by_partition
+
+    async def _send_partition(
+        self, topic: str, partition: int, pairs: list[tuple[bytes | None, bytes]]
+    ) -> list[asyncio.Future[Any]]:
+        """Queue one partition's records in as few batches as fit; the futures resolve on acks."""
+        producer = self._producer
         futures: list[asyncio.Future[Any]] = []
-        for partition, pairs in by_partition.items():
-            batch = producer.create_batch()
-            for key, value in pairs:
-                if batch.append(key=key, value=value, timestamp=None) is None:
-                    futures.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=None)
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
+        batch = producer.create_batch()
+        for key, value in pairs:
+            if batch.append(key=key, value=value, timestamp=None) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = producer.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
         return futures

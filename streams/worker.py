@@ -18,6 +18,7 @@ from finsentry.settings import Settings
 from streams.app import create_app
 from streams.enrich import EnrichService
 from streams.monitoring import LagMonitor
+from streams.reconnect import Backoff, wait_until_reachable
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ def run_worker(
 ) -> None:
     """Run until SIGINT/SIGTERM; Faust's worker stops the services cleanly on either."""
     security = settings.kafka_security
+    # Served first: while the worker waits for the broker, /metrics says so.
+    metrics.serve_metrics(settings.metrics.host, settings.metrics.port)
+    metrics.set_broker_up(False)
+    # Faust exits when the broker is not up yet: wait for it here, as the stages' own clients do.
+    wait_until_reachable(settings.kafka, security, Backoff.of(settings.kafka_retry), what="starting the worker")
     # Faust retries a refused login without end; one direct connection first turns it into
     # one clear error line and a non-zero exit.
     if kafka_security.is_secured(security) and (refused := kafka_security.diagnose(settings.kafka, security)):
@@ -51,7 +57,6 @@ def run_worker(
     r = settings.risk
     metrics.set_risk_thresholds({"critical": r.critical, "high": r.high, "medium": r.medium, "low": r.low})
     metrics.register_gpu_collector()
-    metrics.serve_metrics(settings.metrics.host, settings.metrics.port)
     every = settings.metrics.lag_interval_s
     monitors = []
     if enrich_on:

@@ -60,8 +60,10 @@ def dispatch(
     """
     from prometheus_client import start_http_server
 
+    from finsentry import topics
     from finsentry.cli.kafka import plain_errors
     from streams.dispatch import DispatchService, serve
+    from streams.monitoring import LagMonitor
 
     settings, config = _load(routing)
     if check:
@@ -70,7 +72,16 @@ def dispatch(
     port = settings.metrics.port + 1
     start_http_server(port, addr=settings.metrics.host)
     log.info("metrics on http://%s:%d/metrics", settings.metrics.host, port)
-    with plain_errors():
+    # The group's lag on `alerts`, and whether the broker answers, on the same /metrics.
+    monitor = LagMonitor(
+        settings.kafka,
+        settings.dispatch.group_id,
+        [topics.ALERTS],
+        interval_s=settings.metrics.lag_interval_s,
+        client_id="finsentry-dispatch-lag",
+        security=settings.kafka_security,
+    )
+    with plain_errors(), monitor:
         serve(DispatchService(settings, config), logger=log)
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,11 +22,13 @@ from alerts.dispatch.routing import parse_routing
 from finsentry import kafka_security, topics
 from finsentry.kafka_security import KafkaSecurityError
 from finsentry.settings import DispatchSettings, Settings
+from streams.demo import feed, watch_alerts
 from streams.monitoring import LagMonitor
 from tests.alerts.dispatch_fixtures import make_alert
 from tests.alerts.dispatch_kafka import ServiceThread, start_group_at_end, wait_committed
-from tests.alerts.dispatch_servers import HttpSink
+from tests.alerts.dispatch_servers import HttpSink, SmtpSink
 from tests.kafka_helpers import SecuredKafka, produce, read_topic
+from tests.streams.dispatcher_proc import DispatcherProc, file_mode_alerts
 from tests.streams.worker_proc import WorkerProc
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -260,3 +263,117 @@ def test_the_one_mapping_gives_each_library_the_same_context(secured_kafka: Secu
         assert options["ssl_context"].check_hostname
     assert faust_creds.mechanism.value == "SCRAM-SHA-512" and faust_creds.ssl_context.check_hostname
     assert secured_kafka.password not in repr(aio) + repr(kp) + repr(faust_creds)
+
+
+STORM = [
+    ("BA", "Boeing files for Chapter 11 bankruptcy protection"),
+    ("F", "Ford recalls 500,000 pickup trucks over brake failures"),
+    ("BA", "Boeing accused of accounting fraud by short seller"),
+]
+
+
+def test_news_in_over_sasl_ssl_alert_out_by_mail_end_to_end(
+    secured_kafka: SecuredKafka, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """replay -> worker (real models) -> alerts -> dispatcher -> loopback SMTP, every hop over SASL_SSL."""
+    tag = "e2e" + uuid.uuid4().hex[:6]
+    news = [
+        orjson.dumps(
+            {
+                "id": f"{tag}-{i}",
+                "headline": headline,
+                "published_at": f"2026-03-02T09:{5 * i:02d}:00Z",
+                "tickers": [ticker],
+                "source": "wire",
+            }
+        )
+        for i, (ticker, headline) in enumerate(STORM)
+    ]
+    expected = {str(a["alert_id"]) for a in file_mode_alerts(news, tmp_path, tiny_model_dir)}
+    assert expected, "the storm must alert"
+    src = tmp_path / "storm.jsonl"
+    src.write_bytes(b"\n".join(news) + b"\n")
+    sasl = secured_kafka.broker.sasl_ssl_bootstrap
+    sha256, sha512 = secured_kafka.scram("SCRAM-SHA-256"), secured_kafka.scram("SCRAM-SHA-512")
+    group = f"dispatch-{tag}"
+    start_group_at_end(secured_kafka.broker.bootstrap, group)  # only this test's alerts
+    hook, smtp = HttpSink().start(), SmtpSink().start()
+    worker = WorkerProc(
+        sasl,
+        f"e2e-{tag}",
+        tmp_path,
+        model="default",
+        env={**secured_kafka.env(sha512, sasl), "FINSENTRY_SENTIMENT__MODEL_DIR": str(tiny_model_dir)},
+    )
+    dispatcher = DispatcherProc(
+        sasl, tmp_path, hook.url("/hook"), smtp.port, secured_kafka.env(sha256, sasl), group=group
+    )
+    try:
+        worker.wait_ready(timeout_s=300)
+        sent = _replay(src, secured_kafka.env(sha256, sasl))
+        assert sent.returncode == 0, sent.stderr
+        deadline = time.monotonic() + 180
+        while not expected <= {m.message["X-Finsentry-Alert-Id"] for m in smtp.mails}:
+            assert time.monotonic() < deadline, f"{worker.log()[-4000:]}\n{dispatcher.log()[-4000:]}"
+            time.sleep(0.5)
+        time.sleep(2)  # a second copy would arrive now
+        mails = [m.message["X-Finsentry-Alert-Id"] for m in smtp.mails]
+    finally:
+        worker_code, dispatch_code = worker.stop(), dispatcher.stop()
+        hook.stop()
+        smtp.stop()
+    logs = worker.log() + dispatcher.log() + sent.stdout + sent.stderr
+    assert worker_code == 0 and dispatch_code == 0, logs[-4000:]
+    assert sorted(mails) == sorted(expected)  # each alert mailed once, none other
+    assert "SASL_SSL, SCRAM-SHA-512 as 'alice'" in worker.log()
+    assert secured_kafka.password not in logs
+
+
+def test_the_demo_feed_and_alert_watcher_over_sasl_ssl(secured_kafka: SecuredKafka) -> None:
+    sasl = secured_kafka.broker.sasl_ssl_bootstrap
+    sec = secured_kafka.scram("SCRAM-SHA-512")
+    tag = "W" + uuid.uuid4().hex[:6].upper()
+    seen: list[str] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_alerts, args=(sasl, stop, lambda a: seen.append(a.alert_id), sec))
+    watcher.start()
+    try:
+        alert = make_alert(tag, severity="high")
+        deadline = time.monotonic() + 60
+        # The watcher starts at the end of the topic: write until it has seen one (its
+        # position is set on its first poll, so an early write may fall before it).
+        while alert.alert_id not in seen:
+            assert time.monotonic() < deadline and watcher.is_alive(), "the watcher saw nothing over SASL_SSL"
+            produce(sasl, topics.ALERTS, [alert.to_json()], security=sec)
+            time.sleep(1)
+    finally:
+        stop.set()
+        watcher.join(30)
+    sent: list[int] = []
+    feeding = threading.Event()
+    feeder = threading.Thread(
+        target=feed, args=(sasl, 200.0, feeding, lambda n: (sent.append(n), n >= 20 and feeding.set()), sec)
+    )
+    feeder.start()
+    feeder.join(60)
+    assert not feeder.is_alive() and len(sent) >= 20
+
+
+BENCH_ARGS = ("-n", "50", "--live", "10", "--rate", "20", "--json")
+
+
+def test_dispatch_bench_runs_over_sasl_ssl(secured_kafka: SecuredKafka) -> None:
+    sasl = secured_kafka.broker.sasl_ssl_bootstrap
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FINSENTRY_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "finsentry.cli", "bench", "dispatch", "--use-kafka", *BENCH_ARGS],
+        env={**clean, "COLUMNS": "200", **secured_kafka.env(secured_kafka.scram("SCRAM-SHA-256"), sasl)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = orjson.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["alerts"] == 50, figures
+    assert secured_kafka.password not in done.stdout + done.stderr
