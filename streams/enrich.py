@@ -28,7 +28,7 @@ from finsentry.pipeline import Models, Timings, enrich
 from finsentry.settings import Settings
 from finsentry.validation import InvalidEvent, parse_news
 from streams.consumer import AtLeastOnceConsumer, Done
-from streams.reconnect import Backoff
+from streams.reconnect import Backoff, KafkaUnreachable
 from streams.transport import KafkaSink, KafkaSource, Message, Sink
 
 log = logging.getLogger(__name__)
@@ -166,4 +166,10 @@ class EnrichService(Service):
 
     @Service.task
     async def _consume(self) -> None:
-        await self.consumer.run(lambda: self.should_stop)
+        try:
+            await self.consumer.run(lambda: self.should_stop)
+        except KafkaUnreachable as exc:
+            # The worker crashes and exits 1 (nothing was committed past what was written);
+            # this line says why before the worker's own crash report.
+            log.error("error: %s", exc)
+            raise
