@@ -245,7 +245,7 @@ class RiskSettings(BaseModel):
     prior_alpha: float = Field(0.02, gt=0, le=1, description="weight of each new negative story in the learned prior")
     repeat_story_factor: float = Field(0.5, ge=0, le=1, description="score multiplier for a story already seen")
     watchlist_weight: float = Field(1.25, ge=1, description="multiplier for tickers on the watchlist")
-    # Severity thresholds on the 0-100 score; see docs/risk.md for worked examples.
+    # Severity thresholds on the 0-100 score; the README's "Risk score" section explains the scale.
     critical: float = 80.0
     high: float = 60.0
     medium: float = 45.0
