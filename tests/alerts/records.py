@@ -50,13 +50,13 @@ def record(
         headline=headline,
         source=source,
         published_at=T0 + timedelta(minutes=minutes),
-        sentiment=Sentiment(label=label, score=max(probs.negative, probs.neutral, probs.positive), probs=probs),  # type: ignore[arg-type]
+        sentiment=Sentiment(label=label, score=max(probs.negative, probs.neutral, probs.positive), probs=probs),
         entities=[Entity(text=ticker, type="ORG", ticker=ticker, name=f"{ticker} Corp", sector="Tech", source="feed")]
         if ticker
         else [],
         entity_sentiment=Sentiment(
             label=entity_label, score=max(towards.negative, towards.neutral, towards.positive), probs=towards
-        )  # type: ignore[arg-type]
+        )
         if towards
         else None,
         events=[
