@@ -64,6 +64,7 @@ class TargetWords:
     actor_marks: frozenset[str]
     target_marks: frozenset[str]
     relation_words: frozenset[str]
+    phrase_joins: frozenset[str]
     passive_aux: frozenset[str]
     perfect_aux: frozenset[str]
     payment_verbs: frozenset[str]
@@ -85,6 +86,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         actor_marks=words("actor_marks"),
         target_marks=words("target_marks"),
         relation_words=words("relation_words"),
+        phrase_joins=words("phrase_joins"),
         passive_aux=words("passive_auxiliaries"),
         perfect_aux=words("perfect_auxiliaries"),
         payment_verbs=words("payment_verbs"),
@@ -200,6 +202,17 @@ class _Reader:
             group.append(m)
             boundary = m.end
         return group
+
+    def unjoined_after(self, candidates: list[Mention], anchor: int) -> list[Mention]:
+        """The companies after `anchor`, unless a joining word comes before the first of them
+        ("plant fire and loss of Apple orders": Apple belongs to the loss, not to the fire)."""
+        first = next((m for m in candidates if m.start > anchor), None)
+        if first is None:
+            return []
+        between = self.doc[anchor + 1 : first.start]
+        if any(t.lower_ in self.words.phrase_joins and t.i not in self.company_at for t in between):
+            return []
+        return candidates
 
     def mentions_deal(self, anchor: int, seg: int) -> bool:
         return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
@@ -360,7 +373,11 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
 
     if event_role == "self":
         owner = reader.owner(clause, anchor) if verb is None else []
-        targets = owner or reader.group_before(before, anchor) or reader.group_after(after, anchor)
+        targets = (
+            owner
+            or reader.group_before(before, anchor)
+            or reader.group_after(reader.unjoined_after(after, anchor), anchor)
+        )
     elif event_role == "deal":
         targets = clause
         if verb is not None and not reader.passive(verb, after):

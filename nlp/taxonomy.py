@@ -9,7 +9,8 @@ mean lasting damage to the company's value or its creditors":
            going-concern doubts, data breaches, regulator actions, fines, dividend cuts,
            guidance cuts.
 - 0.5-0.7  costly but usually survivable: lawsuits, investigations, recalls, earnings misses,
-           layoffs, restructurings, sudden executive departures, analyst downgrades.
+           operational disruptions, layoffs, restructurings, sudden executive departures,
+           analyst downgrades.
 - 0.3-0.5  news that moves risk either way: mergers and acquisitions (integration risk,
            debt taken on), price-target cuts.
 - 0.0-0.2  good news (upgrades, beats, raised guidance or dividends, price-target raises).
@@ -93,6 +94,13 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
     EventType("earnings_miss", 0.6, "results below expectations, a loss or a falling profit", family="results"),
     EventType("recall", 0.6, "recalls products or vehicles"),
     EventType("executive_departure", 0.55, "a CEO, CFO, chair or other executive resigns, leaves or is ousted"),
+    # Lost output or service, not a lasting change to the business: between layoffs and a recall.
+    EventType(
+        "operational_disruption",
+        0.55,
+        "its own operations are halted or disrupted: a plant fire or shutdown, an outage, mass flight "
+        "cancellations, a strike, supply disruptions it warns of",
+    ),
     EventType(
         "price_drop",
         0.5,

@@ -96,6 +96,15 @@ def test_the_size_a_headline_gives_moves_the_level(
     assert event_level(event, RiskSettings()) == level
 
 
+def test_every_adverse_event_type_has_an_alert_level() -> None:
+    # A type missing from the table raises no alert at all: only good news and deals may be.
+    from nlp.taxonomy import EVENT_TYPES
+
+    adverse = {t.id for t in EVENT_TYPES.values() if t.family not in ("good_news", "deal")}
+    assert adverse - set(RiskSettings().event_levels) == set()
+    assert RiskSettings().event_levels["operational_disruption"] == "medium"
+
+
 def test_a_3_percent_target_trim_scores_below_a_40_percent_cut() -> None:
     def score(percent: float) -> Alert:
         [alert] = engine().process(

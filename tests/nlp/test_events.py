@@ -51,6 +51,7 @@ CASES: list[tuple[str, str, str]] = [
     ("dividend_raise", "Coca-Cola hikes dividend for 62nd year", "Coca-Cola declares quarterly dividend"),
     ("going_concern", "Auditor raises going concern doubt at WeWork", "WeWork keeps going despite losses"),
     ("delisting", "Nasdaq moves to delist the Chinese firm", "Nasdaq lists three new IPOs"),
+    ("operational_disruption", "Refinery fire halts output at Valero's Texas plant", "Valero fires its refinery chief"),
 ]
 
 
@@ -349,6 +350,20 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("lawsuit", "Investors file lawsuit against the carmaker", "Indonesia files WTO lawsuit against EU"),
     ("regulatory_action", "US imposes sanctions on Rusal", "Rusal faces tough market even after sanctions dropped"),
     ("restructuring", "Bank unveils overhaul of its investment arm", "Investor adviser calls for bank overhaul"),
+    # operational_disruption: mass cancellations, not a route; a strike that stops work, not a deal;
+    # a closure for a storm is a disruption, and no restructuring.
+    (
+        "operational_disruption",
+        "Airline cancels 900 flights after a computer outage",
+        "Airline cancels flights to Havana",
+    ),
+    ("operational_disruption", "Dockworkers go on strike at two ports", "Automaker strikes a deal with its union"),
+    (
+        "operational_disruption",
+        "Chipmaker shuts Texas fab as winter storm cuts power",
+        "Chipmaker opens a new Texas fab",
+    ),
+    ("restructuring", "Chipmaker to close its Texas plant for good", "Chipmaker shuts Texas plant after hurricane"),
     # The final18-19 round: forecasts of a loss are guidance; markets' and sectors' results are no company's.
     (
         "guidance_cut",

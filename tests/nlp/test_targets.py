@@ -49,6 +49,8 @@ SHAPES: list[tuple[str, str, list[str], str | None]] = [
     # one company's news moving a rival
     ("Ford shares climb after Tesla recall", "recall", ["TSLA"], None),
     ("Lowe's slips as Home Depot warns on demand", "guidance_cut", ["HD"], None),
+    ("Southwest Airlines cancels 1,800 flights after a technology outage", "operational_disruption", ["LUV"], None),
+    ("Delta says flights run normally after Microsoft outage", "operational_disruption", ["MSFT"], None),
     # deals: every party is a target
     ("Microsoft to acquire Activision Blizzard for $69 billion", "merger_acquisition", ["MSFT", "ATVI"], "MSFT"),
 ]
@@ -72,6 +74,7 @@ NOT_TARGETS: list[tuple[str, str]] = [
     ("Citi cuts Netflix price target ahead of earnings", "C"),
     ("Exxon climbs as Chevron recalls fuel additive", "XOM"),
     ("Wells Fargo lowers Target to underweight", "WFC"),
+    ("Delta says flights run normally after Microsoft outage", "DAL"),
 ]
 
 
@@ -80,6 +83,13 @@ def test_the_actor_or_bystander_is_never_a_target(annotator: SpacyAnnotator, tex
     events = annotator.annotate_one(text).events
     assert events, f"no event in {text!r}"
     assert all(bystander not in (e.targets or []) for e in events), [(e.type, e.targets) for e in events]
+
+
+def test_companies_that_say_they_are_spared_get_no_disruption(annotator: SpacyAnnotator) -> None:
+    # The outage is Southwest's, which is not linked by "Southwest" alone: the structure would
+    # give it to the subject, so the rules drop it (nlp/rules/operational_disruption.yaml).
+    events = annotator.annotate_one("Delta, United Airlines Say Operations Unaffected by Southwest Outage").events
+    assert all(e.type != "operational_disruption" for e in events), events
 
 
 def test_an_agency_reporting_its_own_results_is_their_target(annotator: SpacyAnnotator) -> None:
