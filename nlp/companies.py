@@ -1,9 +1,12 @@
 """The company reference list: ticker -> name and sector, and the user's watchlist.
 
 The shipped list is the S&P 500 (nlp/resources/sp500_constituents.csv, public domain) plus
+the lists the setting `entities.extra_companies` names, loaded after it in order: by default
 a hand-compiled list of well-known US-listed companies outside it (companies_extra.csv:
-ADRs, former members, companies news names often; setting `entities.extra_companies`).
-A user's own CSV replaces both (setting `entities.companies_csv`); it needs a ticker column
+ADRs, former members, companies news names often) and the S&P 600 small caps and other index
+members outside both (companies_smallcap.csv, made from the pytickersymbols package by
+scripts/make_companies_smallcap.py). A ticker keeps the row of the first list that has it.
+A user's own CSV replaces them all (setting `entities.companies_csv`); it needs a ticker column
 and a name column, and may carry a sector and an `aliases` column (`;`-separated short
 names the entity ruler should also recognise). Column names are matched loosely, so both
 the shipped layout (`Symbol,Security,GICS Sector`) and a plain `ticker,name,sector` work.
@@ -31,9 +34,15 @@ from finsentry.settings import EntitySettings
 
 log = logging.getLogger(__name__)
 
-SHIPPED_CSV = Path(__file__).parent / "resources" / "sp500_constituents.csv"
-EXTRA_CSV = Path(__file__).parent / "resources" / "companies_extra.csv"
-ALIASES_CSV = Path(__file__).parent / "resources" / "company_aliases.csv"
+RESOURCES = Path(__file__).parent / "resources"
+SHIPPED_CSV = RESOURCES / "sp500_constituents.csv"
+EXTRA_CSV = RESOURCES / "companies_extra.csv"
+SMALLCAP_CSV = RESOURCES / "companies_smallcap.csv"
+ALIASES_CSV = RESOURCES / "company_aliases.csv"
+# Lists whose short names are all written out in company_aliases.csv: no short name is derived
+# from their legal names ("The Gap, Inc." must not make every "gap" a company). The other lists
+# get the short names the linker derives (nlp/entities.py), less the ones company_words.yaml drops.
+_ALIASES_SPELLED_OUT = frozenset({EXTRA_CSV})
 
 _TICKER_COLUMNS = ("ticker", "symbol")
 _NAME_COLUMNS = ("name", "security", "company", "company name")
@@ -162,15 +171,22 @@ def read_watchlist(path: Path) -> list[str]:
     return tickers
 
 
+def extra_list_path(name: str) -> Path:
+    """A list named in `entities.extra_companies`: a file name alone is a shipped list in nlp/resources."""
+    path = Path(name)
+    return RESOURCES / path if path.name == name else path
+
+
 def load_companies(settings: EntitySettings) -> CompanyDirectory:
     """The directory the settings name: the user's CSV, or the shipped lists; plus the watchlist."""
     path = settings.companies_csv or SHIPPED_CSV
     companies = read_companies_csv(path)
     names = [path.name]
-    if settings.companies_csv is None and settings.extra_companies:
-        # After the S&P 500, so a ticker in both keeps the S&P row.
-        companies += read_companies_csv(EXTRA_CSV, short_names=False)
-        names.append(EXTRA_CSV.name)
+    if settings.companies_csv is None:
+        # After the S&P 500 and in order, so a ticker in two lists keeps the first list's row.
+        for extra in map(extra_list_path, settings.extra_companies):
+            companies += read_companies_csv(extra, short_names=extra not in _ALIASES_SPELLED_OUT)
+            names.append(extra.name)
     companies = with_aliases(companies, read_aliases())
     watchlist = read_watchlist(settings.watchlist) if settings.watchlist else []
     log.info("company list %s: %d companies, watchlist of %d", " + ".join(names), len(companies), len(watchlist))

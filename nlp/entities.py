@@ -216,8 +216,10 @@ def _part_of_longer_name(span: Span) -> bool:
 
 
 def _context_ok(span: Span) -> bool:
-    # The upper-case variant ("NASDAQ", "SNAP") is held to the same context.
-    allowed = _CONTEXT_ONLY.get(span.text, _CONTEXT_ONLY.get(span.text.capitalize()))
+    # The upper-case variants ("NASDAQ", "SNAP", "INDEPENDENT BANK") and the typographic
+    # apostrophe ("Carter’s") are held to the same context.
+    text = span.text.replace("’", "'")
+    allowed = next((_CONTEXT_ONLY[k] for k in (text, text.capitalize(), text.title()) if k in _CONTEXT_ONLY), None)
     if allowed is None:
         return True
     doc = span.doc

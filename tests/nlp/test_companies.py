@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from finsentry.settings import EntitySettings
+from finsentry.settings import SHIPPED_EXTRA_LISTS, EntitySettings, Settings
 from nlp.annotator import load_annotator
 from nlp.companies import (
     ALIASES_CSV,
     EXTRA_CSV,
     SHIPPED_CSV,
+    SMALLCAP_CSV,
     CompanyDirectory,
     load_companies,
     normalize_ticker,
     read_companies_csv,
     read_watchlist,
 )
+from nlp.company_words import company_words
 from nlp.entities import company_names
 from nlp.taxonomy import EVENT_TYPES, REQUIRED_TYPES
+from nlp.training import base_model_path
+
+SHIPPED_LISTS = (SHIPPED_CSV, EXTRA_CSV, SMALLCAP_CSV)
 
 
 def test_shipped_sp500_list_loads_with_names_and_sectors() -> None:
@@ -126,7 +132,7 @@ def test_taxonomy_covers_the_issue_and_orders_severity() -> None:
 
 def test_the_shipped_extra_list_adds_well_known_companies_outside_the_sp500() -> None:
     with_extra = load_companies(EntitySettings())
-    without = load_companies(EntitySettings(extra_companies=False))
+    without = load_companies(EntitySettings(extra_companies=[]))
     assert EXTRA_CSV.exists()
     assert "KSS" in with_extra and "KSS" not in without
     # Every S&P row is kept as it is: the extra list only adds.
@@ -164,13 +170,13 @@ def test_a_list_without_short_names_matches_only_the_names_it_gives(tmp_path: Pa
 
 def test_every_alias_has_one_home_and_points_at_a_listed_company() -> None:
     # Aliases live only in company_aliases.csv: neither shipped company list carries any.
-    assert not any(c.aliases for path in (SHIPPED_CSV, EXTRA_CSV) for c in read_companies_csv(path))
+    assert not any(c.aliases for path in SHIPPED_LISTS for c in read_companies_csv(path))
     with ALIASES_CSV.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    listed = {c.ticker for path in (SHIPPED_CSV, EXTRA_CSV) for c in read_companies_csv(path)}
+    listed = {c.ticker for path in SHIPPED_LISTS for c in read_companies_csv(path)}
     tickers = Counter(normalize_ticker(row["ticker"]) for row in rows)
     assert [t for t, n in tickers.items() if n > 1] == [], "a ticker with two rows"
-    assert sorted(set(tickers) - listed) == [], "aliases of a ticker in neither list"
+    assert sorted(set(tickers) - listed) == [], "aliases of a ticker in no shipped list"
     seen: dict[str, str] = {}  # alias, lower-cased -> ticker
     for row in rows:
         names = [a.strip() for a in row["aliases"].split(";") if a.strip()]
@@ -188,3 +194,118 @@ def test_shipped_aliases_attach_to_the_loaded_lists() -> None:
     assert googl is not None and "YouTube" in googl.aliases
     assert baba is not None and baba.aliases == ("Alibaba", "Alibaba Group")
     assert "Google" in company_names(googl)
+
+
+def test_the_extra_lists_setting_names_the_lists_and_keeps_true_and_false(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert EntitySettings().extra_companies == list(SHIPPED_EXTRA_LISTS)
+    assert EntitySettings(extra_companies=True).extra_companies == list(SHIPPED_EXTRA_LISTS)
+    assert EntitySettings(extra_companies=False).extra_companies == []
+    for raw, want in (
+        ("false", []),
+        ("true", list(SHIPPED_EXTRA_LISTS)),
+        ('["companies_extra.csv"]', ["companies_extra.csv"]),
+    ):
+        monkeypatch.setenv("FINSENTRY_ENTITIES__EXTRA_COMPANIES", raw)
+        assert Settings(_env_file=None).entities.extra_companies == want, raw
+    only_extra = load_companies(EntitySettings(extra_companies=["companies_extra.csv"]))
+    assert "KSS" in only_extra and "HUBG" not in only_extra
+
+
+def test_the_small_cap_list_adds_companies_outside_both_other_lists(tmp_path: Path) -> None:
+    smallcap = read_companies_csv(SMALLCAP_CSV)
+    assert len(smallcap) > 500
+    earlier = {c.ticker for path in (SHIPPED_CSV, EXTRA_CSV) for c in read_companies_csv(path)}
+    assert not {c.ticker for c in smallcap} & earlier
+    sectors = {c.sector for c in read_companies_csv(SHIPPED_CSV)}
+    assert {c.sector for c in smallcap} <= sectors | {None}
+    directory = load_companies(EntitySettings())
+    hub = directory.get("HUBG")
+    assert hub is not None and hub.name == "Hub Group" and hub.sector == "Industrials" and not hub.quiet
+    assert {t for t in ("ABM", "CAKE", "YOU", "FCF", "GO") if (c := directory.get(t)) and c.quiet} == {
+        "ABM",
+        "CAKE",
+        "YOU",
+        "FCF",
+        "GO",
+    }
+    # A list named by path loads like a shipped one, short names derived.
+    path = tmp_path / "mine.csv"
+    path.write_text("ticker,name,sector,quiet\nACME,Acme Widgets Inc.,Industrials,0\n", encoding="utf-8")
+    mine = load_companies(EntitySettings(extra_companies=[str(path)]))
+    acme = mine.get("ACME")
+    assert acme is not None and "Acme Widgets" in company_names(acme) and "HUBG" not in mine
+
+
+# Small-cap names the checks below flag that, capitalised in a headline, name the company (WD-40
+# is its own product): each read and kept.
+_REVIEWED_NAMES = {"Kennametal", "Koppers", "WaFd", "WD-40"}
+# Small-cap names made of words that news writes in lower case ("Select Medical", "Hub Group"):
+# each read and kept, the rest are dropped or context-only in company_words.yaml.
+_REVIEWED_PHRASES = {
+    "Cable One",
+    "City Holding Company",
+    "Clear Secure",
+    "Community Bank System",
+    "Community Financial System",
+    "Federal Signal",
+    "Forward Air",
+    "Healthcare Services Group",
+    "Hub Group",
+    "Liquidity Services",
+    "National Bank Holdings",
+    "National Beverage",
+    "National HealthCare",
+    "National Vision Holdings",
+    "Park National",
+    "Preferred Bank",
+    "Progress Software",
+    "Safety Insurance Group",
+    "Select Medical",
+    "Summit Hotel Properties",
+    "Ultra Clean Holdings",
+    "Victory Capital",
+}
+
+
+def _lower_case_words(texts: list[str]) -> Counter[str]:
+    return Counter(w for t in texts for w in re.findall(r"[A-Za-z]+", t) if w.islower())
+
+
+def test_no_small_cap_name_is_a_word_or_a_generic_phrase() -> None:
+    """The names the small-cap list links by must not be words: its names come from a package.
+
+    A one-word name is a word when spaCy's vocabulary or the sentiment model's word list (the
+    30,522 word pieces of MiniLM, whole words and common names) knows it in lower case; an
+    all-capitals name of five letters or fewer reads as a symbol, and then must be the company's
+    own, not quiet, symbol ("JBT" of JBT Corporation, now JBTM, would turn "(NYSE:JBT)" into
+    JBTM; "PRA" of PRA Group is the UK regulator); a longer name is a generic phrase when news writes each of its words in lower case
+    (the repo's tweets). Such a name must be dropped (company_words.yaml drop_short_names),
+    held to context (context_only) or read and listed above.
+    """
+    import spacy
+
+    vocab = set(spacy.load(EntitySettings().spacy_model).vocab.strings)
+    pieces = set((base_model_path() / "vocab.txt").read_text(encoding="utf-8").split())
+    tweets_dir = Path(__file__).resolve().parents[2] / "nlp" / "resources" / "twitter_financial_news"
+    tweets = [row["text"] for f in ("train.csv", "valid.csv") for row in csv.DictReader((tweets_dir / f).open())]
+    common = {w for w, n in _lower_case_words(tweets).items() if n >= 3}
+    words = company_words()
+    directory = load_companies(EntitySettings())
+    quiet = {c.ticker for c in directory if c.quiet} | words.wordlike_tickers
+    risky = []
+    for company in read_companies_csv(SMALLCAP_CSV):
+        loaded = directory.get(company.ticker)
+        assert loaded is not None
+        for name in company_names(loaded):
+            if name in words.context_only or name in _REVIEWED_NAMES | _REVIEWED_PHRASES:
+                continue
+            bare = name.replace("’", "'").removesuffix("'s")
+            if " " not in name and name.isupper() and len(name) <= 5:
+                # Written like a symbol, it is read as one: only the company's own, not quiet.
+                if name != company.ticker or name in quiet:
+                    risky.append(f"{company.ticker}: {name!r} (symbol-like)")
+            elif " " not in name and (bare.lower() in vocab or bare.lower() in pieces or len(bare) <= 2):
+                risky.append(f"{company.ticker}: {name!r} (a word)")
+            elif " " in name and all(len(w) > 2 and w.lower() in common for w in re.findall(r"[A-Za-z]+", name)):
+                risky.append(f"{company.ticker}: {name!r} (a generic phrase)")
+    assert risky == [], "names to drop, hold to context or review:\n" + "\n".join(risky)

@@ -423,3 +423,50 @@ def test_wells_alone_is_the_broker_only_in_a_rating_action(annotator: SpacyAnnot
 def test_brands_link_to_the_parent(annotator: SpacyAnnotator) -> None:
     assert "DIS" in _linked(annotator, "Streaming services begin with Netflix, Amazon and Hulu")
     assert "YUM" in _linked(annotator, "KFC is offering a chicken-scented firelog")
+
+
+@pytest.mark.parametrize(
+    ("text", "tickers"),
+    [
+        ("Hub Group shares fall after freight volumes slump", {"HUBG"}),
+        ("$ABM beats on cleaning contracts", {"ABM"}),
+        ("ABM Industries (NYSE:ABM) raises its dividend", {"ABM"}),
+        ("Cheesecake Factory cuts its outlook", {"CAKE"}),
+        ("Boot Barn tops estimates", {"BOOT"}),
+        ("Apple Hospitality REIT suspends its dividend", {"APLE"}),
+        ("Simply Good Foods raises guidance", {"SMPL"}),
+        ("Acadia Healthcare shares plunge on DOJ probe", {"ACHC"}),
+        ("Cars.com to cut 10% of jobs", {"CARS"}),
+        ("Apogee Enterprises misses estimates", {"APOG"}),
+        ("Carter's shares slide on weak sales", {"CRI"}),
+        ("Palomar and Kennametal report earnings", {"PLMR", "KMT"}),
+        ("Q2 Holdings upgraded at Morgan Stanley", {"QTWO", "MS"}),
+    ],
+)
+def test_small_cap_names_link(annotator: SpacyAnnotator, text: str, tickers: set[str]) -> None:
+    assert _linked(annotator, text) == tickers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The airport is a hub for the group's cargo",
+        "Swiss National Bank holds rates steady",
+        "Q2 earnings season kicks off with the banks",
+        "Tom Brady and Bill Gates invest in a startup",
+        "Jimmy Carter's legacy on energy policy",
+        "Universal basic income trial ends; noble gases and the Alamo",
+        "PRA fines the lender for weak controls",
+        "FCF rose 10% as CASH and ACT both improved",
+        "India MD appointed; HCC shares zoom 7%",
+        "Simply good food: grocery outlet prices rise",
+        "Stride, Interface and Integer: a design hub",
+        "Investors look for a safe, fun way to play the market; YOU can win",
+        "Acadia National Park draws record visitors",
+    ],
+)
+def test_small_cap_words_and_phrases_do_not_link(annotator: SpacyAnnotator, text: str) -> None:
+    from nlp.companies import SMALLCAP_CSV, read_companies_csv
+
+    smallcap = {c.ticker for c in read_companies_csv(SMALLCAP_CSV)}
+    assert not _linked(annotator, text) & smallcap
