@@ -5,7 +5,7 @@ the lists the setting `entities.extra_companies` names, loaded after it in order
 a hand-compiled list of well-known US-listed companies outside it (companies_extra.csv:
 ADRs, former members, companies news names often) and the S&P 600 small caps and other index
 members outside both (companies_smallcap.csv, made from the pytickersymbols package by
-scripts/make_companies_smallcap.py). A ticker keeps the row of the first list that has it.
+nlp/resources/make_companies_smallcap.py). A ticker keeps the row of the first list that has it.
 A user's own CSV replaces them all (setting `entities.companies_csv`); it needs a ticker column
 and a name column, and may carry a sector and an `aliases` column (`;`-separated short
 names the entity ruler should also recognise). Column names are matched loosely, so both

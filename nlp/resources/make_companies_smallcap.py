@@ -4,7 +4,7 @@ For maintainers, not run by finsentry: the package is not a dependency. Run it a
 package has a newer release, then read the diff (and nlp/resources/companies_smallcap.md):
 
     pip download pytickersymbols==1.17.10 --no-deps -d /tmp/ptk
-    PYTHONPATH=. python scripts/make_companies_smallcap.py /tmp/ptk/pytickersymbols-1.17.10-py3-none-any.whl
+    PYTHONPATH=. python nlp/resources/make_companies_smallcap.py /tmp/ptk/pytickersymbols-1.17.10-py3-none-any.whl
     PYTHONPATH=. python -m pytest -q tests/nlp/test_companies.py   # the risky-alias guard
 
 The wheel is read in place (a wheel is a zip file Python can import from); an installed package
@@ -31,7 +31,7 @@ from nlp.companies import EXTRA_CSV, SHIPPED_CSV, load_companies, normalize_tick
 from nlp.company_words import company_words
 from nlp.entities import company_names, short_name
 
-OUT = Path(__file__).resolve().parents[1] / "nlp" / "resources" / "companies_smallcap.csv"
+OUT = Path(__file__).resolve().parent / "companies_smallcap.csv"
 INDICES = ("S&P 600", "NASDAQ 100", "S&P 500", "S&P 100", "DOW JONES")
 
 # The package's names come from Wikipedia article titles: some name a bank subsidiary, a former
