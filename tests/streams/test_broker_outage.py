@@ -64,6 +64,14 @@ def _news(tag: str, phase: str, items: list[tuple[str, str]], start_min: int) ->
     ]
 
 
+def _stop(worker: WorkerProc, dispatcher: Dispatcher, *receivers: HttpSink | SmtpSink) -> tuple[int, int]:
+    """Stop both processes (SIGTERM, as an orchestrator would) and the receivers: the exit codes."""
+    codes = worker.stop(), dispatcher.stop()
+    for receiver in receivers:
+        receiver.stop()
+    return codes
+
+
 def _metrics(port: int) -> str:
     return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
 
@@ -166,9 +174,7 @@ def test_worker_and_dispatcher_ride_out_a_60s_broker_outage(
         pages = Counter(s.json()["alert_id"] for s in hook.accepted("/hook"))
         mails = Counter(m.message["X-Finsentry-Alert-Id"] for m in smtp.mails)
     finally:
-        worker_code, dispatch_code = worker.stop(), dispatcher.stop()
-        hook.stop()
-        smtp.stop()
+        worker_code, dispatch_code = _stop(worker, dispatcher, hook, smtp)
     assert worker_code == 0 and dispatch_code == 0, logs()
     assert want <= {r["value"]["news_id"] for r in enriched}
     assert len(dead) == len(INVALID)
@@ -213,9 +219,7 @@ def test_worker_and_dispatcher_started_20s_before_the_broker_wait_for_it(
         )
         _wait("the dispatcher to connect", lambda: "dispatching alerts" in dispatcher.log(), 60, logs)
     finally:
-        worker_code, dispatch_code = worker.stop(), dispatcher.stop()
-        hook.stop()
-        smtp.stop()
+        worker_code, dispatch_code = _stop(worker, dispatcher, hook, smtp)
     assert worker_code == 0 and dispatch_code == 0, logs()
     assert want <= {r["value"]["news_id"] for r in enriched}
     assert "Traceback" not in worker.log() + dispatcher.log(), logs()
@@ -230,9 +234,7 @@ def test_worker_and_dispatcher_give_up_after_the_retry_budget_with_one_clear_lin
     try:
         codes = worker.proc.wait(timeout=120), dispatcher.proc.wait(timeout=120)
     finally:
-        worker.stop(), dispatcher.stop()
-        hook.stop()
-        smtp.stop()
+        _stop(worker, dispatcher, hook, smtp)
     for code, log in zip(codes, (worker.log(), dispatcher.log()), strict=True):
         assert code == 1, log[-3000:]
         errors = [line for line in log.splitlines() if line.startswith("error:")]
