@@ -247,11 +247,21 @@ class _Reader:
 
         The verb may sit in a gap of the match ("outlook revised to negative").
         """
-        for i in range(min(tokens), max(tokens) + 1):
-            if self._is_trigger_verb(self.doc[i]):
-                return i, self.doc[i]
+        verbs = [i for i in range(min(tokens), max(tokens) + 1) if self._is_trigger_verb(self.doc[i])]
+        # An auxiliary in the gap is not the verb when one follows it: "license will not be
+        # renewed" is read around "renewed" (a passive), not "be".
+        main = [i for i in verbs if not self._auxiliary(self.doc[i])] or verbs
+        if main:
+            return main[0], self.doc[main[0]]
         words = [i for i in tokens if i not in self.company_at]
         return (words[0] if words else tokens[0]), None
+
+    def _auxiliary(self, tok: Token) -> bool:
+        return (
+            tok.lower_ in self.words.passive_aux
+            or tok.lower_ in self.words.perfect_aux
+            or tok.dep_ in ("aux", "auxpass")
+        )
 
     def passive(self, verb: Token, after: list[Mention]) -> bool:
         prev = self.doc[verb.i - 1].lower_ if verb.i > 0 else ""

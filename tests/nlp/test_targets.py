@@ -36,6 +36,8 @@ SHAPES: list[tuple[str, str, list[str], str | None]] = [
     # rating agencies
     ("Moody's cuts Ford to junk", "credit_downgrade", ["F"], "MCO"),
     ("Ford is downgraded to junk by Moody's", "credit_downgrade", ["F"], "MCO"),
+    # a passive whose auxiliaries sit inside the trigger: read around the participle
+    ("Uber's license will not be renewed in London", "regulatory_action", ["UBER"], None),
     # two clauses, two companies
     ("Costco beats; Kroger misses", "earnings_beat", ["COST"], None),
     ("Costco beats; Kroger misses", "earnings_miss", ["KR"], None),
