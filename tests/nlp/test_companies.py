@@ -204,6 +204,8 @@ def test_the_extra_lists_setting_names_the_lists_and_keeps_true_and_false(monkey
         ("false", []),
         ("true", list(SHIPPED_EXTRA_LISTS)),
         ('["companies_extra.csv"]', ["companies_extra.csv"]),
+        ("companies_smallcap.csv, /data/mine.csv", ["companies_smallcap.csv", "/data/mine.csv"]),
+        ("True", list(SHIPPED_EXTRA_LISTS)),
     ):
         monkeypatch.setenv("FINSENTRY_ENTITIES__EXTRA_COMPANIES", raw)
         assert Settings(_env_file=None).entities.extra_companies == want, raw
