@@ -199,34 +199,57 @@ async def aclear_error(exc: BaseException, bootstrap: str, sec: KafkaSecurity | 
 
 
 def diagnose(bootstrap: str, sec: KafkaSecurity, *, timeout_s: float = 15.0) -> KafkaSecurityError | None:
-    """Connect once (TLS handshake, SASL login) to the first bootstrap address: the clear error, or None."""
+    """Connect once (TLS handshake, SASL login): the clear error of a refusal, or None."""
     return asyncio.run(adiagnose(bootstrap, sec, timeout_s=timeout_s))
 
 
 async def adiagnose(bootstrap: str, sec: KafkaSecurity, *, timeout_s: float = 15.0) -> KafkaSecurityError | None:
-    from aiokafka.conn import create_conn
-
-    first = bootstrap.split(",")[0].strip().removeprefix("kafka://")
-    host, _, port = first.rpartition(":")
     try:
-        options = aiokafka_options(sec)
-        # aiokafka's own connection: it raises what the broker said instead of retrying it away.
-        conn = await asyncio.wait_for(
-            create_conn(
-                host, int(port), client_id="finsentry-probe", request_timeout_ms=int(timeout_s * 1000), **options
-            ),
-            timeout_s,
-        )
+        await connect_once(bootstrap, sec, timeout_s=timeout_s)
     except KafkaSecurityError as exc:
         return exc
-    except Exception as exc:
-        clear = explain(exc, sec, bootstrap)
-        if clear is None and sec.uses_ssl and "closed" in str(exc).lower():
-            # TLS 1.3: a listener that wants a client certificate closes the connection after the handshake.
-            return tls_refused(sec, bootstrap, "the broker closed the connection after the handshake")
-        return clear
-    conn.close()
+    except Exception:
+        return None  # unreachable, not refused: no security problem to name
     return None
+
+
+async def connect_once(bootstrap: str, sec: KafkaSecurity | None, *, timeout_s: float = 15.0) -> None:
+    """Open and close one connection (TLS handshake, SASL login) to the first bootstrap address
+    that takes it. A refused login or certificate raises its clear KafkaSecurityError at once;
+    otherwise what the last address raised (the broker is unreachable)."""
+    from aiokafka.conn import create_conn
+
+    options = aiokafka_options(sec)
+    last: BaseException | None = None
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().removeprefix("kafka://").rpartition(":")
+        try:
+            # aiokafka's own connection: it raises what the broker said instead of retrying it away.
+            conn = await asyncio.wait_for(
+                create_conn(
+                    host, int(port), client_id="finsentry-probe", request_timeout_ms=int(timeout_s * 1000), **options
+                ),
+                timeout_s,
+            )
+        except KafkaSecurityError:
+            raise
+        except Exception as exc:
+            if sec is not None and (clear := _refusal(exc, sec, bootstrap)) is not None:
+                raise clear from None
+            last = exc
+            continue
+        conn.close()
+        return
+    assert last is not None
+    raise last
+
+
+def _refusal(exc: BaseException, sec: KafkaSecurity, bootstrap: str) -> KafkaSecurityError | None:
+    clear = explain(exc, sec, bootstrap)
+    if clear is None and sec.uses_ssl and "closed" in str(exc).lower():
+        # TLS 1.3: a listener that wants a client certificate closes the connection after the handshake.
+        return tls_refused(sec, bootstrap, "the broker closed the connection after the handshake")
+    return clear
 
 
 def refused_login(sec: KafkaSecurity, bootstrap: str) -> KafkaSecurityError:

@@ -122,38 +122,19 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-async def probe(bootstrap: str, security: KafkaSecurity | None, *, timeout_s: float = 10.0) -> None:
-    """Open one connection (TLS handshake and SASL login included) to any bootstrap address."""
-    from aiokafka.conn import create_conn
-
-    options = kafka_security.aiokafka_options(security)
-    last: BaseException | None = None
-    for address in bootstrap.split(","):
-        host, _, port = address.strip().removeprefix("kafka://").rpartition(":")
-        try:
-            conn = await asyncio.wait_for(
-                create_conn(
-                    host, int(port), client_id="finsentry-probe", request_timeout_ms=int(timeout_s * 1000), **options
-                ),
-                timeout_s,
-            )
-        except Exception as exc:
-            last = exc
-            continue
-        conn.close()
-        return
-    assert last is not None
-    raise last
-
-
 def wait_until_reachable(
     bootstrap: str, security: KafkaSecurity | None, backoff: Backoff, *, what: str = "starting"
 ) -> None:
-    """Block until the broker takes a connection (for clients that cannot wait themselves: Faust)."""
+    """Block until the broker takes a connection, TLS and SASL included (for clients that cannot
+    wait themselves: Faust). A refused login or certificate raises its clear error at once."""
 
     async def go() -> None:
         await retrying(
-            what, lambda: probe(bootstrap, security), bootstrap=bootstrap, backoff=backoff, security=security
+            what,
+            lambda: kafka_security.connect_once(bootstrap, security, timeout_s=10.0),
+            bootstrap=bootstrap,
+            backoff=backoff,
+            security=security,
         )
 
     asyncio.run(go())

@@ -70,30 +70,49 @@ class Sink(Protocol):
     async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None: ...
 
 
-async def _started(
-    make: Callable[[], Any], bootstrap: str, security: KafkaSecurity | None, backoff: Backoff, what: str
-) -> Any:
-    """Start a new aiokafka client from `make()`, waiting out a broker that is not up yet.
+class _AioKafkaClient:
+    """What the consumer and the producer share: where and how to connect, the start that
+    waits out a broker not up yet, and the client once started."""
 
-    A refused login or certificate becomes one clear KafkaSecurityError, never retried.
-    """
-    from aiokafka.errors import KafkaError
+    def __init__(self, bootstrap: str, security: KafkaSecurity | None, backoff: Backoff | None) -> None:
+        self._bootstrap = bootstrap
+        self._security = security
+        self._backoff = backoff or Backoff()
+        self._client: Any = None
 
-    async def attempt() -> Any:
-        client = make()
-        try:
-            await client.start()
-        except KafkaError as exc:
-            await client.stop()  # the half-started client holds sockets and tasks
-            if (clear := await kafka_security.aclear_error(exc, bootstrap, security)) is not None:
-                raise clear from None
-            raise
-        return client
+    @property
+    def _started_client(self) -> Any:
+        if self._client is None:
+            raise RuntimeError(f"{type(self).__name__} used before start()")
+        return self._client
 
-    return await retrying(what, attempt, bootstrap=bootstrap, backoff=backoff, security=security)
+    async def _start(self, make: Callable[..., Any], what: str) -> None:
+        """Start a new client `make(**security options)` on each try (aiokafka binds a client to
+        the running loop and cannot restart a failed one). A refused login or certificate becomes
+        one clear KafkaSecurityError, never retried."""
+        from aiokafka.errors import KafkaError
+
+        async def attempt() -> Any:
+            client = make(**kafka_security.aiokafka_options(self._security))
+            try:
+                await client.start()
+            except KafkaError as exc:
+                await client.stop()  # the half-started client holds sockets and tasks
+                if (clear := await kafka_security.aclear_error(exc, self._bootstrap, self._security)) is not None:
+                    raise clear from None
+                raise
+            return client
+
+        self._client = await retrying(
+            what, attempt, bootstrap=self._bootstrap, backoff=self._backoff, security=self._security
+        )
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.stop()
 
 
-class KafkaSource:
+class KafkaSource(_AioKafkaClient):
     """An aiokafka consumer in a group, with manual commits."""
 
     def __init__(
@@ -107,10 +126,8 @@ class KafkaSource:
         security: KafkaSecurity | None = None,
         backoff: Backoff | None = None,
     ) -> None:
+        super().__init__(bootstrap, security, backoff)
         self.topic = topic
-        self._bootstrap = bootstrap
-        self._security = security
-        self._backoff = backoff or Backoff()
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "group_id": group_id,
@@ -120,29 +137,18 @@ class KafkaSource:
             "max_poll_records": max_poll_records,
             "fetch_max_bytes": 64 * 1024 * 1024,
         }
-        self._client: Any = None
 
     @property
     def _consumer(self) -> Any:
-        if self._client is None:
-            raise RuntimeError("KafkaSource used before start()")
-        return self._client
+        return self._started_client
 
     async def start(self) -> None:
         from aiokafka import AIOKafkaConsumer
 
-        # Made here, not in __init__: aiokafka binds its clients to the running event loop.
-        self._client = await _started(
-            lambda: AIOKafkaConsumer(self.topic, **self._options, **kafka_security.aiokafka_options(self._security)),
-            self._bootstrap,
-            self._security,
-            self._backoff,
+        await self._start(
+            lambda **secured: AIOKafkaConsumer(self.topic, **self._options, **secured),
             f"starting the consumer of {self.topic}",
         )
-
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.stop()
 
     async def poll(self, max_records: int, timeout_s: float) -> list[Message]:
         polled = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records)
@@ -169,7 +175,7 @@ class KafkaSource:
             self._consumer.resume(*paused)
 
 
-class KafkaSink:
+class KafkaSink(_AioKafkaClient):
     """An aiokafka producer (acks=all) that writes whole record batches per partition.
 
     Building the batches here skips aiokafka's per-message coroutine (`send`), the largest
@@ -186,9 +192,7 @@ class KafkaSink:
         security: KafkaSecurity | None = None,
         backoff: Backoff | None = None,
     ) -> None:
-        self._bootstrap = bootstrap
-        self._security = security
-        self._backoff = backoff or Backoff()
+        super().__init__(bootstrap, security, backoff)
         self._options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "acks": "all",
@@ -197,30 +201,17 @@ class KafkaSink:
             "enable_idempotence": idempotent,
             "client_id": client_id,
         }
-        self._client: Any = None
         self._partitions: dict[str, int] = {}
         self._spread = 0
 
     @property
     def _producer(self) -> Any:
-        if self._client is None:
-            raise RuntimeError("KafkaSink used before start()")
-        return self._client
+        return self._started_client
 
     async def start(self) -> None:
         from aiokafka import AIOKafkaProducer
 
-        self._client = await _started(
-            lambda: AIOKafkaProducer(**self._options, **kafka_security.aiokafka_options(self._security)),
-            self._bootstrap,
-            self._security,
-            self._backoff,
-            "starting the producer",
-        )
-
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.stop()
+        await self._start(lambda **secured: AIOKafkaProducer(**self._options, **secured), "starting the producer")
 
     async def send(self, topic: str, items: Sequence[tuple[bytes | None, bytes]]) -> None:
         """Write `items`; a partition batch the broker did not take (it went away) is written

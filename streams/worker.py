@@ -38,12 +38,10 @@ def run_worker(
     # Served first: while the worker waits for the broker, /metrics says so.
     metrics.serve_metrics(settings.metrics.host, settings.metrics.port)
     metrics.set_broker_up(False)
-    # Faust exits when the broker is not up yet: wait for it here, as the stages' own clients do.
+    # Faust exits when the broker is not up yet, and retries a refused login without end: one
+    # direct connection, waited for as the stages' own clients wait, turns a refusal into one
+    # clear error line and a non-zero exit.
     wait_until_reachable(settings.kafka, security, Backoff.of(settings.kafka_retry), what="starting the worker")
-    # Faust retries a refused login without end; one direct connection first turns it into
-    # one clear error line and a non-zero exit.
-    if kafka_security.is_secured(security) and (refused := kafka_security.diagnose(settings.kafka, security)):
-        raise refused
     enrich_on = stage in ("all", "enrich")
     score_on = stage in ("all", "score")
     app = create_app(settings, watchlist=watchlist, score=score_on)

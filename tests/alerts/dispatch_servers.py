@@ -25,6 +25,8 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from alerts.dispatch.routing import RoutingConfig, parse_routing
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -200,3 +202,17 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
         capture_output=True,
     )  # fmt: skip
     return cert, key
+
+
+def hook_routing(sink: HttpSink, folder: Path) -> RoutingConfig:
+    """A routing file with one signed webhook receiver, `hook`, on `sink`'s /hook, for every alert."""
+    text = f"""
+[receivers.hook]
+type = "webhook"
+url = "{sink.url("/hook")}"
+secret_env = "HOOK_SECRET"
+
+[default_route]
+receivers = ["hook"]
+"""
+    return parse_routing(text, folder / "routing.toml", env={"HOOK_SECRET": "hook-secret"})

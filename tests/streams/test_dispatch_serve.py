@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from alerts.dispatch.routing import parse_routing
 from finsentry.settings import DispatchSettings, Settings
 from streams.dispatch import DispatchService, serve
 from tests.alerts.dispatch_fixtures import make_alert
 from tests.alerts.dispatch_kafka import send_alerts, start_group_at_end, wait_committed
-from tests.alerts.dispatch_servers import HttpSink
+from tests.alerts.dispatch_servers import HttpSink, hook_routing
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -33,16 +32,7 @@ def test_serve_delivers_until_sigterm_then_stops_cleanly(
     )
     sink = HttpSink().start()
     try:
-        routing = f"""
-[receivers.hook]
-type = "webhook"
-url = "{sink.url("/hook")}"
-secret_env = "HOOK_SECRET"
-
-[default_route]
-receivers = ["hook"]
-"""
-        config = parse_routing(routing, tmp_path / "routing.toml", env={"HOOK_SECRET": "hook-secret"})
+        config = hook_routing(sink, tmp_path)
         alerts = [make_alert(f"{tag}{i}", severity="high") for i in range(5)]
         send_alerts(kafka_bootstrap, alerts)
         problems: list[BaseException] = []

@@ -26,7 +26,7 @@ from streams.demo import feed, watch_alerts
 from streams.monitoring import LagMonitor
 from tests.alerts.dispatch_fixtures import make_alert
 from tests.alerts.dispatch_kafka import ServiceThread, start_group_at_end, wait_committed
-from tests.alerts.dispatch_servers import HttpSink, SmtpSink
+from tests.alerts.dispatch_servers import HttpSink, SmtpSink, hook_routing
 from tests.kafka_helpers import SecuredKafka, produce, read_topic
 from tests.streams.dispatcher_proc import DispatcherProc, file_mode_alerts
 from tests.streams.worker_proc import WorkerProc
@@ -169,16 +169,7 @@ def test_dispatcher_over_sasl_ssl_delivers_and_commits(secured_kafka: SecuredKaf
     )
     sink = HttpSink().start()
     try:
-        routing = f"""
-[receivers.hook]
-type = "webhook"
-url = "{sink.url("/hook")}"
-secret_env = "HOOK_SECRET"
-
-[default_route]
-receivers = ["hook"]
-"""
-        config = parse_routing(routing, tmp_path / "routing.toml", env={"HOOK_SECRET": "hook-secret"})
+        config = hook_routing(sink, tmp_path)
         alerts = [make_alert(f"{tag}{i}", severity="high") for i in range(5)]
         produce(
             sasl,
