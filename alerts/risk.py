@@ -14,7 +14,10 @@ Score of one article for one company (all weights in RiskSettings):
 
     event     = threshold(level) + level_margin + w_event_negativity*A + w_burst*B + w_corroboration*C
     no event  = min(w_negativity*A + A*w_corroboration*C, just below medium) + A*w_burst*B
-                (a plain negative headline goes to the digest unless it is part of a burst)
+                (a plain negative headline goes to the digest unless it is part of a burst); a
+                company the article's events do not target while they target another, or that
+                acts in them, keeps w_bystander of A (none by default) and its reading is not a
+                negative story of its own
     score     = min(100, combined x novelty x watchlist)
 
 Several adverse events in one article combine: each further one adds `w_compound` of its score
@@ -91,6 +94,13 @@ def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
         return 0.0
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared)
+
+
+def _bystander(r: Enriched, entity: str) -> bool:
+    """Do the record's events happen to other companies, with this one acting or named beside?"""
+    if any(e.targets_entity(entity) for e in r.events):
+        return False
+    return any(e.targets or e.actor == entity for e in r.events)
 
 
 def _ts(dt: datetime) -> float:
@@ -241,7 +251,11 @@ class RiskEngine:
         sentiment = r.entity_sentiment or r.sentiment
         probs = sentiment.probs
         adverse = max(0.0, probs.negative - probs.positive) * sentiment.score
-        is_negative = sentiment.label == "negative"
+        # A company named beside news that happens to another (the broker of a downgrade, the
+        # customer walking away from a supplier) shares the headline's tone, not its trouble: its
+        # reading is not a negative story of its own, for the digest or a burst.
+        plain = adverse * (s.w_bystander if _bystander(r, state.entity) else 1.0)
+        is_negative = sentiment.label == "negative" and plain > 0
 
         # Each event's level once per record: the story match and the scoring both read it.
         levels = [(e, event_level(e, s) if e.targets_entity(state.entity) else None) for e in r.events]
@@ -303,17 +317,17 @@ class RiskEngine:
             items.append(_Item(event.type, sum(f.points for f in factors), factors, level))
         if not items and is_negative:
             # Plain negative news: the digest, unless a burst lifts it.
-            own = s.w_negativity * adverse + adverse * s.w_corroboration * corroboration
+            own = s.w_negativity * plain + plain * s.w_corroboration * corroboration
             capped = min(own, s.medium - 0.01)
             factors = [
                 Factor(
                     name="negativity",
-                    value=round(adverse, 4),
-                    points=round(capped - adverse * s.w_corroboration * corroboration, 2),
+                    value=round(plain, 4),
+                    points=round(capped - plain * s.w_corroboration * corroboration, 2),
                     detail=f"{sentiment.label} p={sentiment.score:.2f}, no event",
                 ),
-                flow[0].model_copy(update={"points": round(adverse * s.w_burst * burst, 2)}),
-                flow[1].model_copy(update={"points": round(adverse * s.w_corroboration * corroboration, 2)}),
+                flow[0].model_copy(update={"points": round(plain * s.w_burst * burst, 2)}),
+                flow[1].model_copy(update={"points": round(plain * s.w_corroboration * corroboration, 2)}),
             ]
             items.append(_Item(NEGATIVE_NEWS, sum(f.points for f in factors), factors, None))
 

@@ -256,6 +256,13 @@ class RiskSettings(BaseModel):
     )
     decay_half_life_s: float = Field(1800.0, gt=0, description="half-life of an entity's risk when no news comes")
     w_negativity: float = Field(40.0, description="points of a plain negative headline (no event) at full negativity")
+    w_bystander: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of a plain negative reading kept by a company that the article's events do not "
+        "target while they target another or it acts in them (a broker, a customer walking away)",
+    )
     w_event_negativity: float = Field(
         10.0, ge=0, description="points the company's negative sentiment adds to an event's level"
     )

@@ -233,6 +233,15 @@ class _Reader:
             return []
         return self.group_before(candidates, nearest.end)
 
+    def words_before(self, anchor: int) -> bool:
+        """Does the clause of `anchor` have a word before it (not punctuation or the word that
+        opens the clause: "while paring the target" has none)?"""
+        seg = self.segment[anchor]
+        return any(
+            self.segment[t.i] == seg and not t.is_punct and t.lower_ not in self.words.break_words
+            for t in self.doc[:anchor]
+        )
+
     def carried_subject(self, seg: int, exclude: set[str]) -> list[Mention]:
         """The subject of the nearest earlier clause that names a company (not `exclude`)."""
         for earlier in range(seg - 1, -1, -1):
@@ -247,7 +256,12 @@ class _Reader:
 
         The verb may sit in a gap of the match ("outlook revised to negative").
         """
-        verbs = [i for i in range(min(tokens), max(tokens) + 1) if self._is_trigger_verb(self.doc[i])]
+        span = range(min(tokens), max(tokens) + 1)
+        # A word the tagger reads as a verb comes before the headline form of a plural noun:
+        # "Dell, HPE targets trimmed" is read around "trimmed" (HPE's targets are not a verb).
+        verbs = [i for i in span if self._is_verb(self.doc[i])] or [
+            i for i in span if self._is_trigger_verb(self.doc[i])
+        ]
         # An auxiliary in the gap is not the verb when one follows it: "license will not be
         # renewed" is read around "renewed" (a passive), not "be".
         main = [i for i in verbs if not self._auxiliary(self.doc[i])] or verbs
@@ -410,8 +424,10 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         else:
             first = reader.group_after(objects, anchor)
             targets = first + [m for m in reader.group_after(target_marked, anchor) if m not in first]
-        if actor is None and not before and reader.segment[anchor] > 0:
-            # "Citi upgrades Ford; downgrades Tesla": the earlier clause's subject acts again.
+        if actor is None and not before and reader.segment[anchor] > 0 and not reader.words_before(anchor):
+            # "Citi upgrades Ford; downgrades Tesla": the earlier clause's subject acts again,
+            # unless this clause has a subject of its own that is not linked ("$SITC: Compass
+            # Point cuts to Sell": SITC is cut, not cutting).
             carried = reader.carried_subject(seg, {m.ticker for m in targets})
             actor = carried[0] if carried else None
     else:

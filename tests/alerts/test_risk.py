@@ -197,6 +197,45 @@ def test_a_broker_is_never_alerted_for_the_downgrade_it_gives() -> None:
     assert {a.event_type for a in alerts} == {"downgrade"}
 
 
+def test_a_broker_read_as_negative_still_gets_no_digest_line_for_the_downgrade_it_gives() -> None:
+    """Even when the entity reading goes wrong and calls the broker negative."""
+    engine = RiskEngine(RiskSettings(), DictStore())
+    r = record("n1", "GS", "Goldman Sachs downgrades Acme to sell", entity_label="negative",
+               events=[("downgrade", 0.5)], targets={"downgrade": ["ACME"]}, actor="GS")  # fmt: skip
+    assert engine.process([r]) == []
+
+
+def test_a_customer_named_beside_a_suppliers_trouble_gets_no_digest_line_nor_a_burst_count() -> None:
+    """ "Acme shares plunge as plant fire and loss of Apple business pile up": Apple is a bystander."""
+    store = DictStore()
+    engine = RiskEngine(RiskSettings(), store)
+    records = [
+        record(f"n{i}", "AAPL", h, minutes=i, entity_label="negative",
+               events=[("operational_disruption", 0.6)], targets={"operational_disruption": ["ACME"]})
+        for i, h in enumerate(HEADLINES)
+    ]  # fmt: skip
+    assert engine.process(records) == []
+    state = store.get("AAPL")
+    assert state is not None and state.neg_times == []
+
+
+def test_a_bystander_keeps_its_digest_line_when_the_setting_says_so() -> None:
+    """Near miss: w_bystander = 1 gives the bystander's reading its full weight again."""
+    r = record("n1", "AAPL", "Acme plant fire and loss of Apple business", entity_label="negative",
+               events=[("operational_disruption", 0.6)], targets={"operational_disruption": ["ACME"]})  # fmt: skip
+    assert RiskEngine(RiskSettings(), DictStore()).process([r]) == []
+    [alert] = RiskEngine(RiskSettings(w_bystander=1.0), DictStore()).process([r])
+    assert (alert.entity, alert.event_type, alert.severity) == ("AAPL", NEGATIVE_NEWS, "low")
+
+
+def test_a_negative_headline_whose_events_name_no_linked_target_still_reaches_the_digest() -> None:
+    """Near miss: an event whose target is not linked makes no company a bystander."""
+    r = record("n1", "ACME", "Acme warns as unnamed rival is sued", entity_label="negative",
+               events=[("lawsuit", 0.6)], targets={"lawsuit": []})  # fmt: skip
+    [alert] = RiskEngine(RiskSettings(), DictStore()).process([r])
+    assert (alert.entity, alert.event_type) == ("ACME", NEGATIVE_NEWS)
+
+
 def test_the_sentiment_towards_the_entity_counts_not_the_articles() -> None:
     engine = RiskEngine(RiskSettings(), DictStore())
     # "Ford rises after GM recall": a negative article, but good for Ford, with no event of its own.

@@ -33,6 +33,13 @@ SHAPES: list[tuple[str, str, list[str], str | None]] = [
     ("Nike: Jefferies cuts to hold on China worries", "downgrade", ["NKE"], "JEF"),
     ("Nike slides after Goldman Sachs downgrade", "downgrade", ["NKE"], "GS"),
     ("Barclays lowers Starbucks price target to $90", "price_target_cut", ["SBUX"], "BCS"),
+    # a broker that is not linked: the company is still the target, and nobody the actor
+    ("Nike: Compass Point cuts to Sell", "downgrade", ["NKE"], None),
+    ("AT&T shares sink after MoffettNathanson downgrade", "downgrade", ["T"], None),
+    # "targets" after a company is a noun when a verb follows: both companies are cut
+    ("Dell, HPE targets trimmed on compute headwinds", "price_target_cut", ["DELL", "HPE"], None),
+    # a clause opened by "while" with no subject of its own: the earlier subject acts again
+    ("Jefferies lifts Tesla to buy while paring the price target", "price_target_cut", ["TSLA"], "JEF"),
     # rating agencies
     ("Moody's cuts Ford to junk", "credit_downgrade", ["F"], "MCO"),
     ("Ford is downgraded to junk by Moody's", "credit_downgrade", ["F"], "MCO"),
