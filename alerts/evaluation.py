@@ -11,11 +11,16 @@ Two readings of "the pipeline alerted", at medium or worse (what reaches a perso
   downgrade it gave counts as a miss of the company and, when the label is below medium, as a
   false alarm);
 - `headline`: an alert of that severity for any company of the headline.
+
+`linked` repeats `company` over the headlines whose labelled company the pipeline linked: it
+splits a miss of the company list (no alert can go to a company finsentry does not link) from a
+miss of the scoring.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,6 +96,8 @@ class DeskReport:
     n: int
     company: Counts = field(default_factory=Counts)
     headline: Counts = field(default_factory=Counts)
+    # `company` over the headlines whose labelled company was linked (None: not measured)
+    linked: Counts | None = None
     # confusion[gold][predicted] over the five labels, for the labelled company
     confusion: dict[str, dict[str, int]] = field(default_factory=lambda: {g: dict.fromkeys(LABELS, 0) for g in LABELS})
     alerts_per_headline: float = 0.0
@@ -107,6 +114,7 @@ class DeskReport:
             "paged_at": PAGED,
             "company": self.company.as_dict(),
             "headline": self.headline.as_dict(),
+            **({"linked": self.linked.as_dict()} if self.linked is not None else {}),
             "confusion": self.confusion,
             "alerts_per_headline": round(self.alerts_per_headline, 3),
             "alerts_per_1000_by_severity": self.per_1000(),
@@ -118,10 +126,15 @@ def _severest(alerts: Sequence[Alert], ticker: str | None = None) -> str:
     return max(found, key=LABELS.index) if found else "none"
 
 
-def score_desk(items: Sequence[DeskItem], alerts: Sequence[Sequence[Alert]]) -> DeskReport:
-    report = DeskReport(n=len(items))
+def score_desk(
+    items: Sequence[DeskItem],
+    alerts: Sequence[Sequence[Alert]],
+    linked: Sequence[AbstractSet[str]] | None = None,
+) -> DeskReport:
+    """`linked`: the companies the pipeline linked in each headline (fills `report.linked`)."""
+    report = DeskReport(n=len(items), linked=Counts() if linked is not None else None)
     fired = 0
-    for item, item_alerts in zip(items, alerts, strict=True):
+    for n, (item, item_alerts) in enumerate(zip(items, alerts, strict=True)):
         firing = [a for a in item_alerts if a.status == "firing"]
         fired += len(firing)
         for a in firing:
@@ -131,6 +144,8 @@ def score_desk(items: Sequence[DeskItem], alerts: Sequence[Sequence[Alert]]) -> 
         gold = at_least(item.label)
         report.company.add(gold, at_least(company))
         report.headline.add(gold, at_least(anyone))
+        if report.linked is not None and linked is not None and item.ticker in linked[n]:
+            report.linked.add(gold, at_least(company))
         report.confusion[item.label][company] += 1
         if gold != at_least(company):
             report.errors.append(
@@ -145,11 +160,25 @@ def score_desk(items: Sequence[DeskItem], alerts: Sequence[Sequence[Alert]]) -> 
     return report
 
 
-def alerts_per_headline(items: Sequence[DeskItem], models: Models, risk: RiskSettings) -> list[list[Alert]]:
+@dataclass(frozen=True)
+class HeadlineRun:
+    """One labelled headline through the pipeline: its alerts and the companies it linked."""
+
+    alerts: list[Alert]
+    linked: frozenset[str]
+
+
+def run_headlines(items: Sequence[DeskItem], models: Models, risk: RiskSettings) -> list[HeadlineRun]:
     """Each headline through the pipeline with a fresh risk state (one batch for the models)."""
     when = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
     news = [NewsEvent(id=item.id, headline=item.text, published_at=when) for item in items]
     records: dict[str, list[Enriched]] = {item.id: [] for item in items}
     for record in enrich(news, models).records:
         records[record.news_id].append(record)
-    return [RiskEngine(risk, DictStore()).process(records[item.id]) for item in items]
+    return [
+        HeadlineRun(
+            RiskEngine(risk, DictStore()).process(records[item.id]),
+            frozenset(r.entity for r in records[item.id] if r.entity is not None),
+        )
+        for item in items
+    ]

@@ -33,7 +33,7 @@ def evaluate_alerts(
     each scenario tape runs through it in arrival order with one risk state."""
     from rich.console import Console
 
-    from alerts.evaluation import DESK_LABELS, alerts_per_headline, read_desk_labels, score_desk
+    from alerts.evaluation import DESK_LABELS, read_desk_labels, run_headlines, score_desk
     from alerts.scenarios import SCENARIOS, ScenarioResult, read_scenarios, run_scenarios
     from finsentry.models import load_models
     from nlp.sentiment import ModelNotFoundError
@@ -53,13 +53,17 @@ def evaluate_alerts(
         typer.echo(f"error: no rows in {path} for split {split!r}", err=True)
         raise typer.Exit(2)
     log.info("scoring %d labelled headlines from %s (split %s)", len(items), path, split)
-    report = score_desk(items, alerts_per_headline(items, models, settings.risk))
+    runs = run_headlines(items, models, settings.risk)
+    report = score_desk(items, [r.alerts for r in runs], [r.linked for r in runs])
     console = Console(stderr=as_json)
-    for name, counts in (("the labelled company", report.company), ("any company of the headline", report.headline)):
+    lines = [("the labelled company", report.company), ("any company of the headline", report.headline)]
+    if report.linked is not None:
+        lines.append(("the labelled company, where finsentry linked it", report.linked))
+    for name, counts in lines:
         c = counts.as_dict()
         console.print(
-            f"[bold]medium-or-worse alerts for {name}[/] on {report.n} headlines: precision {c['precision']:.4f} "
-            f"recall {c['recall']:.4f} (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
+            f"[bold]medium-or-worse alerts for {name}[/] on {c['tp'] + c['fp'] + c['fn'] + c['tn']} headlines: "
+            f"precision {c['precision']:.4f} recall {c['recall']:.4f} (tp {c['tp']}, fp {c['fp']}, fn {c['fn']})"
         )
     per_1000 = ", ".join(f"{sev} {n}" for sev, n in report.per_1000().items())
     console.print(f"{report.alerts_per_headline:.3f} firing alerts per headline; per 1,000 headlines: {per_1000}")

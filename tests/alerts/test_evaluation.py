@@ -53,3 +53,18 @@ def test_alerts_per_1000_headlines_by_severity() -> None:
     items = [DeskItem(str(i), "x", "ACME", "none", "dev") for i in range(4)]
     report = score_desk(items, [[_alert("ACME", "low")], [_alert("ACME", "high")], [], []])
     assert report.per_1000() == {"low": 250.0, "medium": 0.0, "high": 250.0, "critical": 0.0}
+
+
+def test_linked_counts_only_headlines_whose_labelled_company_was_linked() -> None:
+    """A miss of an unlinked company is a miss of the company list, not of the scoring."""
+    items = [
+        DeskItem("1", "Acme sued by SEC", "ACME", "medium", "dev"),  # linked, alerted: tp
+        DeskItem("2", "Acme Two sued", "ACMT", "medium", "dev"),  # not linked: only in `company`
+        DeskItem("3", "Acme recalls", "ACME", "high", "dev"),  # linked, missed: fn
+    ]
+    alerts = [[_alert("ACME", "medium")], [], [_alert("ACME", "low")]]
+    report = score_desk(items, alerts, [frozenset({"ACME"}), frozenset(), frozenset({"ACME", "GS"})])
+    assert (report.company.tp, report.company.fn) == (1, 2)
+    assert report.linked is not None and (report.linked.tp, report.linked.fn) == (1, 1)
+    assert report.as_dict()["linked"] == report.linked.as_dict()
+    assert "linked" not in score_desk(items, alerts).as_dict()
