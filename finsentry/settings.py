@@ -134,7 +134,7 @@ class SentimentSettings(BaseModel):
 # The shipped company lists loaded after the S&P 500 (nlp/resources): well-known companies
 # outside it (hand-compiled), then the S&P 600 small caps and other index members outside both
 # (made from the pytickersymbols package by nlp/resources/make_companies_smallcap.py).
-SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv")
+SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv", "companies_listed.csv")
 
 
 class EntitySettings(BaseModel):

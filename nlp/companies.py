@@ -38,11 +38,14 @@ RESOURCES = Path(__file__).parent / "resources"
 SHIPPED_CSV = RESOURCES / "sp500_constituents.csv"
 EXTRA_CSV = RESOURCES / "companies_extra.csv"
 SMALLCAP_CSV = RESOURCES / "companies_smallcap.csv"
+LISTED_CSV = RESOURCES / "companies_listed.csv"
 ALIASES_CSV = RESOURCES / "company_aliases.csv"
-# Lists whose short names are all written out in company_aliases.csv: no short name is derived
-# from their legal names ("The Gap, Inc." must not make every "gap" a company). The other lists
-# get the short names the linker derives (nlp/entities.py), less the ones company_words.yaml drops.
-_ALIASES_SPELLED_OUT = frozenset({EXTRA_CSV})
+# Lists whose short names are all written out: no short name is derived from their legal names
+# ("The Gap, Inc." must not make every "gap" a company). companies_extra.csv's are in
+# company_aliases.csv; the generated companies_listed.csv carries its own, each checked by its
+# generator against a dictionary (make_companies_listed.py). The other lists get the short names
+# the linker derives (nlp/entities.py), less the ones company_words.yaml drops.
+_ALIASES_SPELLED_OUT = frozenset({EXTRA_CSV, LISTED_CSV})
 
 _TICKER_COLUMNS = ("ticker", "symbol")
 _NAME_COLUMNS = ("name", "security", "company", "company name")
@@ -133,7 +136,12 @@ def read_companies_csv(path: Path, *, short_names: bool = True) -> list[Company]
             quiet = (row.get(quiet_col) or "").strip().lower() in ("1", "true", "yes") if quiet_col else False
             companies.append(
                 Company(
-                    ticker=ticker, name=name, sector=sector, aliases=aliases, quiet=quiet, derive_short_name=short_names
+                    ticker=ticker,
+                    name=name,
+                    sector=sector,
+                    aliases=aliases,
+                    quiet=quiet,
+                    derive_short_name=short_names,
                 )
             )
     return companies

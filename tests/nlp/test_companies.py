@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from finsentry.settings import SHIPPED_EXTRA_LISTS, EntitySettings, Settings
-from nlp.annotator import load_annotator
+from nlp.annotator import SpacyAnnotator, load_annotator
 from nlp.companies import (
     ALIASES_CSV,
     EXTRA_CSV,
+    LISTED_CSV,
     SHIPPED_CSV,
     SMALLCAP_CSV,
     CompanyDirectory,
@@ -169,7 +171,8 @@ def test_a_list_without_short_names_matches_only_the_names_it_gives(tmp_path: Pa
 
 
 def test_every_alias_has_one_home_and_points_at_a_listed_company() -> None:
-    # Aliases live only in company_aliases.csv: neither shipped company list carries any.
+    # Aliases of the hand-made lists live only in company_aliases.csv: no such list carries any
+    # (the generated companies_listed.csv carries its own checked ones, tested below).
     assert not any(c.aliases for path in SHIPPED_LISTS for c in read_companies_csv(path))
     with ALIASES_CSV.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -311,3 +314,68 @@ def test_no_small_cap_name_is_a_word_or_a_generic_phrase() -> None:
             elif " " in name and all(len(w) > 2 and w.lower() in common for w in re.findall(r"[A-Za-z]+", name)):
                 risky.append(f"{company.ticker}: {name!r} (a generic phrase)")
     assert risky == [], "names to drop, hold to context or review:\n" + "\n".join(risky)
+
+
+def test_the_listed_companies_add_registrants_outside_the_other_lists_symbols_quiet() -> None:
+    listed = read_companies_csv(LISTED_CSV)
+    assert len(listed) > 5000
+    earlier = {c.ticker for path in SHIPPED_LISTS for c in read_companies_csv(path)}
+    assert not {c.ticker for c in listed} & earlier
+    assert all(c.quiet for c in listed)
+    directory = load_companies(EntitySettings())
+    varonis = directory.get("VRNS")
+    assert varonis is not None and varonis.quiet and not varonis.derive_short_name
+    assert set(company_names(varonis)) >= {"Varonis", "Varonis Systems"}
+    # The hand-made lists' companies are untouched by it.
+    apple = directory.get("AAPL")
+    assert apple is not None and apple.derive_short_name and "Apple" in company_names(apple)
+
+
+def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase() -> None:
+    """The generator checked each short name against a dictionary as well; here the checks that
+    need nothing outside the repo run again: spaCy's vocabulary in lower case, the words the
+    tweets write in lower case, the first names, and no short name shared by two companies."""
+    import spacy
+
+    vocab = {w for w in spacy.load(EntitySettings().spacy_model).vocab.strings if w.islower()}
+    tweets_dir = Path(__file__).resolve().parents[2] / "nlp" / "resources" / "twitter_financial_news"
+    tweets = [row["text"] for f in ("train.csv", "valid.csv") for row in csv.DictReader((tweets_dir / f).open())]
+    lower = _lower_case_words(tweets)
+    common = {w for w, n in lower.items() if n >= 3}
+    first_names = {n.lower() for n in company_words().first_names}
+    owners: dict[str, str] = {}
+    risky = []
+    for company in read_companies_csv(LISTED_CSV):
+        for alias in company.aliases:
+            assert owners.setdefault(alias.lower(), company.ticker) == company.ticker, f"{alias!r} twice"
+            bare = alias.replace("’", "'").removesuffix("'s").lower()
+            if " " not in alias and (bare in vocab or bare in lower or bare in first_names or len(bare) < 4):
+                risky.append(f"{company.ticker}: {alias!r} (a word)")
+            elif " " in alias and all(len(w) <= 2 or w.lower() in common for w in re.findall(r"[A-Za-z]+", alias)):
+                risky.append(f"{company.ticker}: {alias!r} (a generic phrase)")
+    assert risky == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Varonis -6% on wider-than-expected loss forecast", {"VRNS"}),
+        ("Varonis CEO steps down", {"VRNS"}),
+        ("Varonis Beats Estimates, Raises Outlook", {"VRNS"}),  # Title Case: capitals say nothing
+        ("Gulfport Energy to cut jobs", {"GPOR"}),
+        # near misses: a short name read and found to name others too (Cabot Microelectronics),
+        # a symbol not written as one
+        ("Cabot Microelectronics tanks on soft guidance", set()),
+        ("Cabot Corp raises its dividend", {"CBT"}),
+        ("VRNS falls 6% on forecast", set()),
+        ("$VRNS falls 6% on forecast", {"VRNS"}),
+    ],
+)
+def test_listed_companies_link_by_their_checked_names_and_cashtags_only(text: str, expected: set[str]) -> None:
+    annotator = _default_annotator()
+    assert {e.ticker for e in annotator.annotate_one(text).entities if e.ticker} == expected
+
+
+@cache
+def _default_annotator() -> SpacyAnnotator:
+    return load_annotator(EntitySettings())

@@ -23,6 +23,12 @@ def annotator() -> SpacyAnnotator:
     return load_annotator(EntitySettings())
 
 
+@pytest.fixture(scope="module")
+def hand_made_lists() -> SpacyAnnotator:
+    """Without the generated list of every registrant: for companies outside the lists."""
+    return load_annotator(EntitySettings(extra_companies=["companies_extra.csv", "companies_smallcap.csv"]))
+
+
 def _tickers(ann: Annotation) -> list[str]:
     return [e.ticker for e in ann.entities if e.ticker]
 
@@ -135,10 +141,11 @@ def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -
     ],
 )
 def test_symbols_written_as_plainly_as_a_cashtag_link_outside_the_list(
-    annotator: SpacyAnnotator, text: str, ticker: str
+    hand_made_lists: SpacyAnnotator, annotator: SpacyAnnotator, text: str, ticker: str
 ) -> None:
-    assert ticker not in annotator.directory
-    assert _linked(annotator, text) == {ticker}
+    assert ticker not in hand_made_lists.directory
+    assert _linked(hand_made_lists, text) == {ticker}
+    assert _linked(annotator, text) == {ticker}  # the same with the generated list (where it holds them)
 
 
 def test_parenthesised_acronyms_are_not_symbols(annotator: SpacyAnnotator) -> None:
