@@ -136,12 +136,7 @@ def read_companies_csv(path: Path, *, short_names: bool = True) -> list[Company]
             quiet = (row.get(quiet_col) or "").strip().lower() in ("1", "true", "yes") if quiet_col else False
             companies.append(
                 Company(
-                    ticker=ticker,
-                    name=name,
-                    sector=sector,
-                    aliases=aliases,
-                    quiet=quiet,
-                    derive_short_name=short_names,
+                    ticker=ticker, name=name, sector=sector, aliases=aliases, quiet=quiet, derive_short_name=short_names
                 )
             )
     return companies
