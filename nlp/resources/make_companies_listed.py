@@ -20,8 +20,10 @@ links more strictly than the hand-made ones (`nlp/resources/companies_listed.md`
   short forms, and each passed the checks below, made here once (`check_name`);
 - a one-word name must not be a word (spaCy's vocabulary in lower case, the lower-case words of
   Debian's `wamerican-large` dictionary, the words the repository's tweets write in lower case),
-  a common first name, shorter than four letters, or the first word of another registrant's
-  name; a name of several words must not be made only of words the tweets write in lower case.
+  a common first name, a place, person or myth the dictionary capitalises ("Gemini", "Duluth";
+  KEEP_PROPER_NAMES are brands first), shorter than four letters, the first word of another
+  registrant's name or a word of three registrants' names; a name of several words must not be
+  made only of words the tweets write in lower case; NOT_NAMES lists names read and found wrong.
 """
 
 from __future__ import annotations
@@ -101,7 +103,14 @@ _NOT_NAME_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "a generic phrase found inside longer names (CNB Community Bancorp, US Energy Information Administration)",
         ("Community Bancorp", "First Bancshares", "US Energy"),
     ),
+    # Read in SEntFiN's Indian headlines (other companies and people of the same name).
+    (
+        "also the name of a company or person in other markets' news (Cosmo Films, HDFC Standard Life, Venu Nair)",
+        ("Venu", "Cosmo", "Lightbridge", "Transglobal", "Great Eastern", "Axis Capital", "Standard Life"),
+    ),
 )  # fmt: skip
+# Dictionary proper names that news uses first of all for the company (the brand is the name).
+KEEP_PROPER_NAMES = frozenset({"Valvoline", "Birkenstock", "Polaris"})
 NOT_NAMES = {name: why for why, names in _NOT_NAME_GROUPS for name in names}
 _SEC_NOTE = re.compile(r"\s*/[A-Z]{2,}/?\s*$")  # "APPLE INC /DE/", "XYZ CORP /NEW/"
 _FORMS = {"INC": "Inc", "INC.": "Inc.", "CORP": "Corp", "CORP.": "Corp.", "CO": "Co", "CO.": "Co.",
@@ -155,8 +164,14 @@ class Checks:
         self.vocab = {s for s in spacy.load(EntitySettings().spacy_model).vocab.strings if s.islower()}
         # And a dictionary's words (not its capitalised entries, which hold the companies too:
         # "Intelsat"); Debian's wamerican-large, read when present.
+        # Its capitalised entries are places, people, stars and myths ("Gemini", "Duluth",
+        # "Megan"): a one-word name that is one of them links only as part of a longer name,
+        # unless it is first of all the company's brand (KEEP_PROPER_NAMES).
+        self.proper: set[str] = set()
         if DICTIONARY.exists():
-            self.vocab |= {w.removesuffix("'s") for w in DICTIONARY.read_text(encoding="utf-8").split() if w.islower()}
+            entries = DICTIONARY.read_text(encoding="utf-8").split()
+            self.vocab |= {w.removesuffix("'s") for w in entries if w.islower()}
+            self.proper = {w for w in entries if w[:1].isupper() and w not in KEEP_PROPER_NAMES}
         tweets = [row["text"] for f in ("train.csv", "valid.csv") for row in csv.DictReader((TWEETS / f).open())]
         lower = Counter(w for t in tweets for w in _WORD.findall(t) if w.islower())
         self.tweet_words = set(lower)
@@ -185,6 +200,8 @@ class Checks:
                 return "written like a symbol"
             if low in self.vocab or low in self.tweet_words or low in self.first_names:
                 return "a word or a first name"
+            if bare in self.proper:
+                return "a place, person or myth in the dictionary"
             if self.first_words[low] > 1:
                 return "the first word of several registrants"
             if self.name_words[low] >= GENERIC_AT:
