@@ -134,7 +134,8 @@ def score_desk(
     """`linked`: the companies the pipeline linked in each headline (fills `report.linked`)."""
     report = DeskReport(n=len(items), linked=Counts() if linked is not None else None)
     fired = 0
-    for n, (item, item_alerts) in enumerate(zip(items, alerts, strict=True)):
+    links: Sequence[AbstractSet[str] | None] = linked if linked is not None else [None] * len(items)
+    for item, item_alerts, item_links in zip(items, alerts, links, strict=True):
         firing = [a for a in item_alerts if a.status == "firing"]
         fired += len(firing)
         for a in firing:
@@ -144,7 +145,7 @@ def score_desk(
         gold = at_least(item.label)
         report.company.add(gold, at_least(company))
         report.headline.add(gold, at_least(anyone))
-        if report.linked is not None and linked is not None and item.ticker in linked[n]:
+        if report.linked is not None and item_links is not None and item.ticker in item_links:
             report.linked.add(gold, at_least(company))
         report.confusion[item.label][company] += 1
         if gold != at_least(company):

@@ -119,6 +119,8 @@ _FORMS = {"INC": "Inc", "INC.": "Inc.", "CORP": "Corp", "CORP.": "Corp.", "CO": 
           "HOLDINGS": "Holdings", "GROUP": "Group", "COMPANY": "Company", "CORPORATION": "Corporation",
           "INCORPORATED": "Incorporated", "LIMITED": "Limited", "THE": "The", "AND": "and", "OF": "of"}  # fmt: skip
 _WORD = re.compile(r"[A-Za-z]+")
+# Company forms a legal name may end in: the linker's (nlp/entities.py), which want "Co." with
+# its period, plus "Co", "Company", "LLC" and those of other countries as the SEC writes them.
 _ENDS_IN_FORM = re.compile(
     r"\b(?:Inc|Corp|Corporation|Co|Ltd|Limited|plc|PLC|LLC|LP|L\.P|SA|S\.A|NV|N\.V|AG|SE|Company|Incorporated)\.?$"
 )
@@ -126,6 +128,16 @@ _ENDS_IN_FORM = re.compile(
 _FOREIGN_FORM = re.compile(
     r"(?:,?\s+(?:AG|SE|SA|S\.A\.|NV|N\.V\.|LP|L\.P\.|LLC|ASA|AB|A/S|Oyj|SpA|S\.p\.A\.|PLC|plc))+\.?$"
 )
+
+
+def listed_short_name(name: str) -> str:
+    """The linker's short name, after the company forms of other countries too: "Siemens Energy"."""
+    return short_name(_FOREIGN_FORM.sub("", name))
+
+
+def ends_in_form(name: str) -> bool:
+    """Whether the legal name ends in its company form ("Cabot Corp"): it then names the company plainly."""
+    return _ENDS_IN_FORM.search(name) is not None
 
 
 def read_sec_rows(wheel: Path) -> list[dict[str, Any]]:
@@ -160,13 +172,11 @@ class Checks:
 
         # Words as English writes them, in lower case: spaCy's vocabulary keeps the case it saw,
         # so "hitachi" is not in it while "gap" is (MiniLM's word pieces are lower-cased names
-        # and words alike, so they cannot tell Hitachi from a word).
+        # and words alike, so they cannot tell Hitachi from a word). The dictionary, when
+        # present, adds its lower-case words; its capitalised entries are places, people, stars
+        # and myths ("Gemini", "Duluth", "Megan"), which a one-word name must not be unless it is
+        # first of all the company's brand (KEEP_PROPER_NAMES).
         self.vocab = {s for s in spacy.load(EntitySettings().spacy_model).vocab.strings if s.islower()}
-        # And a dictionary's words (not its capitalised entries, which hold the companies too:
-        # "Intelsat"); Debian's wamerican-large, read when present.
-        # Its capitalised entries are places, people, stars and myths ("Gemini", "Duluth",
-        # "Megan"): a one-word name that is one of them links only as part of a longer name,
-        # unless it is first of all the company's brand (KEEP_PROPER_NAMES).
         self.proper: set[str] = set()
         if DICTIONARY.exists():
             entries = DICTIONARY.read_text(encoding="utf-8").split()
@@ -228,8 +238,8 @@ def listed_companies(
             why["a second symbol of one registrant"] += 1
             continue
         seen_cik.add(cik)
-        name = tidy_name(row["name"] or "")
-        if ticker in taken or short_name(_FOREIGN_FORM.sub("", name)).lower() in checks.shipped:
+        name = row["name"]
+        if ticker in taken or listed_short_name(name).lower() in checks.shipped:
             why["already shipped (by symbol or name)"] += 1
             continue
         if NOT_COMPANIES.search(name) or FUND_FAMILY.search(name) or securities_trust(name):
@@ -239,12 +249,11 @@ def listed_companies(
         # company form: "US Energy Corp" -> "US Energy") are checked like short names; a
         # registrant whose own name is a word or a generic phrase is left out.
         own = company_names(Company(ticker=ticker, name=name, derive_short_name=False))
-        # A legal name that ends in its company form ("Cabot Corp") names the company plainly.
-        if any(checks.check_name(n) is not None for n in own if n != name or not _ENDS_IN_FORM.search(n)):
+        if any(checks.check_name(n) is not None for n in own if n != name or not ends_in_form(n)):
             why["a registrant whose own name is a word or a generic phrase"] += 1
             continue
         aliases = []
-        short = short_name(_FOREIGN_FORM.sub("", name))
+        short = listed_short_name(name)
         first = short.split()[0] if short else ""
         for alias in dict.fromkeys((short, first)):
             if alias and alias != name and checks.check_name(alias) is None:
@@ -253,8 +262,9 @@ def listed_companies(
     # A short name two registrants reduce to ("Blue Owl Capital" of OWL and of OBDC) names neither.
     shared = Counter(a.lower() for c in out for a in c["aliases"].split(";") if a)
     for c in out:
-        kept = [a for a in c["aliases"].split(";") if a and shared[a.lower()] == 1]
-        why["a short name two registrants share"] += len([a for a in c["aliases"].split(";") if a]) - len(kept)
+        names = [a for a in c["aliases"].split(";") if a]
+        kept = [a for a in names if shared[a.lower()] == 1]
+        why["a short name two registrants share"] += len(names) - len(kept)
         c["aliases"] = ";".join(kept)
     return out, why
 
@@ -270,12 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         EntitySettings(extra_companies=["companies_extra.csv", "companies_smallcap.csv"])
     )  # not itself
     rows = read_sec_rows(args.wheel)
-    first_words = Counter(
-        short_name(_FOREIGN_FORM.sub("", tidy_name(r["name"] or ""))).split()[0].lower()
-        for r in rows
-        if (r["name"] or "").strip()
-    )
-    name_words = Counter(w.lower() for r in rows for w in set(_WORD.findall(tidy_name(r["name"] or ""))) if len(w) > 3)
+    for r in rows:  # tidied once: every count and check below reads the name as news writes it
+        r["name"] = tidy_name(r["name"] or "")
+    first_words = Counter(listed_short_name(r["name"]).split()[0].lower() for r in rows if r["name"])
+    name_words = Counter(w.lower() for r in rows for w in set(_WORD.findall(r["name"])) if len(w) > 3)
     checks = Checks((n for c in shipped for n in company_names(c)), first_words, name_words)
     companies, why = listed_companies(rows, checks, set(shipped.tickers()))
     with args.out.open("w", newline="", encoding="utf-8") as fh:

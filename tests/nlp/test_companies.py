@@ -272,8 +272,19 @@ _REVIEWED_PHRASES = {
 }
 
 
-def _lower_case_words(texts: list[str]) -> Counter[str]:
-    return Counter(w for t in texts for w in re.findall(r"[A-Za-z]+", t) if w.islower())
+@cache
+def _tweet_words() -> Counter[str]:
+    """How often the repository's tweets write each word in lower case (a word, not a name)."""
+    tweets_dir = Path(__file__).resolve().parents[2] / "nlp" / "resources" / "twitter_financial_news"
+    tweets = [row["text"] for f in ("train.csv", "valid.csv") for row in csv.DictReader((tweets_dir / f).open())]
+    return Counter(w for t in tweets for w in re.findall(r"[A-Za-z]+", t) if w.islower())
+
+
+@cache
+def _spacy_strings() -> frozenset[str]:
+    import spacy
+
+    return frozenset(spacy.load(EntitySettings().spacy_model).vocab.strings)
 
 
 def test_no_small_cap_name_is_a_word_or_a_generic_phrase() -> None:
@@ -287,13 +298,9 @@ def test_no_small_cap_name_is_a_word_or_a_generic_phrase() -> None:
     (the repo's tweets). Such a name must be dropped (company_words.yaml drop_short_names),
     held to context (context_only) or read and listed above.
     """
-    import spacy
-
-    vocab = set(spacy.load(EntitySettings().spacy_model).vocab.strings)
+    vocab = _spacy_strings()
     pieces = set((base_model_path() / "vocab.txt").read_text(encoding="utf-8").split())
-    tweets_dir = Path(__file__).resolve().parents[2] / "nlp" / "resources" / "twitter_financial_news"
-    tweets = [row["text"] for f in ("train.csv", "valid.csv") for row in csv.DictReader((tweets_dir / f).open())]
-    common = {w for w, n in _lower_case_words(tweets).items() if n >= 3}
+    common = {w for w, n in _tweet_words().items() if n >= 3}
     words = company_words()
     directory = load_companies(EntitySettings())
     quiet = {c.ticker for c in directory if c.quiet} | words.wordlike_tickers
@@ -335,12 +342,8 @@ def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase() -> No
     """The generator checked each short name against a dictionary as well; here the checks that
     need nothing outside the repo run again: spaCy's vocabulary in lower case, the words the
     tweets write in lower case, the first names, and no short name shared by two companies."""
-    import spacy
-
-    vocab = {w for w in spacy.load(EntitySettings().spacy_model).vocab.strings if w.islower()}
-    tweets_dir = Path(__file__).resolve().parents[2] / "nlp" / "resources" / "twitter_financial_news"
-    tweets = [row["text"] for f in ("train.csv", "valid.csv") for row in csv.DictReader((tweets_dir / f).open())]
-    lower = _lower_case_words(tweets)
+    vocab = {w for w in _spacy_strings() if w.islower()}
+    lower = _tweet_words()
     common = {w for w, n in lower.items() if n >= 3}
     first_names = {n.lower() for n in company_words().first_names}
     owners: dict[str, str] = {}
