@@ -353,7 +353,7 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     actors: list[tuple[bool, str]] = []
     for tokens in hits:
         hit_targets, hit_actor, has_verb = _one_hit(reader, event_role, sorted(tokens))
-        targets += [t for t in hit_targets if t not in targets]
+        targets = list(dict.fromkeys([*targets, *hit_targets]))  # a company named twice is one target
         if hit_actor:
             actors.append((has_verb, hit_actor))
     if event_type in _PAID_TYPES:

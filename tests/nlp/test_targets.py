@@ -108,6 +108,20 @@ def test_an_agency_reporting_its_own_results_is_their_target(annotator: SpacyAnn
 
 
 @pytest.mark.parametrize(
+    ("text", "event_type", "targets"),
+    [
+        # Cashtag and name of one company in one clause: one target, listed once.
+        ('Transport for London said Uber $UBER was not "fit and proper" to hold a license', "regulatory_action", ["UBER"]),
+        ("$AMTD $SCHW - Schwab to buy TD Ameritrade in $26B all-stock deal", "merger_acquisition", ["AMTD", "SCHW"]),
+    ],
+)
+def test_a_company_named_twice_is_one_target(
+    annotator: SpacyAnnotator, text: str, event_type: str, targets: list[str]
+) -> None:
+    assert _targets(annotator, text)[event_type][0] == targets
+
+
+@pytest.mark.parametrize(
     "example", target_words().examples, ids=lambda ex: str(ex["text"])[:40] if isinstance(ex, dict) else ""
 )
 def test_every_example_in_the_word_lists_holds(annotator: SpacyAnnotator, example: dict[str, object]) -> None:
