@@ -46,7 +46,7 @@ from alerts.levels import event_level
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
-from nlp.taxonomy import family
+from nlp.taxonomy import family, is_reaction
 
 NEGATIVE_NEWS = "negative_news"
 """Event type of an alert raised by negative sentiment when no event rule fired."""
@@ -135,6 +135,11 @@ class RiskEngine:
     def _rank(self, score: float) -> int:
         level = self.level_of(score)
         return -1 if level is None else SEVERITY_ORDER.index(level)
+
+    def _below_next(self, level: Severity) -> float:
+        """The highest score still at `level`."""
+        rank = SEVERITY_ORDER.index(level)
+        return getattr(self.s, SEVERITY_ORDER[rank + 1]) - 0.01 if rank + 1 < len(SEVERITY_ORDER) else 100.0
 
     def combine(self, a: float, b: float) -> float:
         """Two adverse items of one company: the higher plus a share of the other. Only an item
@@ -295,7 +300,7 @@ class RiskEngine:
             # Sentiment and more sources of the same story move the score within its level; only a
             # burst of distinct stories lifts it beyond (a recall on four wires is still a recall).
             rank = SEVERITY_ORDER.index(level)
-            top = getattr(s, SEVERITY_ORDER[rank + 1]) - 0.01 if rank + 1 < len(SEVERITY_ORDER) else 100.0
+            top = self._below_next(level)
             within = min(top - base, s.w_event_negativity * adverse + s.w_corroboration * corroboration)
             negativity = min(within, s.w_event_negativity * adverse)
             factors = [
@@ -346,6 +351,11 @@ class RiskEngine:
                     continue  # one action read twice ("downgrades to sell, cuts target"): the higher counts
                 families.add(_family(other.event_type))
                 before, total = total, self.combine(total, other.points)
+                if is_reaction(other.event_type) or is_reaction(lead.event_type):
+                    # The shares' fall and its cause are one piece of news: together they reach at
+                    # most `reaction_peak` ("earnings miss with the stock falling" is medium, "-8% on
+                    # a guidance cut" is not high), unless one of them is more on its own.
+                    total = max(before, min(total, self._below_next(s.reaction_peak)))
                 factors.append(
                     Factor(
                         name="compound",
@@ -415,7 +425,12 @@ class RiskEngine:
         new_types = [x for x in types if x not in ep.event_types]
         if new_types:
             # A further kind of trouble: it adds to the incident's peak, however long ago that was.
-            combined = max(max(score, current), self.combine(score, ep.peak_score))
+            joined = self.combine(score, ep.peak_score)
+            if all(is_reaction(x) for x in new_types):
+                # The shares falling on the incident's news is that news again ("Wendy's shares
+                # fall 6% after abrupt CEO exit"): it lifts the incident to `reaction_peak` at most.
+                joined = min(joined, self._below_next(s.reaction_peak))
+            combined = max(score, current, joined)
             factors = [
                 *factors,
                 Factor(

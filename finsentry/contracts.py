@@ -122,6 +122,9 @@ class Magnitude(_Record):
     )
     usd: float | None = Field(default=None, ge=0.0, description="a money amount in US dollars: a $3.6 million fine")
     rating: RatingClass | None = Field(default=None, description="the class of the new rating: downgraded to sell")
+    planned: bool = Field(
+        default=False, description="an executive's departure announced ahead: a retirement with a date or a successor"
+    )
     text: str = Field(description="the words the magnitude was read from")
 
 

@@ -211,7 +211,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 }
 
 # Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
-# condition is "<percent|usd|rating> <op> <value>"; the last condition that holds sets the
+# condition is "<percent|usd|rating|planned> <op> <value>"; the last condition that holds sets the
 # level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
@@ -222,9 +222,11 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
     "lawsuit": {"usd >= 1e9": "high"},
     "layoffs": {"percent >= 0.1": "high"},
+    # A retirement announced with a date or a successor is routine; an abrupt exit is not.
+    "executive_departure": {"planned == true": "low"},
 }
 
-_CONDITION = re.compile(r"^\s*(percent|usd|rating)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
+_CONDITION = re.compile(r"^\s*(percent|usd|rating|planned)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
 
 
 @lru_cache(maxsize=256)  # read per event by alerts/levels.py: parse each condition once
@@ -232,8 +234,12 @@ def parse_condition(text: str) -> tuple[str, str, float | str]:
     """("percent", ">=", 0.15) from "percent >= 0.15"; ValueError for anything else."""
     m = _CONDITION.match(text)
     if m is None:
-        raise ValueError(f"magnitude condition {text!r} is not '<percent|usd|rating> <op> <value>'")
+        raise ValueError(f"magnitude condition {text!r} is not '<percent|usd|rating|planned> <op> <value>'")
     measure, op, raw = m.groups()
+    if measure == "planned":
+        if op != "==" or raw not in ("true", "false"):
+            raise ValueError(f"magnitude condition {text!r}: planned is compared with == true|false")
+        return measure, op, raw
     if measure == "rating":
         if op != "==" or raw not in ("sell", "hold", "buy"):
             raise ValueError(f"magnitude condition {text!r}: a rating is compared with == sell|hold|buy")
@@ -274,6 +280,11 @@ class RiskSettings(BaseModel):
         ge=0,
         le=1,
         description="share of a further event type's score an incident adds (scaled by the room left below 100)",
+    )
+    reaction_peak: Severity = Field(
+        "medium",
+        description="highest level a fall in the shares and its cause reach together in one article, "
+        "unless one of them is higher on its own",
     )
     incident_grouping: Literal["company", "company_family"] = Field(
         "company", description="one incident per company, or per company and event family (nlp.taxonomy)"

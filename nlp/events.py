@@ -314,7 +314,7 @@ def _drop_hits(doc: Doc) -> list[_Hit]:
 # (which types a denial drops is each rule file's `deniable`)
 _DENIAL = re.compile(
     r"\b(denies|deny|denied|denying|no plans?|not plann?ing|rul(?:es|ed|e) out|wo n't|will not|"
-    r"does n't plan|does not plan|no intention|cold water on|(?:are|is|am|'re|'s) not going|not going to)\b"
+    r"does n't plan|does not plan|no intention|no evidence|cold water on|(?:are|is|am|'re|'s) not going|not going to)\b"
 )
 _DENIAL_REACH = 8  # tokens before the trigger, within its clause
 

@@ -1,5 +1,5 @@
 """How big an event is, as the headline says it: a share price down 23 %, a price target cut
-from $120 to $110, a downgrade to sell, a $3.6 million fine.
+from $120 to $110, a downgrade to sell, a $3.6 million fine, a retirement announced ahead.
 
 The words live in `nlp/resources/magnitude.yaml` with the examples each reading must give.
 The sizes go on the event (`finsentry.contracts.Magnitude`); the risk settings turn them into
@@ -24,7 +24,9 @@ WORDS_FILE = Path(__file__).resolve().parent / "resources" / "magnitude.yaml"
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _SCALE = {"million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9}
-_MONEY = re.compile(r"(?:US)?\$\s?" + _NUMBER + r"\s*(million|mln|mn|m|billion|bln|bn|b)?\b", re.IGNORECASE)
+_SCALE_WORDS = r"(million|mln|mn|m|billion|bln|bn|b)"
+# Dollars: "$3.6 million", "US$2 bln"; not "C$2" or "A$5" (other currencies: `currencies`).
+_MONEY = re.compile(r"(?<![A-Za-z])(?:US)?\$\s?" + _NUMBER + r"\s*" + _SCALE_WORDS + r"?\b", re.IGNORECASE)
 _PRICE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)"
 _TO_FROM = re.compile(r"\bto\s+" + _PRICE + r"\s*,?\s*from\s+" + _PRICE, re.IGNORECASE)
 _FROM_TO = re.compile(r"\bfrom\s+" + _PRICE + r"\s*,?\s*to\s+" + _PRICE, re.IGNORECASE)
@@ -51,6 +53,9 @@ class MagnitudeWords:
     not_shares: frozenset[str]
     rating: re.Pattern[str]
     rating_class: dict[str, RatingClass]
+    money: tuple[tuple[re.Pattern[str], float], ...]  # (amount pattern, US dollars per unit)
+    planned: re.Pattern[str]
+    unplanned: re.Pattern[str]
     examples: dict[str, list[Any]]
 
 
@@ -83,6 +88,21 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         for word in data["ratings"][cls]:
             classes[word.lower()] = cls
     rating = re.compile(r"\bto\s+(?:an?\s+)?['\"‘“]?(" + _alternation(list(classes)) + r")\b", re.IGNORECASE)
+    money = [(_MONEY, 1.0)]
+    for spec in data["currencies"].values():
+        before = _alternation([str(w) for w in spec["before"]])
+        after = _alternation([str(w) for w in spec["after"]])
+        # A symbol may touch the number ("€4.1", "EUR4.1"); a word follows it after a space.
+        money.append(
+            (
+                re.compile(
+                    r"(?<![A-Za-z])(?:" + before + r")\s?" + _NUMBER + r"\s*" + _SCALE_WORDS + r"?\b"
+                    r"|\b" + _NUMBER + r"\s*" + _SCALE_WORDS + r"?\s+(?:" + after + r")\b",
+                    re.IGNORECASE,
+                ),
+                float(spec["usd"]),
+            )
+        )
     return MagnitudeWords(
         fall=fall,
         dash=dash,
@@ -92,6 +112,9 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         not_shares=frozenset(w.lower() for w in data["not_shares"]),
         rating=rating,
         rating_class=classes,
+        money=tuple(money),
+        planned=re.compile(r"\b(?:" + _alternation(data["planned_departure"]) + r")\b", re.IGNORECASE),
+        unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         examples=data["examples"],
     )
 
@@ -141,11 +164,14 @@ def _price(raw: str) -> float:
     return float(raw.replace(",", ""))
 
 
-def _usd(text: str) -> tuple[float, str] | None:
-    """The largest dollar amount in `text`, with its words."""
-    amounts = [
-        (float(m.group(1)) * _SCALE.get((m.group(2) or "").lower(), 1.0), m.group(0)) for m in _MONEY.finditer(text)
-    ]
+def _usd(text: str, words: MagnitudeWords) -> tuple[float, str] | None:
+    """The largest money amount in `text`, in US dollars, with its words."""
+    amounts = []
+    for pattern, rate in words.money:
+        for m in pattern.finditer(text):
+            # The number and its scale sit in the first pair of groups that matched.
+            number, scale = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
+            amounts.append((float(number) * _SCALE.get((scale or "").lower(), 1.0) * rate, m.group(0)))
     return max(amounts) if amounts else None
 
 
@@ -164,8 +190,10 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
         if m := w.rating.search(text):
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
     elif event_type in ("fine", "lawsuit", "fraud_allegation", "regulatory_action"):
-        if usd := _usd(text):
+        if usd := _usd(text, w):
             return Magnitude(usd=usd[0], text=usd[1])
     elif event_type == "layoffs" and (m := _WORKFORCE.search(text)):
         return Magnitude(percent=float(m.group(1)) / 100, text=m.group(0))
+    elif event_type == "executive_departure" and (m := w.planned.search(text)) and not w.unplanned.search(text):
+        return Magnitude(planned=True, text=m.group(0))
     return None

@@ -49,6 +49,10 @@ class EventType:
     description: str
     role: Role = "self"
     family: Family = "operations"
+    # The market's reaction to news rather than news ("shares down 8% on guidance cut"): its
+    # size sets a level of its own, but it adds nothing to another event of the same article,
+    # which is its cause read a second time (alerts/risk.py).
+    reaction: bool = False
 
 
 def _table(*types: EventType) -> MappingProxyType[str, EventType]:
@@ -106,6 +110,7 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
         0.5,
         "the shares fall by a stated percentage (the size sets the alert level, nlp/magnitude.py)",
         family="market",
+        reaction=True,
     ),
     EventType("layoffs", 0.5, "job cuts, layoffs, workforce reductions"),
     EventType("restructuring", 0.5, "restructuring, break-up, spin-off, closures or cost-cutting plan"),
@@ -166,3 +171,9 @@ def family(event_type: str) -> Family:
 def severity(event_type: str) -> float:
     """Base severity of a type id; KeyError for an id that is not in the table."""
     return EVENT_TYPES[event_type].severity
+
+
+def is_reaction(event_type: str) -> bool:
+    """Whether the type is the market's reaction to news (EventType.reaction); unknown types are not."""
+    known = EVENT_TYPES.get(event_type)
+    return known is not None and known.reaction

@@ -85,6 +85,8 @@ def test_an_incident_resolves_after_the_quiet_period_and_a_new_one_opens_after()
         ("price_drop", Magnitude(percent=0.23, text="down 23%"), "high"),
         ("fine", Magnitude(usd=3.6e6, text="$3.6 million"), "low"),
         ("fine", Magnitude(usd=5e9, text="$5 billion"), "high"),
+        ("executive_departure", Magnitude(planned=True, text="to retire at year-end"), "low"),
+        ("executive_departure", None, "medium"),
         ("bankruptcy", None, "critical"),
         ("upgrade", None, None),
     ],
@@ -129,6 +131,52 @@ def test_magnitude_conditions() -> None:
     m = Magnitude(percent=0.2, usd=None, rating="sell", text="x")
     assert holds("percent >= 0.15", m) and not holds("percent < 0.15", m)
     assert holds("rating == sell", m) and not holds("usd >= 1", m)
+    assert holds("planned == false", m) and not holds("planned == true", m)
+    with pytest.raises(ValueError, match="planned"):
+        RiskSettings(magnitude_levels={"executive_departure": {"planned >= 1": "low"}})
+
+
+def _fall_on(cause: str, percent: float, *, cause_magnitude: Magnitude | None = None) -> Alert:
+    """One article: the shares fall `percent` on `cause`."""
+    r = record(
+        "a",
+        "ACME",
+        f"Acme shares fall {percent:.0%} on {cause}",
+        events=[("price_drop", 0.5), (cause, 0.6)],
+        magnitude={
+            "price_drop": Magnitude(percent=percent, text="fall"),
+            **({cause: cause_magnitude} if cause_magnitude else {}),
+        },
+    )
+    [alert] = firing(engine().process([r]))
+    return alert
+
+
+def test_a_fall_and_its_cause_in_one_article_are_one_piece_of_news() -> None:
+    # "Earnings miss with the stock falling" is medium: a small fall still adds to a small miss.
+    assert _fall_on("earnings_miss", 0.045).severity == "medium"
+    # "-8% on a guidance cut" is not high: two medium readings of one piece of news.
+    assert _fall_on("guidance_cut", 0.08).severity == "medium"
+    # A fall that is high on its own stays high.
+    assert _fall_on("guidance_cut", 0.23).severity == "high"
+    # Without the rule, the same article would have compounded to high.
+    unchecked = RiskEngine(RiskSettings(reaction_peak="critical"), DictStore())
+    r = record("a", "ACME", "Acme -8% on guidance cut", events=[("price_drop", 0.5), ("guidance_cut", 0.7)],
+               magnitude={"price_drop": Magnitude(percent=0.08, text="-8%")})  # fmt: skip
+    assert [a.severity for a in firing(unchecked.process([r]))] == ["high"]
+
+
+def test_the_shares_falling_on_an_incidents_news_do_not_escalate_it_past_medium() -> None:
+    e = engine()
+    exit_ = record("n1", "WEN", "Wendy's CEO departs abruptly", events=[("executive_departure", 0.6)])
+    fall = record("n2", "WEN", "Wendy's shares fall 6% after abrupt CEO exit", minutes=100,
+                  events=[("executive_departure", 0.6), ("price_drop", 0.5)],
+                  magnitude={"price_drop": Magnitude(percent=0.06, text="fall 6%")})  # fmt: skip
+    assert [a.severity for a in firing(e.process([exit_]))] == ["medium"]
+    assert firing(e.process([fall])) == []  # joins the incident, no escalation
+    # A new kind of trouble still escalates the same incident.
+    probe = record("n3", "WEN", "SEC opens probe into Wendy's", minutes=130, events=[("investigation", 0.6)])
+    assert [a.severity for a in firing(e.process([probe]))] == ["high"]
 
 
 def test_a_new_companys_first_negative_story_is_not_a_burst() -> None:

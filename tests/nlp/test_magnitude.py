@@ -48,6 +48,17 @@ def test_a_share_of_the_workforce_is_read(example: dict[str, Any]) -> None:
     assert m is not None and m.percent == pytest.approx(example["percent"])
 
 
+@pytest.mark.parametrize("text", EXAMPLES["planned_departure"])
+def test_a_departure_announced_ahead_is_planned(text: str) -> None:
+    m = read_magnitude(text, "executive_departure")
+    assert m is not None and m.planned
+
+
+@pytest.mark.parametrize("text", EXAMPLES["unplanned_departure"])
+def test_an_abrupt_exit_is_not_planned(text: str) -> None:
+    assert read_magnitude(text, "executive_departure") is None
+
+
 def test_no_size_is_made_up() -> None:
     assert read_magnitude("Boeing downgraded at Goldman", "downgrade") is None
     assert read_magnitude("Acme price target lowered at Citi", "price_target_cut") is None

@@ -111,7 +111,11 @@ def test_an_agency_reporting_its_own_results_is_their_target(annotator: SpacyAnn
     ("text", "event_type", "targets"),
     [
         # Cashtag and name of one company in one clause: one target, listed once.
-        ('Transport for London said Uber $UBER was not "fit and proper" to hold a license', "regulatory_action", ["UBER"]),
+        (
+            'Transport for London said Uber $UBER was not "fit and proper" to hold a license',
+            "regulatory_action",
+            ["UBER"],
+        ),
         ("$AMTD $SCHW - Schwab to buy TD Ameritrade in $26B all-stock deal", "merger_acquisition", ["AMTD", "SCHW"]),
     ],
 )
