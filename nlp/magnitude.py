@@ -54,6 +54,7 @@ class MagnitudeWords:
     rating: re.Pattern[str]
     rating_class: dict[str, RatingClass]
     money: tuple[tuple[re.Pattern[str], float], ...]  # (amount pattern, US dollars per unit)
+    past_period: re.Pattern[str]  # matched right after a fall's number
     planned: re.Pattern[str]
     unplanned: re.Pattern[str]
     examples: dict[str, list[Any]]
@@ -113,6 +114,11 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         rating=rating,
         rating_class=classes,
         money=tuple(money),
+        past_period=re.compile(
+            r"\s*(?:(?:in|over|during|for)\s+(?:" + _alternation([str(p) for p in data["past_periods"]]) + r")"
+            r"|(?:" + _alternation([str(p) for p in data["past_spans"]]) + r"))\b",
+            re.IGNORECASE,
+        ),
         planned=re.compile(r"\b(?:" + _alternation(data["planned_departure"]) + r")\b", re.IGNORECASE),
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         examples=data["examples"],
@@ -128,8 +134,9 @@ def price_drops(text: str, words: MagnitudeWords | None = None) -> list[tuple[in
         before = [t.lower().strip(".'") for t in _WORD.findall(text[max(0, m.start() - 60) : m.start()])][-4:]
         if w.not_shares.intersection(before):
             continue
-        # "down 3%-4%" is a range of a forecast, not a move of the shares.
-        if re.match(r"\s?[-–]\s?\d", text[m.end() :]):
+        # "down 3%-4%" is a range of a forecast, not a move of the shares; "lost 14% in January"
+        # looks back.
+        if re.match(r"\s?[-–]\s?\d", text[m.end() :]) or w.past_period.match(text, m.end()):
             continue
         pct = float(m.group(m.lastindex or 1)) / 100
         if 0 < pct < 1:

@@ -68,6 +68,7 @@ class TargetWords:
     passive_aux: frozenset[str]
     perfect_aux: frozenset[str]
     payment_verbs: frozenset[str]
+    bring_verbs: frozenset[str]
     deal_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
@@ -90,6 +91,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         passive_aux=words("passive_auxiliaries"),
         perfect_aux=words("perfect_auxiliaries"),
         payment_verbs=words("payment_verbs"),
+        bring_verbs=words("bring_verbs"),
         deal_words=words("deal_words"),
         examples=examples,
     )
@@ -231,7 +233,14 @@ class _Reader:
         nearest = before[-1]
         if any(self._is_verb(t) or t.text in (",", ";") for t in self.doc[nearest.end : anchor]):
             return []
+        if self.brought(nearest, anchor):
+            return []
         return self.group_before(candidates, nearest.end)
+
+    def brought(self, subject: Mention, anchor: int) -> bool:
+        """Does a bring verb follow `subject` right away, before the noun trigger ("Amazon files
+        suit")? Not when the company only qualifies the subject ("Walmart employee's family files")."""
+        return subject.end < anchor and self.doc[subject.end].lower_ in self.words.bring_verbs
 
     def words_before(self, anchor: int) -> bool:
         """Does the clause of `anchor` have a word before it (not punctuation or the word that
@@ -279,8 +288,8 @@ class _Reader:
 
     def passive(self, verb: Token, after: list[Mention]) -> bool:
         prev = self.doc[verb.i - 1].lower_ if verb.i > 0 else ""
-        if prev in self.words.perfect_aux:
-            return False
+        if prev in self.words.perfect_aux or verb.lower_.endswith("ing"):
+            return False  # "has downgraded", "is suing": active
         if prev in self.words.passive_aux or any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
             return True
         if verb.tag_ not in ("VBN", "VBD") or not _participle(verb.lower_):
@@ -433,11 +442,17 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
     else:
         owner = reader.owner(clause, anchor)
         objects = [m for m in after if marks[m] != "actor"]
+        subject = reader.group_before(before, anchor)
         if target_marked:
             # "Pfizer files lawsuit against Moderna": the clause's subject brings the action.
             targets = reader.group_after(target_marked, anchor)
-            subject = owner or reader.group_before(before, anchor)
+            subject = owner or subject
             actor = subject[-1] if subject else (actor_marked[0] if actor_marked else None)
+        elif event_role == "acted" and subject and reader.brought(subject[-1], anchor):
+            # "Amazon files suit, challenging the Pentagon's contract": Amazon brings it; a
+            # company named after it in the clause is the one it is brought against.
+            actor = subject[-1]
+            targets = reader.group_after(objects, anchor)
         elif owner and objects:
             targets, actor = reader.group_after(objects, anchor), owner[-1]
         else:
