@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from alerts.evaluation import DeskItem, at_least, read_desk_labels, score_desk
+from alerts.evaluation import DESK_LABELS, DeskItem, at_least, read_desk_labels, score_desk
 from finsentry.contracts import Alert
 
 T = datetime(2026, 1, 5, tzinfo=UTC)
@@ -44,9 +45,14 @@ def test_resolved_alerts_do_not_count_as_pages() -> None:
 
 def test_the_shipped_desk_set_has_two_readers_and_a_frozen_test_part() -> None:
     items = read_desk_labels()
-    assert len(items) == 800
+    # The first 800 (dev / test) and a second sample of 400 labelled later (dev2 / test2).
+    assert len(items) == 1200
     assert sum(i.split == "test" for i in items) >= 300
+    assert {i.split for i in items} == {"dev", "test", "dev2", "test2"}
     assert {i.label for i in items} == {"none", "low", "medium", "high", "critical"}
+    rows = [json.loads(line) for line in DESK_LABELS.read_text().splitlines()]
+    assert all(r["reader1"]["label"] and r["reader2"]["label"] for r in rows)
+    assert len({r["text"] for r in rows}) == len(rows)  # no headline twice
 
 
 def test_alerts_per_1000_headlines_by_severity() -> None:
