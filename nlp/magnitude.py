@@ -55,6 +55,7 @@ class MagnitudeWords:
     rating_class: dict[str, RatingClass]
     money: tuple[tuple[re.Pattern[str], float], ...]  # (amount pattern, US dollars per unit)
     past_period: re.Pattern[str]  # matched right after a fall's number
+    named: re.Pattern[str]  # a strong fall right after a capitalised name at a clause's head
     planned: re.Pattern[str]
     unplanned: re.Pattern[str]
     examples: dict[str, list[Any]]
@@ -119,6 +120,13 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
             r"|(?:" + _alternation([str(p) for p in data["past_spans"]]) + r"))\b",
             re.IGNORECASE,
         ),
+        named=re.compile(
+            # The name's words keep their capitals; the verb may be in any case ("Sinks", "sinks"),
+            # in the third person or the past, and ends the clause or leads to its cause.
+            r"(?:^|(?<=[-:;|–—]\s))((?:(?!(?i:has|have|had|is|are|was|were)\s)[A-Z$][\w&'’.]*\s+){1,4}?)"
+            r"(?i:(" + _alternation([f for f in data["strong_falls"] if f.endswith(("s", "ed", "ank"))]) + r"))"
+            r"(?=\s*$|\s*[,;:.!?(|-]|\s+(?i:on|after|as|amid|following|despite|in|to|below|premarket|again)\b)"
+        ),
         planned=re.compile(r"\b(?:" + _alternation(data["planned_departure"]) + r")\b", re.IGNORECASE),
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         examples=data["examples"],
@@ -148,6 +156,10 @@ def price_drops(text: str, words: MagnitudeWords | None = None) -> list[tuple[in
             before = [t.lower().strip(".'") for t in _WORD.findall(text[max(0, m.start() - 40) : m.start()])][-3:]
             if w.share_word.match(m.group(0)) or not w.not_shares.intersection(before):
                 found.append((m.start(), m.end(), w.implied_fall, True))
+        for m in w.named.finditer(text):
+            # "Aurora Cannabis Sinks on ...": the name is the company's, unless it is a metric or a market.
+            if not w.not_shares.intersection(t.lower().strip(".'$") for t in _WORD.findall(m.group(1))):
+                found.append((m.start(2), m.end(2), w.implied_fall, True))
     return sorted(found)
 
 

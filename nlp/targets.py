@@ -66,6 +66,7 @@ class TargetWords:
     relation_words: frozenset[str]
     phrase_joins: frozenset[str]
     passive_aux: frozenset[str]
+    undergo_verbs: frozenset[str]
     perfect_aux: frozenset[str]
     payment_verbs: frozenset[str]
     bring_verbs: frozenset[str]
@@ -89,6 +90,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         relation_words=words("relation_words"),
         phrase_joins=words("phrase_joins"),
         passive_aux=words("passive_auxiliaries"),
+        undergo_verbs=words("undergo_verbs"),
         perfect_aux=words("perfect_auxiliaries"),
         payment_verbs=words("payment_verbs"),
         bring_verbs=words("bring_verbs"),
@@ -287,6 +289,8 @@ class _Reader:
         )
 
     def passive(self, verb: Token, after: list[Mention]) -> bool:
+        if verb.lower_ in self.words.undergo_verbs:
+            return True  # "Uber loses license": read as "Uber is stripped of its license"
         prev = self.doc[verb.i - 1].lower_ if verb.i > 0 else ""
         if prev in self.words.perfect_aux or verb.lower_.endswith("ing"):
             return False  # "has downgraded", "is suing": active

@@ -17,7 +17,9 @@ def evaluate_alerts(
     data: Path = typer.Option(
         None, "--data", help="desk-labelled JSONL (text, ticker, label); default: the shipped set"
     ),
-    split: str = typer.Option("all", "--split", help="dev, test, dev2, test2 (test and test2 are frozen: never tuned on) or all"),
+    split: str = typer.Option(
+        "all", "--split", help="dev, test, dev2, test2 (test and test2 are frozen: never tuned on) or all"
+    ),
     model: Path = typer.Option(None, "--model", help="sentiment model directory; default: the settings' model"),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line of the figures"),
     errors: int = typer.Option(0, "--errors", help="also list up to this many headlines scored wrong"),
