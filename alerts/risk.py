@@ -23,7 +23,9 @@ Score of one article for one company (all weights in RiskSettings):
 Several adverse events in one article combine: each further one adds `w_compound` of its score
 scaled by the room left below 100. The incident does the same with a new event type joining it,
 against the incident's peak, so a downgrade, then a guidance cut, then a probe escalate one
-incident instead of paging three times.
+incident instead of paging three times. A fall in the shares is the market's reaction to news
+(nlp.taxonomy `reaction`): with its cause, in one article or joining the incident the cause
+opened, it lifts the pair to `reaction_peak` (medium) at most.
 
 An incident (dedup_key = the ticker, or ticker:family with incident_grouping = "company_family")
 is a small state machine: quiet -> firing (score crosses `low`) -> firing again at each higher
