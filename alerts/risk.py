@@ -98,6 +98,11 @@ def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     return shared / (len(a) + len(b) - shared)
 
 
+def _news_kinds(kinds: Sequence[str]) -> list[str]:
+    """The event types that are news, without the market's reaction to them (nlp.taxonomy)."""
+    return [k for k in kinds if not is_reaction(k)]
+
+
 def _bystander(r: Enriched, entity: str) -> bool:
     """Do the record's events happen to other companies, with this one acting or named beside?"""
     if any(e.targets_entity(entity) for e in r.events):
@@ -295,8 +300,12 @@ class RiskEngine:
         for event, level in levels:
             if level is None or any(i.event_type == event.type for i in items):
                 continue
-            if sentiment.label == "positive" and level != "critical":
-                continue  # good news that names a problem solved ("wins dismissal of lawsuit")
+            sized_up = SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(s.event_levels.get(event.type, level))
+            if sentiment.label == "positive" and level != "critical" and not sized_up:
+                # Good news that names a problem solved ("wins dismissal of lawsuit"); but a size
+                # that raised the level is a cost whatever the tone ("to pay record $2.2 billion
+                # to settle claims").
+                continue
             size = f" ({event.magnitude.text})" if event.magnitude is not None else ""
             base = getattr(s, level) + s.level_margin
             # Sentiment and more sources of the same story move the score within its level; only a
@@ -380,14 +389,16 @@ class RiskEngine:
         """(novelty multiplier, number of independent sources of this story).
 
         One story is a headline close in words to an open story's, or one from another source
-        that carries the same adverse event types (wires word the same recall differently)."""
+        that carries the same adverse event types (wires word the same recall differently); the
+        shares' fall beside them is the same story too ("shares slip 3% on drill recall")."""
         s = self.s
         tokens = story_tokens(r.headline)
         token_set = frozenset(tokens)
         source = r.source or "unknown"
+        core = _news_kinds(kinds)
         state.stories = [st for st in state.stories if st.last > t - s.novelty_window_s][-_MAX_STORIES:]
         for story in state.stories:
-            same_kind = bool(kinds) and story.kinds == kinds and source not in story.sources
+            same_kind = bool(core) and _news_kinds(story.kinds) == core and source not in story.sources
             if same_kind or _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)
                 if source in story.sources:

@@ -317,6 +317,10 @@ _DENIAL = re.compile(
     r"does n't plan|does not plan|no intention|no evidence|cold water on|(?:are|is|am|'re|'s) not going|not going to)\b"
 )
 _DENIAL_REACH = 8  # tokens before the trigger, within its clause
+# A report called false after its trigger: "Supermicro Calls Report of Fresh DOJ Probe
+# 'Categorically False'" (a "report" before the trigger, a verdict on it after).
+_REPORT = re.compile(r"\b(report|reports|reported|story|article|claims?)\b")
+_CALLED_FALSE = re.compile(r"\b(false|untrue|baseless|unfounded|inaccurate|fake|without merit)\b")
 
 
 def _denied(doc: Doc, hit: _Hit) -> bool:
@@ -325,7 +329,15 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
         if doc[i].text in _BOUNDARIES:
             break
         words.append(doc[i].lower_)
-    return bool(words) and _DENIAL.search(" ".join(reversed(words))) is not None
+    before = " ".join(reversed(words))
+    if words and _DENIAL.search(before) is not None:
+        return True
+    after: list[str] = []
+    for tok in doc[hit.end : hit.end + _DENIAL_REACH]:
+        if tok.text in _BOUNDARIES:
+            break
+        after.append(tok.lower_)
+    return _REPORT.search(before) is not None and _CALLED_FALSE.search(" ".join(after)) is not None
 
 
 # --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------

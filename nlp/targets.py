@@ -70,6 +70,7 @@ class TargetWords:
     perfect_aux: frozenset[str]
     payment_verbs: frozenset[str]
     bring_verbs: frozenset[str]
+    rating_agencies: frozenset[str]
     deal_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
@@ -94,6 +95,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         perfect_aux=words("perfect_auxiliaries"),
         payment_verbs=words("payment_verbs"),
         bring_verbs=words("bring_verbs"),
+        rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
         deal_words=words("deal_words"),
         examples=examples,
     )
@@ -239,6 +241,24 @@ class _Reader:
             return []
         return self.group_before(candidates, nearest.end)
 
+    def owned_elsewhere(self, tokens: Sequence[int]) -> bool:
+        """Is the noun trigger owned by an organisation the linker did not link ("FuelCell's
+        warning puts peers Plug Power in focus", "secure despite Dow outage")? Its event is that
+        organisation's, so no linked company of the clause takes it."""
+        anchor, verb = self.anchor(tokens)
+        if verb is not None or self.owner(self.mentions, anchor):
+            return False
+        first = min(tokens)
+        owner_at = [first - 1]
+        if first >= 2 and self.doc[first - 1].lower_ in ("'s", "’s"):
+            owner_at.append(first - 2)
+        # A match that starts with the owner's name: "FuelCell's warning".
+        owner_at += [i for i in tokens if i + 1 < len(self.doc) and self.doc[i + 1].lower_ in ("'s", "’s")]
+        return any(
+            0 <= i < anchor + 1 and self.doc[i].ent_type_ == "ORG" and not self.doc[i].ent_kb_id_ and i not in self.company_at
+            for i in owner_at
+        )
+
     def brought(self, subject: Mention, anchor: int) -> bool:
         """Does a bring verb follow `subject` right away, before the noun trigger ("Amazon files
         suit")? Not when the company only qualifies the subject ("Walmart employee's family files")."""
@@ -364,6 +384,8 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     event_role = role(event_type)
     targets: list[str] = []
     actors: list[tuple[bool, str]] = []
+    if event_role == "self" and all(reader.owned_elsewhere(sorted(tokens)) for tokens in hits):
+        return Attribution((), None)
     for tokens in hits:
         hit_targets, hit_actor, has_verb = _one_hit(reader, event_role, sorted(tokens))
         targets = list(dict.fromkeys([*targets, *hit_targets]))  # a company named twice is one target
@@ -461,7 +483,8 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             targets, actor = reader.group_after(objects, anchor), owner[-1]
         else:
             subject = [m for m in reader.group_before(before, anchor) if m not in owner]
-            if owner and any(reader.possessive(m) for m in owner):
+            agency = bool(owner) and owner[-1].ticker in reader.words.rating_agencies
+            if owner and not agency and any(reader.possessive(m) for m in owner):
                 subject = []  # "Macy's outlook cut", "Kohl's downgrade": the owner is the target
             elif not subject and owner:
                 # "Boeing falls after Jefferies downgrade", "$TAP: Barclays cuts to Equal Weight":

@@ -219,3 +219,26 @@ def test_compound_adds_less_as_the_score_nears_100() -> None:
     assert compound(50.0, 50.0, 0.5) == pytest.approx(62.5)
     assert compound(90.0, 50.0, 0.5) == pytest.approx(92.5)
     assert compound(100.0, 90.0, 1.0) == 100.0
+
+
+def test_a_size_that_raises_the_level_counts_whatever_the_tone() -> None:
+    # "to pay record $2.2 billion to settle claims" reads as positive, but the size is a cost.
+    def settle(usd: float) -> list[Alert]:
+        r = record("s", "COF", "Capital One to pay to settle claims", label="positive",
+                   events=[("lawsuit", 0.6)], magnitude={"lawsuit": Magnitude(usd=usd, text="$")})  # fmt: skip
+        return firing(engine().process([r]))
+
+    assert [a.severity for a in settle(2.2e9)] == ["high"]
+    assert settle(5e6) == []  # the tone of a small settlement still reads it as a problem solved
+
+
+def test_the_shares_falling_on_a_story_on_another_wire_is_that_story_not_a_burst() -> None:
+    e = engine()
+    recall = record("n1", "SWK", "Stanley recalls 2.1 million drills", source="reuters", events=[("recall", 0.6)])
+    fall = record("n2", "SWK", "Stanley shares slip 3% on drill recall", source="cnbc", minutes=60,
+                  events=[("price_drop", 0.5), ("recall", 0.6)],
+                  magnitude={"price_drop": Magnitude(percent=0.03, text="slip 3%")})  # fmt: skip
+    assert [a.severity for a in firing(e.process([recall]))] == ["medium"]
+    assert firing(e.process([fall])) == []
+    state = e.store.get("SWK")
+    assert state is not None and len(state.stories) == 1 and state.stories[0].sources == ["reuters", "cnbc"]

@@ -667,6 +667,8 @@ def test_phrase_family_fires_and_its_near_miss_does_not(
         ("Uber rules out a sale of its freight unit", "merger_acquisition"),
         ("Intuit denies report that hackers accessed TurboTax customer data", "data_breach"),
         ("Intuit says it found no evidence of a TurboTax breach", "data_breach"),
+        ("Super Micro denies report it faces new Justice Department accounting probe", "investigation"),
+        ("Supermicro Calls Report of Fresh DOJ Probe 'Categorically False'", "investigation"),
     ],
 )
 def test_a_denied_event_is_not_reported(annotator: SpacyAnnotator, text: str, denied: str) -> None:
