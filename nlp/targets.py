@@ -255,7 +255,10 @@ class _Reader:
         # A match that starts with the owner's name: "FuelCell's warning".
         owner_at += [i for i in tokens if i + 1 < len(self.doc) and self.doc[i + 1].lower_ in ("'s", "’s")]
         return any(
-            0 <= i < anchor + 1 and self.doc[i].ent_type_ == "ORG" and not self.doc[i].ent_kb_id_ and i not in self.company_at
+            0 <= i < anchor + 1
+            and self.doc[i].ent_type_ == "ORG"
+            and not self.doc[i].ent_kb_id_
+            and i not in self.company_at
             for i in owner_at
         )
 
