@@ -4,6 +4,11 @@ aiokafka logs "Unable connect to node" at ERROR on each try (about 10,000 lines 
 broker outage, measured), burying what happened. `RepeatFilter` lets the first record of
 each kind through, drops its repeats for `window_s`, then lets one through that says how
 many were dropped. Our own loggers are never filtered: they already log once per outage.
+
+kafka-python also logs a connection the broker reset mid-request with its whole traceback
+(`ConnectionResetError` in `kafka.net.transport`), which reads like a crash in the middle of an
+outage that is being ridden out. `OutageTracebackFilter` keeps such a record as one line with
+the error's name and text, and leaves every other traceback alone.
 """
 
 from __future__ import annotations
@@ -41,4 +46,21 @@ class RepeatFilter(logging.Filter):
             self._seen[key] = (now, 0)
         if dropped:
             record.msg = f"{record.msg} [{dropped} more like this in the last {self.window_s:.0f}s]"
+        return True
+
+
+class OutageTracebackFilter(logging.Filter):
+    """A library record about a lost connection keeps its error as text, not as a traceback."""
+
+    def __init__(self, prefixes: tuple[str, ...] = LIBRARIES) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        library = any(record.name == p or record.name.startswith(p + ".") for p in self.prefixes)
+        if library and isinstance(exc, (ConnectionError, TimeoutError)):
+            record.msg = f"{record.msg}: {type(exc).__name__}: {exc}"
+            record.exc_info = None
+            record.exc_text = None
         return True

@@ -23,11 +23,12 @@ app.add_typer(bench_app, name="bench")
 def setup_logging(verbose: bool = False) -> None:
     from rich.logging import RichHandler
 
-    from finsentry.log_repeats import RepeatFilter
+    from finsentry.log_repeats import OutageTracebackFilter, RepeatFilter
 
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("FINSENTRY_LOG_LEVEL", "INFO").upper())
     handler = RichHandler(rich_tracebacks=True, show_path=False)
     handler.addFilter(RepeatFilter())
+    handler.addFilter(OutageTracebackFilter())
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]", handlers=[handler], force=True)
     # Client libraries narrate every reconnect at INFO; their warnings are what matter.
     for noisy in ("kafka", "aiokafka", "faust", "mode", "httpx", "transformers"):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 
-from finsentry.log_repeats import RepeatFilter
+from finsentry.log_repeats import OutageTracebackFilter, RepeatFilter
 
 
 def _record(name: str, msg: str, *args: object) -> logging.LogRecord:
@@ -33,3 +34,25 @@ def test_our_own_loggers_pass_untouched() -> None:
     f = RepeatFilter(window_s=30)
     assert all(f.filter(_record("streams.reconnect", "waiting for Kafka")) for _ in range(5))
     assert all(f.filter(_record("kafkaesque", "not a Kafka library")) for _ in range(5))
+
+
+def _with_exception(name: str, exc: BaseException) -> logging.LogRecord:
+    try:
+        raise exc
+    except BaseException:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, "Error receiving network data", (), sys.exc_info())
+
+
+def test_a_library_losing_its_connection_logs_one_line_not_a_traceback() -> None:
+    f = OutageTracebackFilter()
+    reset = _with_exception("kafka.net.transport", ConnectionResetError(104, "Connection reset by peer"))
+    assert f.filter(reset)
+    assert reset.exc_info is None
+    assert logging.Formatter().format(reset) == (
+        "Error receiving network data: ConnectionResetError: [Errno 104] Connection reset by peer"
+    )
+    # Any other error, and our own loggers, keep their traceback.
+    bug = _with_exception("kafka.net.transport", KeyError("x"))
+    ours = _with_exception("streams.enrich", ConnectionResetError(104, "reset"))
+    assert f.filter(bug) and f.filter(ours)
+    assert "Traceback" in logging.Formatter().format(bug) and "Traceback" in logging.Formatter().format(ours)
