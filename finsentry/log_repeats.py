@@ -60,7 +60,8 @@ class OutageTracebackFilter(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         library = any(record.name == p or record.name.startswith(p + ".") for p in self.prefixes)
         if library and isinstance(exc, (ConnectionError, TimeoutError)):
-            record.msg = f"{record.msg}: {type(exc).__name__}: {exc}"
+            # Escaped: the message is still %-formatted with the record's args.
+            record.msg = f"{record.msg}: {type(exc).__name__}: {str(exc).replace('%', '%%')}"
             record.exc_info = None
             record.exc_text = None
         return True

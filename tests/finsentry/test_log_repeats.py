@@ -51,6 +51,10 @@ def test_a_library_losing_its_connection_logs_one_line_not_a_traceback() -> None
     assert logging.Formatter().format(reset) == (
         "Error receiving network data: ConnectionResetError: [Errno 104] Connection reset by peer"
     )
+    with_args = _with_exception("kafka.net.transport", ConnectionResetError(104, "reset at 100%"))
+    with_args.msg, with_args.args = "Error receiving from %s", ("node 1",)
+    assert f.filter(with_args)
+    assert with_args.getMessage() == "Error receiving from node 1: ConnectionResetError: [Errno 104] reset at 100%"
     # Any other error, and our own loggers, keep their traceback.
     bug = _with_exception("kafka.net.transport", KeyError("x"))
     ours = _with_exception("streams.enrich", ConnectionResetError(104, "reset"))
