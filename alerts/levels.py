@@ -24,6 +24,13 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+def sized_up(event: Event, level: Severity, settings: RiskSettings) -> bool:
+    """Did the size the headline gives raise `event`'s level above the table's ("to pay record
+    $2.2 billion to settle claims")?"""
+    base = settings.event_levels.get(event.type, level)
+    return SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(base)
+
+
 def holds(condition: str, magnitude: Magnitude) -> bool:
     """Does the magnitude meet a condition such as "percent >= 0.15" or "rating == sell"?"""
     measure, op, value = parse_condition(condition)

@@ -44,7 +44,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alerts.levels import event_level
+from alerts.levels import event_level, sized_up
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
@@ -147,6 +147,10 @@ class RiskEngine:
         """The highest score still at `level`."""
         rank = SEVERITY_ORDER.index(level)
         return getattr(self.s, SEVERITY_ORDER[rank + 1]) - 0.01 if rank + 1 < len(SEVERITY_ORDER) else 100.0
+
+    def as_reaction(self, alone: float, together: float) -> float:
+        """A fall in the shares with its cause: `together` lifts `alone` to `reaction_peak` at most."""
+        return max(alone, min(together, self._below_next(self.s.reaction_peak)))
 
     def combine(self, a: float, b: float) -> float:
         """Two adverse items of one company: the higher plus a share of the other. Only an item
@@ -300,8 +304,7 @@ class RiskEngine:
         for event, level in levels:
             if level is None or any(i.event_type == event.type for i in items):
                 continue
-            sized_up = SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(s.event_levels.get(event.type, level))
-            if sentiment.label == "positive" and level != "critical" and not sized_up:
+            if sentiment.label == "positive" and level != "critical" and not sized_up(event, level, s):
                 # Good news that names a problem solved ("wins dismissal of lawsuit"); but a size
                 # that raised the level is a cost whatever the tone ("to pay record $2.2 billion
                 # to settle claims").
@@ -363,10 +366,9 @@ class RiskEngine:
                 families.add(_family(other.event_type))
                 before, total = total, self.combine(total, other.points)
                 if is_reaction(other.event_type) or is_reaction(lead.event_type):
-                    # The shares' fall and its cause are one piece of news: together they reach at
-                    # most `reaction_peak` ("earnings miss with the stock falling" is medium, "-8% on
-                    # a guidance cut" is not high), unless one of them is more on its own.
-                    total = max(before, min(total, self._below_next(s.reaction_peak)))
+                    # The shares' fall and its cause are one piece of news ("earnings miss with the
+                    # stock falling" is medium, "-8% on a guidance cut" is not high).
+                    total = self.as_reaction(before, total)
                 factors.append(
                     Factor(
                         name="compound",
@@ -434,22 +436,21 @@ class RiskEngine:
         if score < s.low:
             return []  # calm news about the company does not join its incident
         current = self.decayed(ep.peak_score, ep.peak_at, t)
-        combined = max(score, current)
+        alone = combined = max(score, current)
         new_types = [x for x in types if x not in ep.event_types]
         if new_types:
             # A further kind of trouble: it adds to the incident's peak, however long ago that was.
-            joined = self.combine(score, ep.peak_score)
+            combined = max(alone, self.combine(score, ep.peak_score))
             if all(is_reaction(x) for x in new_types):
                 # The shares falling on the incident's news is that news again ("Wendy's shares
-                # fall 6% after abrupt CEO exit"): it lifts the incident to `reaction_peak` at most.
-                joined = min(joined, self._below_next(s.reaction_peak))
-            combined = max(score, current, joined)
+                # fall 6% after abrupt CEO exit").
+                combined = self.as_reaction(alone, combined)
             factors = [
                 *factors,
                 Factor(
                     name="incident",
                     value=round(ep.peak_score, 2),
-                    points=round(combined - max(score, current), 2),
+                    points=round(combined - alone, 2),
                     detail=f"joins {', '.join(ep.event_types)}",
                 ),
             ]

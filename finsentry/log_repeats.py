@@ -20,6 +20,11 @@ import time
 LIBRARIES = ("aiokafka", "kafka", "faust", "mode")
 
 
+def from_library(name: str, prefixes: tuple[str, ...] = LIBRARIES) -> bool:
+    """Is `name` the logger of one of the client libraries (or one of its children)?"""
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
 class RepeatFilter(logging.Filter):
     """Drop a library record that repeats one seen within `window_s` (same logger, level, format)."""
 
@@ -30,11 +35,8 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # -> (last let through, dropped since)
         self._lock = threading.Lock()  # the lag monitors log from their own threads
 
-    def _library(self, name: str) -> bool:
-        return any(name == p or name.startswith(p + ".") for p in self.prefixes)
-
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._library(record.name):
+        if not from_library(record.name, self.prefixes):
             return True
         key = (record.name, record.levelno, str(record.msg))
         now = time.monotonic()
@@ -58,8 +60,7 @@ class OutageTracebackFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        library = any(record.name == p or record.name.startswith(p + ".") for p in self.prefixes)
-        if library and isinstance(exc, (ConnectionError, TimeoutError)):
+        if from_library(record.name, self.prefixes) and isinstance(exc, (ConnectionError, TimeoutError)):
             # Escaped: the message is still %-formatted with the record's args.
             record.msg = f"{record.msg}: {type(exc).__name__}: {str(exc).replace('%', '%%')}"
             record.exc_info = None

@@ -323,21 +323,22 @@ _REPORT = re.compile(r"\b(report|reports|reported|story|article|claims?)\b")
 _CALLED_FALSE = re.compile(r"\b(false|untrue|baseless|unfounded|inaccurate|fake|without merit)\b")
 
 
-def _denied(doc: Doc, hit: _Hit) -> bool:
+def _clause_words(doc: Doc, indices: range) -> str:
+    """The lower-cased words at `indices`, in text order, up to the first clause boundary met."""
     words: list[str] = []
-    for i in range(hit.start - 1, max(-1, hit.start - 1 - _DENIAL_REACH), -1):
+    for i in indices:
         if doc[i].text in _BOUNDARIES:
             break
         words.append(doc[i].lower_)
-    before = " ".join(reversed(words))
-    if words and _DENIAL.search(before) is not None:
+    return " ".join(words if indices.step > 0 else reversed(words))
+
+
+def _denied(doc: Doc, hit: _Hit) -> bool:
+    before = _clause_words(doc, range(hit.start - 1, max(-1, hit.start - 1 - _DENIAL_REACH), -1))
+    if _DENIAL.search(before) is not None:
         return True
-    after: list[str] = []
-    for tok in doc[hit.end : hit.end + _DENIAL_REACH]:
-        if tok.text in _BOUNDARIES:
-            break
-        after.append(tok.lower_)
-    return _REPORT.search(before) is not None and _CALLED_FALSE.search(" ".join(after)) is not None
+    after = _clause_words(doc, range(hit.end, min(len(doc), hit.end + _DENIAL_REACH)))
+    return _REPORT.search(before) is not None and _CALLED_FALSE.search(after) is not None
 
 
 # --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------

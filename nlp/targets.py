@@ -36,8 +36,9 @@ from spacy.tokens import Doc, Token
 from nlp.taxonomy import role
 
 WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
+_POSSESSIVE = ("'s", "’s")
 # Tokens that may sit between the names of one list of companies ("Ford, GM and Stellantis").
-_LIST_GLUE = frozenset({",", "and", "&", "or", "/", "'s", "’s", "both", "peers", "rival"})
+_LIST_GLUE = frozenset({",", "and", "&", "or", "/", *_POSSESSIVE, "both", "peers", "rival"})
 # Tokens allowed between a company and the noun trigger it owns ("GM's massive recall").
 _ADJACENCY = 3
 
@@ -131,7 +132,7 @@ class _Reader:
             and tok.tag_ in ("NNS", "NNPS")
             and tok.lower_.endswith("s")
             and tok.i - 1 in self.company_at
-            and self.doc[tok.i - 1].lower_ not in ("'s", "’s")
+            and self.doc[tok.i - 1].lower_ not in _POSSESSIVE
         )
 
     def _segments(self) -> tuple[list[int], dict[int, bool]]:
@@ -227,7 +228,7 @@ class _Reader:
         """ "Macy's outlook", "Kohl's downgrade": the company owns what follows."""
         last = self.doc[m.end - 1].lower_
         nxt = self.doc[m.end].lower_ if m.end < len(self.doc) else ""
-        return last in ("'s", "’s") or nxt in ("'s", "’s", "'")
+        return last in _POSSESSIVE or nxt in (*_POSSESSIVE, "'")
 
     def owner(self, candidates: list[Mention], anchor: int) -> list[Mention]:
         """Companies named right before a noun trigger: "GM recall", "Intel's guidance cut"."""
@@ -250,10 +251,10 @@ class _Reader:
             return False
         first = min(tokens)
         owner_at = [first - 1]
-        if first >= 2 and self.doc[first - 1].lower_ in ("'s", "’s"):
+        if first >= 2 and self.doc[first - 1].lower_ in _POSSESSIVE:
             owner_at.append(first - 2)
         # A match that starts with the owner's name: "FuelCell's warning".
-        owner_at += [i for i in tokens if i + 1 < len(self.doc) and self.doc[i + 1].lower_ in ("'s", "’s")]
+        owner_at += [i for i in tokens if i + 1 < len(self.doc) and self.doc[i + 1].lower_ in _POSSESSIVE]
         return any(
             0 <= i < anchor + 1
             and self.doc[i].ent_type_ == "ORG"
@@ -485,7 +486,7 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         elif owner and objects:
             targets, actor = reader.group_after(objects, anchor), owner[-1]
         else:
-            subject = [m for m in reader.group_before(before, anchor) if m not in owner]
+            subject = [m for m in subject if m not in owner]
             agency = bool(owner) and owner[-1].ticker in reader.words.rating_agencies
             if owner and not agency and any(reader.possessive(m) for m in owner):
                 subject = []  # "Macy's outlook cut", "Kohl's downgrade": the owner is the target

@@ -50,8 +50,8 @@ class EventType:
     role: Role = "self"
     family: Family = "operations"
     # The market's reaction to news rather than news ("shares down 8% on guidance cut"): its
-    # size sets a level of its own, but it adds nothing to another event of the same article,
-    # which is its cause read a second time (alerts/risk.py).
+    # size sets a level of its own, but with its cause (the same news read a second time) it
+    # reaches RiskSettings.reaction_peak at most (alerts/risk.py).
     reaction: bool = False
 
 
