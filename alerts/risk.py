@@ -48,7 +48,7 @@ from alerts.levels import event_level, sized_up
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
-from nlp.taxonomy import family, is_reaction
+from nlp.taxonomy import PROBLEM_SOLVED, family, is_reaction
 
 NEGATIVE_NEWS = "negative_news"
 """Event type of an alert raised by negative sentiment when no event rule fired."""
@@ -271,7 +271,10 @@ class RiskEngine:
         # customer walking away from a supplier) shares the headline's tone, not its trouble: its
         # reading is not a negative story of its own, for the digest or a burst.
         plain = adverse * (s.w_bystander if _bystander(r, state.entity) else 1.0)
-        is_negative = sentiment.label == "negative" and plain > 0
+        # A problem reported over for this company ("judge tosses lawsuit against Dexcom") is its
+        # good news, however the words around the problem read to the model.
+        solved = any(e.type == PROBLEM_SOLVED and e.targets_entity(state.entity) for e in r.events)
+        is_negative = sentiment.label == "negative" and plain > 0 and not solved
 
         # Each event's level once per record: the story match and the scoring both read it.
         levels = [(e, event_level(e, s) if e.targets_entity(state.entity) else None) for e in r.events]

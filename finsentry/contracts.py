@@ -141,6 +141,10 @@ class Event(_Record):
         default=None, description="ticker of the party acting on the targets (broker, agency, plaintiff), if linked"
     )
     magnitude: Magnitude | None = Field(default=None, description="how big, where the headline says so")
+    solves: str | None = Field(
+        default=None,
+        description="for a problem_solved event: the type of the problem reported over (lawsuit, investigation)",
+    )
 
     def targets_entity(self, ticker: str) -> bool:
         """Does this event happen to `ticker`? (Events without targets, from older producers, do to all.)"""

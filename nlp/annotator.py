@@ -111,7 +111,12 @@ class SpacyAnnotator:
             merged = self._merge_feed(entities, feed)
             given = {t for t in (normalize_ticker(raw) for raw in feed or ()) if t}
             feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
-            found_targets = attribute(doc, [(event.type, hits) for event, hits in matches], mentions) if matches else []
+            # A solved problem's targets are the problem's, read with its type's role (the company sued).
+            found_targets = (
+                attribute(doc, [(event.solves or event.type, hits) for event, hits in matches], mentions)
+                if matches
+                else []
+            )
             events = [
                 _targeted(e, found, given, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)
             ]

@@ -4,6 +4,9 @@ One file per event type holds its patterns, its vetoes (near-misses that contain
 trigger), its weak patterns and the headlines each must fire on and must not; the shared
 word lists, tokens and patterns live in `_macros.yaml`, the irregular verb forms in
 `_inflections.yaml` and the order in which overlapping types win in `_precedence.yaml`.
+A veto may be marked `solved: true` when its words report the problem over for the company
+("Court dismisses lawsuit against Palantir", "EU closes probe into Broadcom"): the classifier
+then reports a `problem_solved` event in place of the type it kept out.
 The rules' version is a hash of those files, so a changed rule changes the annotator's
 version without anyone bumping a number.
 
@@ -69,6 +72,7 @@ class RuleEntry:
     patterns: tuple[int, ...]  # indices, in the key's pattern list, of the entry's patterns
     fires: tuple[str, ...]
     misses: tuple[str, ...]
+    solved: bool = False  # a veto whose words report the problem over (`solved: true`)
 
     @property
     def event_type(self) -> str:
@@ -86,6 +90,8 @@ class EventRules:
     lists: dict[str, tuple[str, ...]]  # the shared word lists (the code reads a few)
     version: str
     entries: tuple[RuleEntry, ...] = field(default=())
+    # veto key -> indices, in its pattern list, of the patterns of `solved: true` entries
+    solved: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 # --- inflection ----------------------------------------------------------------------------
@@ -308,6 +314,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     opposite: dict[str, str] = {}
     deniable: set[str] = set()
     entries: list[RuleEntry] = []
+    solved: dict[str, set[int]] = {}
     shared_vetoes: dict[str, str] = {}
     for path in files:
         if path.name.startswith("_"):
@@ -334,7 +341,12 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
                 patterns[key].extend(expanded)
                 where = tuple(range(start, start + len(expanded)))
                 fires, misses = tuple(_texts(entry.get("fires"))), tuple(_texts(entry.get("misses")))
-                entries.append(RuleEntry(path.name, key, i, where, fires, misses))
+                is_solved = bool(entry.get("solved", False))
+                if is_solved and suffix != "!":
+                    raise RuleError(f"{path.name}: {section}[{i}]: only a veto can be `solved`")
+                if is_solved:
+                    solved.setdefault(key, set()).update(where)
+                entries.append(RuleEntry(path.name, key, i, where, fires, misses, is_solved))
     # A type that shares another's vetoes gets the same list, so they cannot drift apart.
     for key, source in shared_vetoes.items():
         if key in patterns:
@@ -342,6 +354,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
         if source not in patterns:
             raise RuleError(f"{key[:-1]}: `vetoes_of` names {source[:-1]!r}, which has no vetoes")
         patterns[key] = patterns[source]
+        if source in solved:
+            solved[key] = solved[source]
     precedence_data = _read_yaml(rules_dir / PRECEDENCE_FILE)
     precedence = tuple((str(p["winner"]), str(p["loser"])) for p in precedence_data["precedence"])
     return EventRules(
@@ -352,6 +366,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
         lists={name: tuple(_words(shared, words)) for name, words in shared.lists.items()},
         version=rules_version(files),
         entries=tuple(entries),
+        solved={key: frozenset(where) for key, where in solved.items()},
     )
 
 

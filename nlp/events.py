@@ -31,7 +31,7 @@ from finsentry.contracts import Event
 from nlp.event_rules import EventRules, Pattern, default_rules
 from nlp.event_rules import inflect as inflect  # re-exported: the rules' verb forms
 from nlp.magnitude import price_drops, read_magnitude
-from nlp.taxonomy import EVENT_TYPES
+from nlp.taxonomy import EVENT_TYPES, PROBLEM_SOLVED
 
 # The word lists the code below reads (clause ends, question openers, common words) live
 # with the rules' shared vocabulary.
@@ -51,6 +51,7 @@ class _Hit:
     end: int
     tokens: tuple[int, ...]  # doc indices of the words that matched, gaps excluded
     weak: bool = False
+    solved: bool = False  # a veto that reports the problem over (the rule files' `solved: true`)
 
 
 class EventClassifier:
@@ -71,15 +72,16 @@ class EventClassifier:
         # One match id per pattern, so an alignment can be read against the pattern it came from.
         self._keys: dict[int, tuple[str, bool, frozenset[int]]] = {}
         for key, patterns in rules.patterns.items():
-            event_type, veto = key.rstrip("!~"), key.endswith("!")
+            event_type = key.rstrip("!~")
             if event_type not in EVENT_TYPES:
                 raise ValueError(f"rule for unknown event type {event_type!r}")
             matcher = self._matchers[key] = Matcher(vocab, validate=False)
+            solved = rules.solved.get(key, frozenset())
             for i, pattern in enumerate(patterns):
                 name = f"{key}#{i}"
                 matcher.add(name, [pattern])
                 gaps = frozenset(j for j, tok in enumerate(pattern) if "OP" in tok)
-                self._keys[vocab.strings[name]] = (event_type, veto, gaps)
+                self._keys[vocab.strings[name]] = (event_type, i in solved, gaps)
                 anchors = _anchor_words(pattern)
                 if anchors is None:
                     self._always.add(key)
@@ -92,9 +94,9 @@ class EventClassifier:
 
     def _run(self, key: str, doc: Doc, hits: list[_Hit]) -> None:
         for match_id, start, end, align in self._matchers[key](doc, with_alignments=True):  # type: ignore[misc]
-            event_type, _, gaps = self._keys[match_id]
+            event_type, solved, gaps = self._keys[match_id]
             tokens = tuple(start + k for k, p in enumerate(align) if p not in gaps)
-            hits.append(_Hit(event_type, start, end, tokens or (start,), weak=key.endswith("~")))
+            hits.append(_Hit(event_type, start, end, tokens or (start,), weak=key.endswith("~"), solved=solved))
 
     def _hits(self, doc: Doc) -> tuple[list[_Hit], list[_Hit]]:
         keys = set(self._always)
@@ -124,7 +126,17 @@ class EventClassifier:
         veto_tokens: dict[str, set[int]] = defaultdict(set)
         for v in vetoes:
             veto_tokens[v.type].update(range(v.start, v.end))
-        hits = [h for h in hits if not veto_tokens[h.type].intersection(h.tokens)]
+        kept_out = [h for h in hits if veto_tokens[h.type].intersection(h.tokens)]
+        hits = [h for h in hits if h not in kept_out]
+        # A problem reported over ("court dismisses lawsuit against X") is the company's good news:
+        # the solved veto that kept a match out is reported, unless it is only asked about.
+        solved = [
+            v
+            for v in vetoes
+            if v.solved
+            and not _asked(doc, v)
+            and any(h.type == v.type and set(range(v.start, v.end)).intersection(h.tokens) for h in kept_out)
+        ]
         hits += _figure_hits(doc)
         hits += _drop_hits(doc)
         strong = {h.type for h in hits if not h.weak}
@@ -151,6 +163,15 @@ class EventClassifier:
             )
             matches = [best.tokens] + [h.tokens for h in sorted(type_hits, key=lambda h: h.start) if h is not best]
             events.append((best.start, event, matches))
+        for problem in sorted({v.type for v in solved}):
+            these = sorted((v for v in solved if v.type == problem), key=lambda v: (v.end - v.start, v.start))
+            event = Event(
+                type=PROBLEM_SOLVED,
+                trigger=_trigger_text(doc, these[0].tokens),
+                severity=EVENT_TYPES[PROBLEM_SOLVED].severity,
+                solves=problem,
+            )
+            events.append((these[0].start, event, [v.tokens for v in these]))
         return [(e, m) for _, e, m in sorted(events, key=lambda x: x[0])]
 
 

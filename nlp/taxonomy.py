@@ -130,7 +130,19 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
         role="acted",
         family="good_news",
     ),
+    # Reported by the rule files' `solved: true` vetoes; its targets are those of the problem
+    # (`Event.solves`), read with that type's role: the company sued, probed, restricted.
+    EventType(
+        "problem_solved",
+        0.0,
+        "a problem reported over for the company: a suit dismissed, a probe closed, a restriction "
+        "lifted, a disruption ended (good news)",
+        family="good_news",
+    ),
 )
+
+# The type a `solved: true` veto reports (nlp/events.py); the scorer reads it as the company's good news.
+PROBLEM_SOLVED = "problem_solved"
 
 # Types the issue asks for by name; the eval and the tests check that each is covered.
 REQUIRED_TYPES: tuple[str, ...] = (

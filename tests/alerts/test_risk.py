@@ -236,6 +236,22 @@ def test_a_negative_headline_whose_events_name_no_linked_target_still_reaches_th
     assert (alert.entity, alert.event_type) == ("ACME", NEGATIVE_NEWS)
 
 
+def test_a_problem_reported_over_is_good_news_however_negative_the_words_read() -> None:
+    """A suit dismissed reads negative to the model ("tosses lawsuit ... over recall"): no digest line."""
+    r = record("n1", "DXCM", "Judge tosses investor lawsuit against Dexcom over sensor recall",
+               events=[("problem_solved", 0.0)], targets={"problem_solved": ["DXCM"]})  # fmt: skip
+    assert RiskEngine(RiskSettings(), DictStore()).process([r]) == []
+
+
+def test_a_problem_solved_for_another_company_leaves_this_ones_trouble() -> None:
+    """Near miss: the suit dismissed is the rival's, so the company's own suit still pages."""
+    r = record("n1", "ACME", "Court tosses suit against Rival; Acme sued by shareholders",
+               events=[("problem_solved", 0.0), ("lawsuit", 0.6)],
+               targets={"problem_solved": ["RIVL"], "lawsuit": ["ACME"]})  # fmt: skip
+    [alert] = RiskEngine(RiskSettings(), DictStore()).process([r])
+    assert (alert.entity, alert.event_type, alert.severity) == ("ACME", "lawsuit", "medium")
+
+
 def test_the_sentiment_towards_the_entity_counts_not_the_articles() -> None:
     engine = RiskEngine(RiskSettings(), DictStore())
     # "Ford rises after GM recall": a negative article, but good for Ford, with no event of its own.

@@ -18,6 +18,7 @@ from finsentry.settings import EntitySettings
 from nlp.annotator import SpacyAnnotator, load_annotator
 from nlp.event_rules import RULES_DIR, RuleEntry, RuleError, default_rules, load_rules, rule_files, rules_version
 from nlp.events import EventClassifier
+from nlp.taxonomy import PROBLEM_SOLVED
 
 RULES = default_rules()
 
@@ -82,6 +83,9 @@ def test_rule_example(read: dict[str, _Read], entry: RuleEntry, text: str, fires
     # does not carry it (the veto keeps it out) and its near-miss does.
     reported = entry.event_type in got.types
     assert reported == (fires != veto), f"{entry.event_type} {'not ' if not reported else ''}reported on {text!r}"
+    if entry.solved and fires:
+        # A solved veto reports the problem over in place of the type it keeps out.
+        assert PROBLEM_SOLVED in got.types, f"no problem_solved on {text!r}"
 
 
 def test_every_pattern_fires_on_some_example(read: dict[str, _Read]) -> None:
@@ -126,6 +130,23 @@ def test_macros_expand_to_spacy_patterns(tmp_path: Path) -> None:
         ("downgrade", (2,)),
         ("downgrade!", (0,)),
     ]
+
+
+def test_a_solved_veto_is_marked_by_its_patterns(tmp_path: Path) -> None:
+    rules = load_rules(
+        _rules_dir(
+            tmp_path,
+            "type: downgrade\npatterns:\n  - match: [{w: [cut]}]\n"
+            "vetoes:\n  - match: [{w: [q1]}]\n  - match: [{alt: [called off, reversed]}]\n    solved: true\n",
+        )
+    )
+    assert rules.solved == {"downgrade!": frozenset({1, 2})}
+    assert [e.solved for e in rules.entries] == [False, False, True]
+
+
+def test_only_a_veto_can_be_solved(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match=r"downgrade.yaml: patterns\[0\]: only a veto can be `solved`"):
+        load_rules(_rules_dir(tmp_path, "type: downgrade\npatterns:\n  - match: [{w: [cut]}]\n    solved: true\n"))
 
 
 def test_a_type_sharing_vetoes_gets_the_same_list() -> None:

@@ -142,6 +142,24 @@ def test_feed_tickers_are_the_target_when_the_text_names_no_company(annotator: S
     assert [(e.type, e.targets) for e in ann.events] == [("price_drop", ["ACME"]), ("guidance_cut", ["ACME"])]
 
 
+@pytest.mark.parametrize(
+    ("text", "solves", "target"),
+    [
+        ("Judge Tosses Investor Lawsuit Against Dexcom Over Sensor Recall", "lawsuit", "DXCM"),
+        ("EU closes antitrust probe into Broadcom's software licensing with no fine", "investigation", "AVGO"),
+    ],
+)
+def test_a_problem_reported_over_goes_to_the_company_the_problem_was_about(
+    annotator: SpacyAnnotator, text: str, solves: str, target: str
+) -> None:
+    [event] = annotator.annotate_one(text).events
+    assert (event.type, event.solves, event.targets) == ("problem_solved", solves, [target])
+
+
+def test_a_problem_only_asked_about_is_not_reported_over(annotator: SpacyAnnotator) -> None:
+    assert annotator.annotate_one("Will the court dismiss the lawsuit against Apple?").events == []
+
+
 def test_an_event_with_no_company_has_no_target(annotator: SpacyAnnotator) -> None:
     [event] = annotator.annotate_one("Retailer files for Chapter 11 bankruptcy").events
     assert event.targets == []
