@@ -36,6 +36,8 @@ def holds(condition: str, magnitude: Magnitude) -> bool:
     measure, op, value = parse_condition(condition)
     if measure == "rating":
         return magnitude.rating == value
+    if measure == "watch":
+        return magnitude.watch == value
     if measure == "planned":
         return magnitude.planned == (value == "true")
     have = magnitude.percent if measure == "percent" else magnitude.usd

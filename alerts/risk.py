@@ -48,7 +48,7 @@ from alerts.levels import event_level, sized_up
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
-from nlp.taxonomy import PROBLEM_SOLVED, family, is_reaction
+from nlp.taxonomy import PROBLEM_SOLVED, family, is_reaction, role
 
 NEGATIVE_NEWS = "negative_news"
 """Event type of an alert raised by negative sentiment when no event rule fired."""
@@ -307,10 +307,18 @@ class RiskEngine:
         for event, level in levels:
             if level is None or any(i.event_type == event.type for i in items):
                 continue
-            if sentiment.label == "positive" and level != "critical" and not sized_up(event, level, s):
-                # Good news that names a problem solved ("wins dismissal of lawsuit"); but a size
-                # that raised the level is a cost whatever the tone ("to pay record $2.2 billion
-                # to settle claims").
+            if (
+                sentiment.label == "positive"
+                and (role(event.type) != "self" or level == "low")
+                and level != "critical"
+                and not (event.magnitude is not None and (event.magnitude.usd or 0.0) >= s.costly_usd)
+                and not sized_up(event, level, s)
+            ):
+                # Another's act on the company read as good news is mostly its end or someone
+                # else's trouble ("FDA lifts clinical hold", "shares rise after FDA cracks down on
+                # copycats"). But a large sum to pay is a cost whatever the tone ("Jury orders J&J to
+                # pay $966 million"), and so is the company's own act worth a page (a forecast cut
+                # "smaller than feared", a recall); its small acts in good news are no digest line.
                 continue
             size = f" ({event.magnitude.text})" if event.magnitude is not None else ""
             base = getattr(s, level) + s.level_margin

@@ -125,6 +125,11 @@ class Magnitude(_Record):
     planned: bool = Field(
         default=False, description="an executive's departure announced ahead: a retirement with a date or a successor"
     )
+    watch: Literal["outlook", "review"] | None = Field(
+        default=None,
+        description="a credit action short of a cut: the outlook lowered (outlook) or the rating put on review "
+        "or CreditWatch for a cut (review)",
+    )
     text: str = Field(description="the words the magnitude was read from")
 
 

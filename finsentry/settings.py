@@ -211,7 +211,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 }
 
 # Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
-# condition is "<percent|usd|rating|planned> <op> <value>"; the last condition that holds sets the
+# condition is "<percent|usd|rating|planned|watch> <op> <value>"; the last condition that holds sets the
 # level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
@@ -221,12 +221,20 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "downgrade": {"rating == sell": "medium"},
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
     "lawsuit": {"usd >= 1e9": "high"},
-    "layoffs": {"percent >= 0.1": "high"},
+    # A regulator's matter settled for a small sum ("pays $350,000 to settle SEC charges").
+    "regulatory_action": {"usd < 10e6": "low"},
+    # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high.
+    "layoffs": {"percent >= 0.25": "high"},
+    # An outlook lowered is a digest line; a rating put on review for a cut is medium; the cut
+    # itself keeps the table's high.
+    "credit_downgrade": {"watch == outlook": "low", "watch == review": "medium"},
+    # A cut of a fifth or more of the forecast, or one the headline calls a slash, is large.
+    "guidance_cut": {"percent >= 0.2": "high"},
     # A retirement announced with a date or a successor is routine; an abrupt exit is not.
     "executive_departure": {"planned == true": "low"},
 }
 
-_CONDITION = re.compile(r"^\s*(percent|usd|rating|planned)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
+_CONDITION = re.compile(r"^\s*(percent|usd|rating|planned|watch)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
 
 
 @lru_cache(maxsize=256)  # read per event by alerts/levels.py: parse each condition once
@@ -239,6 +247,10 @@ def parse_condition(text: str) -> tuple[str, str, float | str]:
     if measure == "planned":
         if op != "==" or raw not in ("true", "false"):
             raise ValueError(f"magnitude condition {text!r}: planned is compared with == true|false")
+        return measure, op, raw
+    if measure == "watch":
+        if op != "==" or raw not in ("outlook", "review"):
+            raise ValueError(f"magnitude condition {text!r}: watch is compared with == outlook|review")
         return measure, op, raw
     if measure == "rating":
         if op != "==" or raw not in ("sell", "hold", "buy"):
@@ -285,6 +297,12 @@ class RiskSettings(BaseModel):
         "medium",
         description="highest level a fall in the shares and its cause reach together in one article, "
         "unless one of them is higher on its own",
+    )
+    costly_usd: float = Field(
+        100e6,
+        ge=0,
+        description="a sum the company must pay from which another's act on it counts whatever the tone "
+        '("Jury orders J&J to pay $966 million"); below it, good news that names a small settlement is none',
     )
     incident_grouping: Literal["company", "company_family"] = Field(
         "company", description="one incident per company, or per company and event family (nlp.taxonomy)"

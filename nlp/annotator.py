@@ -22,6 +22,7 @@ from finsentry.contracts import Entity, Event
 from finsentry.settings import EntitySettings
 from nlp.companies import CompanyDirectory, load_companies, normalize_ticker
 from nlp.components import add_finsentry_components, doc_entities, doc_events
+from nlp.events import merge_price_drops
 from nlp.interfaces import Annotation
 from nlp.targets import Attribution, Mention, attribute
 
@@ -117,9 +118,9 @@ class SpacyAnnotator:
                 if matches
                 else []
             )
-            events = [
-                _targeted(e, found, given, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)
-            ]
+            events = merge_price_drops(
+                [_targeted(e, found, given, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)]
+            )
             out.append(Annotation(entities=merged, events=events))
         return out
 

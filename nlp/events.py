@@ -27,10 +27,10 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from finsentry.contracts import Event
+from finsentry.contracts import Event, Magnitude
 from nlp.event_rules import EventRules, Pattern, default_rules
 from nlp.event_rules import inflect as inflect  # re-exported: the rules' verb forms
-from nlp.magnitude import price_drops, read_magnitude
+from nlp.magnitude import price_drops, read_magnitude, read_watch
 from nlp.taxonomy import EVENT_TYPES, PROBLEM_SOLVED
 
 # The word lists the code below reads (clause ends, question openers, common words) live
@@ -52,6 +52,7 @@ class _Hit:
     tokens: tuple[int, ...]  # doc indices of the words that matched, gaps excluded
     weak: bool = False
     solved: bool = False  # a veto that reports the problem over (the rule files' `solved: true`)
+    size: tuple[float, bool] | None = None  # a price drop's (fraction, implied)
 
 
 class EventClassifier:
@@ -123,6 +124,8 @@ class EventClassifier:
         else the same type is said ("Citi upgrades Ford; JPMorgan upgrades GM").
         """
         hits, vetoes = self._hits(doc)
+        # A solved veto whose act is refused keeps nothing out: the problem is not over.
+        vetoes = [v for v in vetoes if not (v.solved and _refused(doc, v))]
         veto_tokens: dict[str, set[int]] = defaultdict(set)
         for v in vetoes:
             veto_tokens[v.type].update(range(v.start, v.end))
@@ -150,16 +153,35 @@ class EventClassifier:
                 won = {t for h in by_type[winner] for t in range(h.start, h.end)}
                 by_type[loser] = [h for h in by_type[loser] if not won.intersection(h.tokens)]
         events = []
+        # Each stated fall is its own event, so each company keeps its own size ("Visa shares fall
+        # 5%; Mastercard dips 2%"); nlp/annotator.py merges those that fall on the same company.
+        for drop in by_type.pop("price_drop", []):
+            size = drop.size or (0.0, True)
+            stated = Magnitude(percent=round(size[0], 4), implied=size[1], text=doc[drop.start : drop.end].text)
+            event = Event(
+                type="price_drop",
+                trigger=_trigger_text(doc, drop.tokens),
+                severity=EVENT_TYPES["price_drop"].severity,
+                magnitude=stated,
+            )
+            events.append((drop.start, event, [drop.tokens]))
         for event_type, type_hits in by_type.items():
             if not type_hits:
                 continue
             # The tightest match explains the event best; ties go to the earliest.
             best = min(type_hits, key=lambda h: (h.end - h.start, h.start))
+            trigger = _trigger_text(doc, best.tokens)
+            magnitude = read_magnitude(doc.text, event_type)
+            if event_type == "credit_downgrade":
+                # Only an outlook lowered, or a rating put on review, is short of a cut.
+                clauses = [_clause_words(doc, range(h.start, len(doc))) for h in type_hits]
+                if watch := read_watch(clauses):
+                    magnitude = Magnitude(watch=watch, text=trigger)
             event = Event(
                 type=event_type,
-                trigger=_trigger_text(doc, best.tokens),
+                trigger=trigger,
                 severity=EVENT_TYPES[event_type].severity,
-                magnitude=read_magnitude(doc.text, event_type),
+                magnitude=magnitude,
             )
             matches = [best.tokens] + [h.tokens for h in sorted(type_hits, key=lambda h: h.start) if h is not best]
             events.append((best.start, event, matches))
@@ -324,10 +346,11 @@ def _figure_hits(doc: Doc) -> list[_Hit]:
 def _drop_hits(doc: Doc) -> list[_Hit]:
     """A fall of the share price by a stated percentage ("Kohl's shares slide 10.5%", "-61%")."""
     hits = []
-    for start, end, _, _ in price_drops(doc.text):
+    for start, end, fraction, implied in price_drops(doc.text):
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None and len(span):
-            hits.append(_Hit("price_drop", span.start, span.end, tuple(range(span.start, span.end))))
+            tokens = tuple(range(span.start, span.end))
+            hits.append(_Hit("price_drop", span.start, span.end, tokens, size=(fraction, implied)))
     return hits
 
 
@@ -342,6 +365,14 @@ _DENIAL_REACH = 8  # tokens before the trigger, within its clause
 # 'Categorically False'" (a "report" before the trigger, a verdict on it after).
 _REPORT = re.compile(r"\b(report|reports|reported|story|article|claims?)\b")
 _CALLED_FALSE = re.compile(r"\b(false|untrue|baseless|unfounded|inaccurate|fake|without merit)\b")
+# Talk of the event rejected: "Lucid Says Cash Lasts Into 2027, Rejects Going-Concern Speculation".
+_REJECTS = re.compile(r"\b(rejects|rejected|rebuts|rebuffs|refutes|dismisses|downplays|plays down)\b")
+_TALK = re.compile(r"\b(speculation|fears|concerns|talk|rumou?rs?|reports?|chatter|worries)\b")
+# A problem not over after all: "judge rejects bid to dismiss lawsuit", "refuses to dismiss".
+_REFUSED = re.compile(
+    r"\b(refuses|refused|declines|declined|rejects|rejected|denies|denied|wo n't|will not|not|fails|failed)\b"
+)
+_REFUSAL_REACH = 6  # tokens before a solved veto, within its clause
 
 
 def _clause_words(doc: Doc, indices: range) -> str:
@@ -359,7 +390,15 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
     if _DENIAL.search(before) is not None:
         return True
     after = _clause_words(doc, range(hit.end, min(len(doc), hit.end + _DENIAL_REACH)))
+    if _REJECTS.search(before) is not None and _TALK.search(after) is not None:
+        return True
     return _REPORT.search(before) is not None and _CALLED_FALSE.search(after) is not None
+
+
+def _refused(doc: Doc, veto: _Hit) -> bool:
+    """Is the solved veto's act refused ("judge rejects Uber's bid to dismiss the lawsuit")?"""
+    before = _clause_words(doc, range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1))
+    return _REFUSED.search(before) is not None
 
 
 # --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------
@@ -421,4 +460,27 @@ def _trigger_text(doc: Doc, tokens: tuple[int, ...]) -> str:
             out += " "
         out += tok.text
         prev = i
+    return out
+
+
+def merge_price_drops(events: list[Event]) -> list[Event]:
+    """One price drop per company: falls read apart (nlp/events.py) that land on the same
+    targets are one event, at the largest size ("falls 2.1% premarket, after tumbling 17.2%")."""
+    out: list[Event] = []
+    for event in events:
+        twin = next(
+            (
+                i
+                for i, kept in enumerate(out)
+                if event.type == kept.type == "price_drop" and set(kept.targets or ()) == set(event.targets or ())
+            ),
+            None,
+        )
+        if twin is None:
+            out.append(event)
+            continue
+        kept = out[twin]
+        size = (kept.magnitude.percent or 0.0) if kept.magnitude else 0.0
+        if event.magnitude is not None and (event.magnitude.percent or 0.0) > size:
+            out[twin] = event
     return out

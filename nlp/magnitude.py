@@ -11,10 +11,11 @@ classifier asks `price_drops` for its spans.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -35,6 +36,9 @@ _CUT_BY = re.compile(
     r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;%]{0,40}?\b(?:by\s+)?" + _NUMBER + r"\s?%",
     re.I,
 )
+# A forecast's figure or range: "$1.80-$1.90" is read at its middle.
+_RANGE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?:[A-Z]{0,3}\$|€|£)?\s?(\d[\d,]*(?:\.\d+)?))?"
+_GUIDE_TO_FROM = re.compile(r"\bto\s+" + _RANGE + r"\s*,?\s*from\s+" + _RANGE, re.IGNORECASE)
 _WORKFORCE = re.compile(
     _NUMBER
     + r"\s?%\s+of\s+(?:its\s+|the\s+|their\s+)?(?:global\s+|total\s+)?(?:workforce|staff|jobs|employees|headcount)",
@@ -58,6 +62,12 @@ class MagnitudeWords:
     named: re.Pattern[str]  # a strong fall right after a capitalised name at a clause's head
     planned: re.Pattern[str]
     unplanned: re.Pattern[str]
+    deal_price: re.Pattern[str]
+    cut_shares: dict[str, float]
+    strong_cut: re.Pattern[str]
+    implied_cut: float
+    review: re.Pattern[str]
+    outlook: re.Pattern[str]
     examples: dict[str, list[Any]]
 
 
@@ -79,7 +89,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
     shares = _alternation(data["share_words"])
     falls = _alternation(data["strong_falls"])
     strong = re.compile(
-        r"\b(?:(?:" + shares + r")\s+(?:(?:get|gets|got|getting|are|is|were|was|have|has|been)\s+){0,2}"
+        r"\b(?:(?:" + shares + r")\s+(?:(?:get|gets|got|getting|are|is|were|was|have|has|been|just)\s+){0,2}"
         r"|(?:is|are)\s+(?:getting\s+|being\s+)?)(" + falls + r")\b"
         r"|\b(?:" + shares + r")\s+(sell-?off)\b"
         r"|(?<=\S)\s(sell-?off)\s+(?:continues|deepens)\b",
@@ -89,7 +99,11 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
     for cls in ("sell", "hold", "buy"):
         for word in data["ratings"][cls]:
             classes[word.lower()] = cls
-    rating = re.compile(r"\bto\s+(?:an?\s+)?['\"‘“]?(" + _alternation(list(classes)) + r")\b", re.IGNORECASE)
+    # "downgraded to Sell", "turns bearish": the new class after "to" or a verb of turning.
+    rating = re.compile(
+        r"\b(?:to|turns|turned|turning|goes|went)\s+(?:an?\s+)?['\"‘“]?(" + _alternation(list(classes)) + r")\b",
+        re.IGNORECASE,
+    )
     money = [(_MONEY, 1.0)]
     for spec in data["currencies"].values():
         before = _alternation([str(w) for w in spec["before"]])
@@ -129,6 +143,12 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         ),
         planned=re.compile(r"\b(?:" + _alternation(data["planned_departure"]) + r")\b", re.IGNORECASE),
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
+        deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
+        cut_shares={str(k).lower(): float(v) for k, v in data["guidance_cuts"]["shares"].items()},
+        strong_cut=re.compile(r"\b(?:" + _alternation(data["guidance_cuts"]["strong"]) + r")\b", re.IGNORECASE),
+        implied_cut=float(data["guidance_cuts"]["implied"]),
+        review=re.compile(r"\b(?:" + _alternation(data["credit_watch"]["review"]) + r")\b", re.IGNORECASE),
+        outlook=re.compile(r"\b(?:" + _alternation(data["credit_watch"]["outlook"]) + r")\b", re.IGNORECASE),
         examples=data["examples"],
     )
 
@@ -179,6 +199,33 @@ def _target_cut(text: str) -> tuple[float, str] | None:
     return max(cuts) if cuts else None
 
 
+def _middle(low: str, high: str | None) -> float:
+    return (_price(low) + _price(high)) / 2 if high else _price(low)
+
+
+def _guidance_cut(text: str, w: MagnitudeWords) -> tuple[float, str, bool] | None:
+    """How much a forecast was cut: from its figures ("to $1.80-$1.90 from $2.65-$2.85"), a
+    share ("by a third", "by 30%"), or a strong verb with no number ("slashes"), read as
+    `implied_cut`; with the words it was read from and whether it was implied."""
+    cuts: list[tuple[float, str, bool]] = []
+    for m in _GUIDE_TO_FROM.finditer(text):
+        new, old = _middle(m.group(1), m.group(2)), _middle(m.group(3), m.group(4))
+        if old > new > 0:
+            cuts.append((1 - new / old, m.group(0), False))
+    # Only "by 30%": a forecast cut "to 1%" is a growth rate, not the size of the cut.
+    for m in _CUT_BY.finditer(text):
+        if re.search(r"\bby\s+[\d.]+\s?%$", m.group(0)):
+            cuts.append((float(m.group(1)) / 100, m.group(0), False))
+    lowered = text.lower()
+    for words, share in w.cut_shares.items():
+        if f"by {words}" in lowered:
+            cuts.append((share, f"by {words}", False))
+    if cuts:
+        return max(cuts)
+    strong = w.strong_cut.search(text)
+    return (w.implied_cut, strong.group(0), True) if strong else None
+
+
 def _price(raw: str) -> float:
     return float(raw.replace(",", ""))
 
@@ -188,6 +235,8 @@ def _usd(text: str, words: MagnitudeWords) -> tuple[float, str] | None:
     amounts = []
     for pattern, rate in words.money:
         for m in pattern.finditer(text):
+            if words.deal_price.match(text, m.end()):
+                continue  # the price of a deal, not a sum paid
             # The number and its scale sit in the first pair of groups that matched.
             number, scale = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
             amounts.append((float(number) * _SCALE.get((scale or "").lower(), 1.0) * rate, m.group(0)))
@@ -205,6 +254,9 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     elif event_type == "price_target_cut":
         if cut := _target_cut(text):
             return Magnitude(percent=round(cut[0], 4), text=cut[1])
+    elif event_type == "guidance_cut":
+        if guided := _guidance_cut(text, w):
+            return Magnitude(percent=round(guided[0], 4), implied=guided[2], text=guided[1])
     elif event_type == "downgrade":
         if m := w.rating.search(text):
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
@@ -216,3 +268,14 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     elif event_type == "executive_departure" and (m := w.planned.search(text)) and not w.unplanned.search(text):
         return Magnitude(planned=True, text=m.group(0))
     return None
+
+
+def read_watch(clauses: Sequence[str], words: MagnitudeWords | None = None) -> Literal["outlook", "review"] | None:
+    """For a credit downgrade, the clause of each of its matches: "review" where the rating is
+    only put on review or CreditWatch, "outlook" where only the outlook is lowered, None where
+    any clause cuts the rating itself."""
+    w = words or magnitude_words()
+    kinds = {"review" if w.review.search(c) else "outlook" if w.outlook.search(c) else "cut" for c in clauses}
+    if not kinds or "cut" in kinds:
+        return None
+    return "review" if "review" in kinds else "outlook"

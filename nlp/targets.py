@@ -73,6 +73,7 @@ class TargetWords:
     bring_verbs: frozenset[str]
     rating_agencies: frozenset[str]
     deal_words: frozenset[str]
+    result_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -98,6 +99,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         bring_verbs=words("bring_verbs"),
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
         deal_words=words("deal_words"),
+        result_words=words("result_words"),
         examples=examples,
     )
 
@@ -242,10 +244,23 @@ class _Reader:
             return []
         return self.group_before(candidates, nearest.end)
 
+    def qualified(self, tokens: Sequence[int]) -> Mention | bool:
+        """A trigger that is an adjective before a name ("exposure to bankrupt Harlow") is that
+        name's: the linked company there, True for a name not linked, False for no name."""
+        last = max(tokens)
+        if not self.tagged or self.doc[last].tag_ != "JJ" or last + 1 >= len(self.doc):
+            return False
+        if last + 1 in self.company_at:
+            return self.company_at[last + 1]
+        return self.doc[last + 1].tag_ in ("NNP", "NNPS")
+
     def owned_elsewhere(self, tokens: Sequence[int]) -> bool:
         """Is the noun trigger owned by an organisation the linker did not link ("FuelCell's
-        warning puts peers Plug Power in focus", "secure despite Dow outage")? Its event is that
-        organisation's, so no linked company of the clause takes it."""
+        warning puts peers Plug Power in focus", "secure despite Dow outage", "exposure to
+        bankrupt Harlow")? Its event is that organisation's, so no linked company of the clause
+        takes it."""
+        if self.qualified(tokens) is True:
+            return True
         anchor, verb = self.anchor(tokens)
         if verb is not None or self.owner(self.mentions, anchor):
             return False
@@ -277,13 +292,26 @@ class _Reader:
             for t in self.doc[:anchor]
         )
 
-    def carried_subject(self, seg: int, exclude: set[str]) -> list[Mention]:
-        """The subject of the nearest earlier clause that names a company (not `exclude`)."""
+    def carried_subject(self, seg: int, exclude: set[str], *, acting: bool = False) -> list[Mention]:
+        """The subject of the nearest earlier clause that names a company (not `exclude`).
+
+        `acting`: the company is wanted as the one who acts again, so it must open its clause; a
+        name not linked before it is the subject ("Kestrel Research discloses short position in
+        Globe Life, alleges fraud": Globe Life does not allege)."""
         for earlier in range(seg - 1, -1, -1):
             found = [m for m in self.in_segment(earlier) if m.ticker not in exclude and self.mark(m) != "actor"]
             if found:
+                if acting and self._name_before(earlier, found[0].start):
+                    return []
                 return self.group_after(found, found[0].start)
         return []
+
+    def _name_before(self, seg: int, start: int) -> bool:
+        """Is a proper name the linker did not link in clause `seg` before token `start`?"""
+        return self.tagged and any(
+            self.segment[t.i] == seg and t.tag_ in ("NNP", "NNPS") and t.i not in self.company_at
+            for t in self.doc[:start]
+        )
 
     # -- the trigger ------------------------------------------------------------------
     def anchor(self, tokens: Sequence[int]) -> tuple[int, Token | None]:
@@ -390,9 +418,15 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     actors: list[tuple[bool, str]] = []
     if event_role == "self" and all(reader.owned_elsewhere(sorted(tokens)) for tokens in hits):
         return Attribution((), None)
-    for tokens in hits:
-        hit_targets, hit_actor, has_verb = _one_hit(reader, event_role, sorted(tokens))
-        targets = list(dict.fromkeys([*targets, *hit_targets]))  # a company named twice is one target
+    read = [_one_hit(reader, event_role, sorted(tokens)) for tokens in hits]
+    # A match whose clause names no company borrows the earlier clause's subject; where another
+    # match of the event found its target in its own clause, that one is the event's ("S&P Puts
+    # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
+    acting = {hit_actor for _, hit_actor, _, _ in read if hit_actor}
+    own = any(set(hit_targets) - acting and not carried for hit_targets, _, _, carried in read)
+    for hit_targets, hit_actor, has_verb, carried in read:
+        if not (own and carried):
+            targets = list(dict.fromkeys([*targets, *hit_targets]))  # a company named twice is one target
         if hit_actor:
             actors.append((has_verb, hit_actor))
     if event_type in _PAID_TYPES:
@@ -421,7 +455,9 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     return Attribution(tuple(targets), actor)
 
 
-def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[str], str | None, bool]:
+def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[str], str | None, bool, bool]:
+    """(targets, actor, whether the match has a verb, whether the targets were carried from an
+    earlier clause because this one names no company)."""
     anchor, verb = reader.anchor(tokens)
     seg = reader.segment[anchor]
     clause = reader.in_segment(seg)
@@ -435,9 +471,11 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
     actor: Mention | None = None
 
     if event_role == "self":
+        named = reader.qualified(tokens)
         owner = reader.owner(clause, anchor) if verb is None else []
         targets = (
-            owner
+            ([named] if isinstance(named, Mention) else [])
+            or owner
             or reader.group_before(before, anchor)
             or reader.group_after(reader.unjoined_after(after, anchor), anchor)
         )
@@ -467,7 +505,7 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             # "Citi upgrades Ford; downgrades Tesla": the earlier clause's subject acts again,
             # unless this clause has a subject of its own that is not linked ("$SITC: Compass
             # Point cuts to Sell": SITC is cut, not cutting).
-            carried = reader.carried_subject(seg, {m.ticker for m in targets})
+            carried = reader.carried_subject(seg, {m.ticker for m in targets}, acting=True)
             actor = carried[0] if carried else None
     else:
         owner = reader.owner(clause, anchor)
@@ -485,6 +523,12 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             targets = reader.group_after(objects, anchor)
         elif owner and objects:
             targets, actor = reader.group_after(objects, anchor), owner[-1]
+        elif owner and reader.doc[anchor].lower_ in reader.words.result_words:
+            # "Moody's lifts Carnival to Ba1, cuts Warner Bros. Discovery to junk": the company
+            # right before "to junk" is moved there; the clause's subject, or the one before, acts.
+            targets = owner
+            subject = [m for m in subject if m not in owner] or reader.carried_subject(seg, {m.ticker for m in owner})
+            actor = subject[-1] if subject else None
         else:
             subject = [m for m in subject if m not in owner]
             agency = bool(owner) and owner[-1].ticker in reader.words.rating_agencies
@@ -499,7 +543,8 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             else:
                 targets = owner or subject or reader.group_after(objects, anchor)
                 actor = actor_marked[0] if actor_marked else None
-    if not targets:
+    borrowed = not targets
+    if borrowed:
         exclude = {actor.ticker} if actor else set()
         targets = reader.carried_subject(seg, exclude)
-    return [m.ticker for m in targets], (actor.ticker if actor else None), verb is not None
+    return [m.ticker for m in targets], (actor.ticker if actor else None), verb is not None, borrowed

@@ -18,7 +18,9 @@ def evaluate_alerts(
         None, "--data", help="desk-labelled JSONL (text, ticker, label); default: the shipped set"
     ),
     split: str = typer.Option(
-        "all", "--split", help="dev, test, dev2, test2 (test and test2 are frozen: never tuned on) or all"
+        "all",
+        "--split",
+        help="dev, test, dev2, test2, dev3, test3 (test, test2 and test3 are frozen: never tuned on) or all",
     ),
     model: Path = typer.Option(None, "--model", help="sentiment model directory; default: the settings' model"),
     as_json: bool = typer.Option(False, "--json", help="end with one JSON line of the figures"),

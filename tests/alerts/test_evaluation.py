@@ -45,10 +45,11 @@ def test_resolved_alerts_do_not_count_as_pages() -> None:
 
 def test_the_shipped_desk_set_has_two_readers_and_a_frozen_test_part() -> None:
     items = read_desk_labels()
-    # The first 800 (dev / test) and a second sample of 400 labelled later (dev2 / test2).
-    assert len(items) == 1200
+    # The first 800 (dev / test), a second sample of 400 (dev2 / test2) and a third of 300
+    # (dev3 / test3), each labelled before the scoring ran on it.
+    assert len(items) == 1500
     assert sum(i.split == "test" for i in items) >= 300
-    assert {i.split for i in items} == {"dev", "test", "dev2", "test2"}
+    assert {i.split for i in items} == {"dev", "test", "dev2", "test2", "dev3", "test3"}
     assert {i.label for i in items} == {"none", "low", "medium", "high", "critical"}
     rows = [json.loads(line) for line in DESK_LABELS.read_text().splitlines()]
     assert all(r["reader1"]["label"] and r["reader2"]["label"] for r in rows)

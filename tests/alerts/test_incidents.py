@@ -229,6 +229,7 @@ def test_a_size_that_raises_the_level_counts_whatever_the_tone() -> None:
         return firing(engine().process([r]))
 
     assert [a.severity for a in settle(2.2e9)] == ["high"]
+    assert [a.severity for a in settle(966e6)] == ["medium"]  # a large sum is a cost, not raised
     assert settle(5e6) == []  # the tone of a small settlement still reads it as a problem solved
 
 

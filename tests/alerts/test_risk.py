@@ -6,7 +6,7 @@ import pytest
 
 from alerts.risk import NEGATIVE_NEWS, RiskEngine, _jaccard, alert_id, story_tokens
 from alerts.state import DictStore, Story
-from finsentry.contracts import Alert
+from finsentry.contracts import Alert, Magnitude
 from finsentry.settings import RiskSettings
 from tests.alerts.records import BURST as HEADLINES
 from tests.alerts.records import record
@@ -250,6 +250,43 @@ def test_a_problem_solved_for_another_company_leaves_this_ones_trouble() -> None
                targets={"problem_solved": ["RIVL"], "lawsuit": ["ACME"]})  # fmt: skip
     [alert] = RiskEngine(RiskSettings(), DictStore()).process([r])
     assert (alert.entity, alert.event_type, alert.severity) == ("ACME", "lawsuit", "medium")
+
+
+def test_the_companys_own_act_worth_a_page_counts_whatever_the_tone() -> None:
+    """ "Molson Coors lowers profit outlook, but shares rise as cut is smaller than feared"."""
+    r = record("n1", "TAP", "Molson Coors lowers outlook, shares rise", label="positive",
+               events=[("guidance_cut", 0.7)], targets={"guidance_cut": ["TAP"]})  # fmt: skip
+    [alert] = RiskEngine(RiskSettings(), DictStore()).process([r])
+    assert (alert.event_type, alert.severity) == ("guidance_cut", "medium")
+
+
+def test_good_news_hides_the_companys_small_acts_and_anothers_act_on_it() -> None:
+    """Near misses: a miss on revenue beside a beat (low) and a regulator's act read as good news."""
+    miss = record("n1", "LOW", "Lowe's EPS beats by $0.06, misses on revenue", label="positive",
+                  events=[("earnings_miss", 0.6)], targets={"earnings_miss": ["LOW"]})  # fmt: skip
+    order = record("n2", "SRPT", "FDA lifts clinical hold on Sarepta's gene therapy; shares soar", label="positive",
+                   events=[("regulatory_action", 0.75)], targets={"regulatory_action": ["SRPT"]})  # fmt: skip
+    assert RiskEngine(RiskSettings(), DictStore()).process([miss, order]) == []
+
+
+@pytest.mark.parametrize(
+    ("event_type", "magnitude", "level"),
+    [
+        ("credit_downgrade", None, "high"),
+        ("credit_downgrade", Magnitude(watch="review", text="on CreditWatch negative"), "medium"),
+        ("credit_downgrade", Magnitude(watch="outlook", text="outlook to negative"), "low"),
+        ("guidance_cut", None, "medium"),
+        ("guidance_cut", Magnitude(percent=0.33, text="by a third"), "high"),
+        ("regulatory_action", Magnitude(usd=350_000, text="$350,000"), "low"),
+    ],
+)
+def test_a_credit_action_short_of_a_cut_and_the_size_of_a_forecast_cut_set_the_level(
+    event_type: str, magnitude: Magnitude | None, level: str
+) -> None:
+    r = record("n1", "ACME", "Acme news", label="neutral", events=[(event_type, 0.7)],
+               targets={event_type: ["ACME"]}, magnitude={event_type: magnitude} if magnitude else None)  # fmt: skip
+    [alert] = RiskEngine(RiskSettings(), DictStore()).process([r])
+    assert alert.severity == level
 
 
 def test_the_sentiment_towards_the_entity_counts_not_the_articles() -> None:

@@ -669,10 +669,30 @@ def test_phrase_family_fires_and_its_near_miss_does_not(
         ("Intuit says it found no evidence of a TurboTax breach", "data_breach"),
         ("Super Micro denies report it faces new Justice Department accounting probe", "investigation"),
         ("Supermicro Calls Report of Fresh DOJ Probe 'Categorically False'", "investigation"),
+        ("Lucid Group Says Cash Lasts Into 2027, Rejects Going-Concern Speculation", "going_concern"),
     ],
 )
 def test_a_denied_event_is_not_reported(annotator: SpacyAnnotator, text: str, denied: str) -> None:
     assert denied not in _types(annotator, text)
+
+
+def test_talk_rejected_is_a_denial_but_a_rejection_is_not(annotator: SpacyAnnotator) -> None:
+    # Near miss: a regulator rejecting a drug is the event itself, with no talk rejected.
+    assert "regulatory_action" in _types(annotator, "FDA rejects Moderna's combination flu-COVID shot")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Judge rejects Uber's bid to dismiss drivers' lawsuit",
+        "Court refuses to dismiss shareholder lawsuit against Boeing",
+        "Judge denies Johnson & Johnson motion to dismiss talc suits",
+    ],
+)
+def test_a_dismissal_refused_leaves_the_suit_open(annotator: SpacyAnnotator, text: str) -> None:
+    got = _types(annotator, text)
+    assert "lawsuit" in got
+    assert "problem_solved" not in got
 
 
 def test_a_denial_does_not_hide_the_allegation(annotator: SpacyAnnotator) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from finsentry.settings import EntitySettings
 from nlp.annotator import SpacyAnnotator, load_annotator
-from nlp.magnitude import magnitude_words, price_drops, read_magnitude
+from nlp.magnitude import magnitude_words, price_drops, read_magnitude, read_watch
 
 EXAMPLES = magnitude_words().examples
 
@@ -30,6 +30,22 @@ def test_a_price_target_cut_is_read_as_a_fraction(example: dict[str, Any]) -> No
     assert m is not None and m.percent == pytest.approx(example["percent"], abs=1e-3)
 
 
+@pytest.mark.parametrize("example", EXAMPLES["guidance_cut"], ids=lambda e: e["text"][:40])
+def test_the_size_of_a_forecast_cut_is_read(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "guidance_cut")
+    assert m is not None and m.percent == pytest.approx(example["percent"], abs=1e-3)
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_guidance_cut"])
+def test_a_cut_of_a_growth_rate_or_of_no_stated_size_has_no_size(text: str) -> None:
+    assert read_magnitude(text, "guidance_cut") is None
+
+
+@pytest.mark.parametrize("example", EXAMPLES["credit_watch"], ids=lambda e: " / ".join(e["clauses"])[:40])
+def test_an_outlook_or_a_review_is_short_of_a_credit_cut(example: dict[str, Any]) -> None:
+    assert read_watch(example["clauses"]) == example["watch"]
+
+
 @pytest.mark.parametrize("example", EXAMPLES["downgrade"], ids=lambda e: e["text"][:40])
 def test_the_class_of_a_new_rating_is_read(example: dict[str, Any]) -> None:
     m = read_magnitude(example["text"], "downgrade")
@@ -40,6 +56,11 @@ def test_the_class_of_a_new_rating_is_read(example: dict[str, Any]) -> None:
 def test_money_amounts_are_read_in_dollars(example: dict[str, Any]) -> None:
     m = read_magnitude(example["text"], "fine")
     assert m is not None and m.usd == pytest.approx(example["usd"])
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_usd"])
+def test_the_price_of_a_deal_is_no_sum_paid(text: str) -> None:
+    assert read_magnitude(text, "lawsuit") is None
 
 
 @pytest.mark.parametrize("example", EXAMPLES["layoffs"], ids=lambda e: e["text"][:40])

@@ -27,6 +27,9 @@ def _targets(annotator: SpacyAnnotator, text: str) -> dict[str, tuple[list[str],
 
 # (headline, event type, its targets, its actor)
 SHAPES: list[tuple[str, str, list[str], str | None]] = [
+    # an adjective trigger is the name's after it: a linked company, or none for one not linked
+    ("Tesla is an unsecured creditor of bankrupt Hertz", "bankruptcy", ["HTZ"], None),
+    ("Jefferies confirms unit's exposure to bankrupt Harlow", "bankruptcy", [], None),
     # analyst actions: active, passive, "at", colon-led, and a nominal after the clause
     ("Morgan Stanley downgrades Nike to equal-weight", "downgrade", ["NKE"], "MS"),
     ("Nike downgraded to neutral at Goldman Sachs", "downgrade", ["NKE"], "GS"),
@@ -154,6 +157,20 @@ def test_a_problem_reported_over_goes_to_the_company_the_problem_was_about(
 ) -> None:
     [event] = annotator.annotate_one(text).events
     assert (event.type, event.solves, event.targets) == ("problem_solved", solves, [target])
+
+
+def test_each_company_keeps_the_size_of_its_own_fall(annotator: SpacyAnnotator) -> None:
+    events = annotator.annotate_one(
+        "Visa shares fall 5% after Justice Department antitrust suit; Mastercard dips 2%"
+    ).events
+    drops = {tuple(e.targets or ()): e.magnitude.percent for e in events if e.type == "price_drop" and e.magnitude}
+    assert drops == {("V",): 0.05, ("MA",): 0.02}
+
+
+def test_two_falls_of_one_company_are_one_event_at_the_larger_size(annotator: SpacyAnnotator) -> None:
+    events = annotator.annotate_one("Tesla's stock falls 2.1% premarket, after tumbling 17.2% on Wednesday").events
+    [drop] = [e for e in events if e.type == "price_drop"]
+    assert drop.targets == ["TSLA"] and drop.magnitude is not None and drop.magnitude.percent == 0.172
 
 
 def test_a_problem_only_asked_about_is_not_reported_over(annotator: SpacyAnnotator) -> None:
