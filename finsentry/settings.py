@@ -228,6 +228,8 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     # An outlook lowered is a digest line; a rating put on review for a cut is medium; the cut
     # itself keeps the table's high.
     "credit_downgrade": {"watch == outlook": "low", "watch == review": "medium"},
+    # A miss by a fifth or more is no small miss; a charge of $1 billion or more is a real loss.
+    "earnings_miss": {"percent >= 0.2": "medium", "usd >= 1e9": "medium"},
     # A cut of a fifth or more of the forecast, or one the headline calls a slash, is large.
     "guidance_cut": {"percent >= 0.2": "high"},
     # A retirement announced with a date or a successor is routine; an abrupt exit is not.
@@ -242,7 +244,7 @@ def parse_condition(text: str) -> tuple[str, str, float | str]:
     """("percent", ">=", 0.15) from "percent >= 0.15"; ValueError for anything else."""
     m = _CONDITION.match(text)
     if m is None:
-        raise ValueError(f"magnitude condition {text!r} is not '<percent|usd|rating|planned> <op> <value>'")
+        raise ValueError(f"magnitude condition {text!r} is not '<percent|usd|rating|planned|watch> <op> <value>'")
     measure, op, raw = m.groups()
     if measure == "planned":
         if op != "==" or raw not in ("true", "false"):

@@ -36,6 +36,10 @@ _CUT_BY = re.compile(
     r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;%]{0,40}?\b(?:by\s+)?" + _NUMBER + r"\s?%",
     re.I,
 )
+# How far results fell short: "Missed EPS By 52%".
+_MISSED_BY = re.compile(r"\bmiss(?:es|ed)?\b[^.;%]{0,30}?\bby\s+" + _NUMBER + r"\s?%", re.IGNORECASE)
+# A charge or write-down booked, with its amount: "Books $4.9 Billion Charge".
+_CHARGE = re.compile(r"\b(?:charges?|write-?downs?|impairments?|write-?offs?)\b", re.IGNORECASE)
 # A forecast's figure or range: "$1.80-$1.90" is read at its middle.
 _RANGE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?:[A-Z]{0,3}\$|€|£)?\s?(\d[\d,]*(?:\.\d+)?))?"
 _GUIDE_TO_FROM = re.compile(r"\bto\s+" + _RANGE + r"\s*,?\s*from\s+" + _RANGE, re.IGNORECASE)
@@ -257,6 +261,13 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     elif event_type == "guidance_cut":
         if guided := _guidance_cut(text, w):
             return Magnitude(percent=round(guided[0], 4), implied=guided[2], text=guided[1])
+    elif event_type == "earnings_miss":
+        if missed := _MISSED_BY.search(text):
+            return Magnitude(percent=float(missed.group(1)) / 100, text=missed.group(0))
+        # Only a charge's amount: the figures of a results line ("revenue $5.17 bln vs. $5.40 bln")
+        # are no loss.
+        if _CHARGE.search(text) and (usd := _usd(text, w)):
+            return Magnitude(usd=usd[0], text=usd[1])
     elif event_type == "downgrade":
         if m := w.rating.search(text):
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))

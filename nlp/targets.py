@@ -74,6 +74,7 @@ class TargetWords:
     rating_agencies: frozenset[str]
     deal_words: frozenset[str]
     result_words: frozenset[str]
+    share_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -100,6 +101,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
         deal_words=words("deal_words"),
         result_words=words("result_words"),
+        share_words=words("share_words"),
         examples=examples,
     )
 
@@ -278,6 +280,7 @@ class _Reader:
             for i in owner_at
         )
 
+
     def brought(self, subject: Mention, anchor: int) -> bool:
         """Does a bring verb follow `subject` right away, before the noun trigger ("Amazon files
         suit")? Not when the company only qualifies the subject ("Walmart employee's family files")."""
@@ -305,6 +308,20 @@ class _Reader:
                     return []
                 return self.group_after(found, found[0].start)
         return []
+
+    def short_reference(self, seg: int, anchor: int) -> Mention | None:
+        """A company named again by the first word of its name, right before "shares", in the
+        clause of `anchor`: "Novo shares drop 7%" after "Novo Nordisk's Wegovy"."""
+        for t in self.doc[:anchor]:
+            nxt = self.doc[t.i + 1] if t.i + 1 < len(self.doc) else None
+            if self.segment[t.i] != seg or t.i in self.company_at or nxt is None:
+                continue
+            if nxt.lower_ not in self.words.share_words or len(t.text) < 3 or not t.text[0].isupper():
+                continue
+            named = [m for m in self.mentions if m.end - m.start > 1 and self.doc[m.start].text == t.text]
+            if len({m.ticker for m in named}) == 1:
+                return named[0]
+        return None
 
     def _name_before(self, seg: int, start: int) -> bool:
         """Is a proper name the linker did not link in clause `seg` before token `start`?"""
@@ -543,6 +560,8 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             else:
                 targets = owner or subject or reader.group_after(objects, anchor)
                 actor = actor_marked[0] if actor_marked else None
+    if not targets and event_role == "self" and (again := reader.short_reference(seg, anchor)) is not None:
+        targets = [again]
     borrowed = not targets
     if borrowed:
         exclude = {actor.ticker} if actor else set()

@@ -36,6 +36,18 @@ def test_the_size_of_a_forecast_cut_is_read(example: dict[str, Any]) -> None:
     assert m is not None and m.percent == pytest.approx(example["percent"], abs=1e-3)
 
 
+@pytest.mark.parametrize("example", EXAMPLES["earnings_miss"], ids=lambda e: e["text"][:40])
+def test_how_far_results_fell_short_or_a_charge_is_read(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "earnings_miss")
+    assert m is not None
+    assert (m.percent, m.usd) == (example.get("percent"), example.get("usd"))
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_earnings_miss"])
+def test_the_figures_of_a_results_line_are_no_size_of_a_miss(text: str) -> None:
+    assert read_magnitude(text, "earnings_miss") is None
+
+
 @pytest.mark.parametrize("text", EXAMPLES["not_guidance_cut"])
 def test_a_cut_of_a_growth_rate_or_of_no_stated_size_has_no_size(text: str) -> None:
     assert read_magnitude(text, "guidance_cut") is None
