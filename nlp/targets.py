@@ -280,7 +280,6 @@ class _Reader:
             for i in owner_at
         )
 
-
     def brought(self, subject: Mention, anchor: int) -> bool:
         """Does a bring verb follow `subject` right away, before the noun trigger ("Amazon files
         suit")? Not when the company only qualifies the subject ("Walmart employee's family files")."""
