@@ -240,7 +240,16 @@ class _Reader:
         if not before:
             return []
         nearest = before[-1]
-        if any(self._is_verb(t) or t.text in (",", ";") for t in self.doc[nearest.end : anchor]):
+        # Not across a verb, a clause break ("Teck Rise as Grasberg Outage ...") or an
+        # organisation of its own that the linker did not link (Grasberg owns the outage).
+        between = self.doc[nearest.end : anchor]
+        if any(
+            self._is_verb(t)
+            or t.text in (",", ";")
+            or t.lower_ in self.words.break_words
+            or (t.ent_type_ == "ORG" and t.i not in self.company_at)
+            for t in between
+        ):
             return []
         if self.brought(nearest, anchor):
             return []
@@ -438,6 +447,10 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     # A match whose clause names no company borrows the earlier clause's subject; where another
     # match of the event found its target in its own clause, that one is the event's ("S&P Puts
     # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
+    if event_type == "credit_downgrade":
+        # A rating agency rates others: named in its own credit action it is the one acting
+        # ("S&P revises Charter outlook to negative", with Charter not linked).
+        read = [([t for t in ts if t not in reader.words.rating_agencies], a, v, c) for ts, a, v, c in read]
     acting = {hit_actor for _, hit_actor, _, _ in read if hit_actor}
     own = any(set(hit_targets) - acting and not carried for hit_targets, _, _, carried in read)
     for hit_targets, hit_actor, has_verb, carried in read:
