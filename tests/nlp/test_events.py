@@ -585,7 +585,7 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     ("upgrade", "Goldman ups view on Henry Schein", "Goldman ups stake in Henry Schein"),
     ("upgrade", "New Zscaler bull sees 'sustainable' growth", "Zscaler bull run continues"),
     ("executive_departure", "Thiam gets the boot at Credit Suisse", "Thiam gets the nod at Credit Suisse"),
-    ("lawsuit", "Enterprise Wins Favorable Ruling From Texas Supreme Court", "Enterprise Wins Favorable Reviews"),
+    ("lawsuit", "Enterprise Loses Ruling At Texas Supreme Court", "Enterprise Loses Ground To Rivals"),
     ("price_target_raise", "AMD Traders Turn Bullish Following Second Analyst Target Hike", "Target Hikes Wages"),
     ("merger_acquisition", "Assertio To Sell Opioid Pain Drug", "Assertio To Sell Shares In Offering"),
     (
