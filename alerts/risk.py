@@ -271,13 +271,15 @@ class RiskEngine:
         # customer walking away from a supplier) shares the headline's tone, not its trouble: its
         # reading is not a negative story of its own, for the digest or a burst.
         plain = adverse * (s.w_bystander if _bystander(r, state.entity) else 1.0)
-        # A problem reported over for this company ("judge tosses lawsuit against Dexcom") is its
-        # good news, however the words around the problem read to the model.
-        solved = any(e.type == PROBLEM_SOLVED and e.targets_entity(state.entity) for e in r.events)
-        is_negative = sentiment.label == "negative" and plain > 0 and not solved
-
         # Each event's level once per record: the story match and the scoring both read it.
         levels = [(e, event_level(e, s) if e.targets_entity(state.entity) else None) for e in r.events]
+        # A problem reported over for this company ("judge tosses lawsuit against Dexcom") is its
+        # good news, however the words around the problem read to the model, unless the same
+        # headline brings it new trouble ("judge tosses one suit as SEC opens probe").
+        solved = any(e.type == PROBLEM_SOLVED and e.targets_entity(state.entity) for e in r.events) and all(
+            level is None for _, level in levels
+        )
+        is_negative = sentiment.label == "negative" and plain > 0 and not solved
         kinds = sorted({e.type for e, level in levels if level is not None})
         novelty, sources = self._match_story(state, r, t, kinds)
         # A corroborating report is not a new story, so it is not counted towards a burst.

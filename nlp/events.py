@@ -369,10 +369,18 @@ _CALLED_FALSE = re.compile(r"\b(false|untrue|baseless|unfounded|inaccurate|fake|
 _REJECTS = re.compile(r"\b(rejects|rejected|rebuts|rebuffs|refutes|dismisses|downplays|plays down)\b")
 _TALK = re.compile(r"\b(speculation|fears|concerns|talk|rumou?rs?|reports?|chatter|worries)\b")
 # A problem not over after all: "judge rejects bid to dismiss lawsuit", "refuses to dismiss".
+# A refusal that governs the act: "rejects Uber's bid to", "refuses to", "denies motion to"; or
+# a negation right before it or inside it ("did n't dismiss", "lawsuit not dismissed").
 _REFUSED = re.compile(
-    r"\b(refuses|refused|declines|declined|rejects|rejected|denies|denied|wo n't|will not|not|fails|failed)\b"
+    r"\b(refuses|refused|declines|declined|rejects|rejected|denies|denied|fails|failed)\b"
+    r"(?:\s+\S+){0,4}?\s+(?:to|bid|bids|motion|motions|request|attempt|effort|plea)\b"
+    r"|\b(?:not|n't|never|wo n't|will not)\s*$"
 )
+_NEGATED = re.compile(r"\b(?:not|n't|never)\b")
 _REFUSAL_REACH = 6  # tokens before a solved veto, within its clause
+# Words that open another clause, where a refusal before them is about something else ("Acme
+# denies wrongdoing as SEC closes probe").
+_REFUSAL_BREAKS = frozenset({"as", "while", "after", "but", "and", "because", "since", "when", "though", "although"})
 
 
 def _clause_words(doc: Doc, indices: range) -> str:
@@ -396,9 +404,15 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
 
 
 def _refused(doc: Doc, veto: _Hit) -> bool:
-    """Is the solved veto's act refused ("judge rejects Uber's bid to dismiss the lawsuit")?"""
-    before = _clause_words(doc, range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1))
-    return _REFUSED.search(before) is not None
+    """Is the solved veto's act refused ("judge rejects Uber's bid to dismiss the lawsuit") or
+    negated ("court did n't dismiss", "lawsuit not dismissed")?"""
+    words: list[str] = []
+    for i in range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1):
+        if doc[i].text in _BOUNDARIES or doc[i].lower_ in _REFUSAL_BREAKS:
+            break
+        words.append(doc[i].lower_)
+    before = " ".join(reversed(words))
+    return _REFUSED.search(before) is not None or _NEGATED.search(doc[veto.start : veto.end].text.lower()) is not None
 
 
 # --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------

@@ -11,7 +11,7 @@ classifier asks `price_drops` for its spans.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,13 +33,19 @@ _TO_FROM = re.compile(r"\bto\s+" + _PRICE + r"\s*,?\s*from\s+" + _PRICE, re.IGNO
 _FROM_TO = re.compile(r"\bfrom\s+" + _PRICE + r"\s*,?\s*to\s+" + _PRICE, re.IGNORECASE)
 # "cuts ... price target by 40%", "slashes Estee Lauder price target 40% to $60"
 _CUT_BY = re.compile(
-    r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;%]{0,40}?\b(?:by\s+)?" + _NUMBER + r"\s?%",
+    r"\b(?:cut|cuts|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed)\b[^.;%,:|–—]{0,40}?\b(?:by\s+)?"
+    + _NUMBER
+    + r"\s?%",
     re.I,
 )
 # How far results fell short: "Missed EPS By 52%".
-_MISSED_BY = re.compile(r"\bmiss(?:es|ed)?\b[^.;%]{0,30}?\bby\s+" + _NUMBER + r"\s?%", re.IGNORECASE)
-# A charge or write-down booked, with its amount: "Books $4.9 Billion Charge".
-_CHARGE = re.compile(r"\b(?:charges?|write-?downs?|impairments?|write-?offs?)\b", re.IGNORECASE)
+# (Neither this nor _CUT_BY reads across a comma or a dash into the next clause: "misses
+# estimates, shares fall by 25%" is no 25 % miss.)
+_MISSED_BY = re.compile(r"\bmiss(?:es|ed)?\b[^.;%,:|–—]{0,30}?\bby\s+" + _NUMBER + r"\s?%", re.IGNORECASE)
+# A charge or write-down booked, its amount right before it ("Books $4.9 Billion Charge", "$425
+# mln pre-tax charge") or after "of" ("a charge of $1.2 billion").
+_CHARGE_AFTER = re.compile(r"^\s+(?:\S+\s+)?(?:charges?|write-?downs?|impairments?|write-?offs?)\b", re.IGNORECASE)
+_CHARGE_BEFORE = re.compile(r"\b(?:charges?|write-?downs?|impairments?|write-?offs?)\s+of\s+$", re.IGNORECASE)
 # A forecast's figure or range: "$1.80-$1.90" is read at its middle.
 _RANGE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?:[A-Z]{0,3}\$|€|£)?\s?(\d[\d,]*(?:\.\d+)?))?"
 _GUIDE_TO_FROM = re.compile(r"\bto\s+" + _RANGE + r"\s*,?\s*from\s+" + _RANGE, re.IGNORECASE)
@@ -70,6 +76,7 @@ class MagnitudeWords:
     cut_shares: dict[str, float]
     strong_cut: re.Pattern[str]
     implied_cut: float
+    new_rating: re.Pattern[str]
     review: re.Pattern[str]
     outlook: re.Pattern[str]
     examples: dict[str, list[Any]]
@@ -151,8 +158,16 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         cut_shares={str(k).lower(): float(v) for k, v in data["guidance_cuts"]["shares"].items()},
         strong_cut=re.compile(r"\b(?:" + _alternation(data["guidance_cuts"]["strong"]) + r")\b", re.IGNORECASE),
         implied_cut=float(data["guidance_cuts"]["implied"]),
+        new_rating=re.compile(
+            r"\b(?:to|into)\s+['\"‘“]?(?:" + _alternation(data["credit_watch"]["new_ratings"]) + r")(?:[+-]|\b)",
+            re.IGNORECASE,
+        ),
         review=re.compile(r"\b(?:" + _alternation(data["credit_watch"]["review"]) + r")\b", re.IGNORECASE),
-        outlook=re.compile(r"\b(?:" + _alternation(data["credit_watch"]["outlook"]) + r")\b", re.IGNORECASE),
+        outlook=re.compile(
+            r"\b(?:" + _alternation(data["credit_watch"]["outlook"]) + r")\b"
+            r"|\b(?:" + _alternation(data["credit_watch"]["outlook_verbs"]) + r")\s+(?:\S+\s+){0,3}?outlooks?\b",
+            re.IGNORECASE,
+        ),
         examples=data["examples"],
     )
 
@@ -220,10 +235,11 @@ def _guidance_cut(text: str, w: MagnitudeWords) -> tuple[float, str, bool] | Non
     for m in _CUT_BY.finditer(text):
         if re.search(r"\bby\s+[\d.]+\s?%$", m.group(0)):
             cuts.append((float(m.group(1)) / 100, m.group(0), False))
-    lowered = text.lower()
     for words, share in w.cut_shares.items():
-        if f"by {words}" in lowered:
-            cuts.append((share, f"by {words}", False))
+        # "by a third", not "by half a point" (a rate moved, not a forecast shrunk).
+        said = re.search(rf"\bby\s+{re.escape(words)}\b(?!\s+(?:a\s+)?(?:percentage\s+)?points?\b)", text, re.I)
+        if said:
+            cuts.append((share, said.group(0), False))
     if cuts:
         return max(cuts)
     strong = w.strong_cut.search(text)
@@ -234,13 +250,28 @@ def _price(raw: str) -> float:
     return float(raw.replace(",", ""))
 
 
-def _usd(text: str, words: MagnitudeWords) -> tuple[float, str] | None:
-    """The largest money amount in `text`, in US dollars, with its words."""
+def _charge_usd(text: str, words: MagnitudeWords) -> tuple[float, str] | None:
+    """The largest amount in `text` that is a charge's: right before "charge" or after "charge of"."""
+    return _usd(
+        text,
+        words,
+        lambda m: (
+            _CHARGE_AFTER.match(text[m.end() :]) is not None or _CHARGE_BEFORE.search(text[: m.start()]) is not None
+        ),
+    )
+
+
+def _usd(
+    text: str, words: MagnitudeWords, keep: Callable[[re.Match[str]], bool] | None = None
+) -> tuple[float, str] | None:
+    """The largest money amount in `text` (of those `keep` accepts), in US dollars, with its words."""
     amounts = []
     for pattern, rate in words.money:
         for m in pattern.finditer(text):
             if words.deal_price.match(text, m.end()):
                 continue  # the price of a deal, not a sum paid
+            if keep is not None and not keep(m):
+                continue
             # The number and its scale sit in the first pair of groups that matched.
             number, scale = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
             amounts.append((float(number) * _SCALE.get((scale or "").lower(), 1.0) * rate, m.group(0)))
@@ -264,10 +295,10 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     elif event_type == "earnings_miss":
         if missed := _MISSED_BY.search(text):
             return Magnitude(percent=float(missed.group(1)) / 100, text=missed.group(0))
-        # Only a charge's amount: the figures of a results line ("revenue $5.17 bln vs. $5.40 bln")
-        # are no loss.
-        if _CHARGE.search(text) and (usd := _usd(text, w)):
-            return Magnitude(usd=usd[0], text=usd[1])
+        # Only a charge's own amount: the figures of a results line ("revenue $5.17 bln vs. $5.40
+        # bln") are no loss.
+        if charged := _charge_usd(text, w):
+            return Magnitude(usd=charged[0], text=charged[1])
     elif event_type == "downgrade":
         if m := w.rating.search(text):
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
@@ -286,7 +317,16 @@ def read_watch(clauses: Sequence[str], words: MagnitudeWords | None = None) -> L
     only put on review or CreditWatch, "outlook" where only the outlook is lowered, None where
     any clause cuts the rating itself."""
     w = words or magnitude_words()
-    kinds = {"review" if w.review.search(c) else "outlook" if w.outlook.search(c) else "cut" for c in clauses}
+    kinds = {
+        "cut"
+        if w.new_rating.search(c)
+        else "review"
+        if w.review.search(c)
+        else "outlook"
+        if w.outlook.search(c)
+        else "cut"
+        for c in clauses
+    }
     if not kinds or "cut" in kinds:
         return None
     return "review" if "review" in kinds else "outlook"

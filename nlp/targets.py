@@ -106,6 +106,10 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
     )
 
 
+# Entity kinds a name after an adjective trigger can be that own no event.
+_NOT_OWNERS = frozenset({"DATE", "TIME", "GPE", "LOC", "NORP", "FAC", "CARDINAL", "ORDINAL", "PERCENT", "MONEY"})
+
+
 class _Reader:
     """One Doc's clauses and mentions, and the questions the roles ask of them."""
 
@@ -263,7 +267,9 @@ class _Reader:
             return False
         if last + 1 in self.company_at:
             return self.company_at[last + 1]
-        return self.doc[last + 1].tag_ in ("NNP", "NNPS")
+        # A proper name, but not a date, a place or a number ("declared insolvent Friday").
+        nxt = self.doc[last + 1]
+        return nxt.tag_ in ("NNP", "NNPS") and nxt.ent_type_ not in _NOT_OWNERS
 
     def owned_elsewhere(self, tokens: Sequence[int]) -> bool:
         """Is the noun trigger owned by an organisation the linker did not link ("FuelCell's

@@ -687,12 +687,19 @@ def test_talk_rejected_is_a_denial_but_a_rejection_is_not(annotator: SpacyAnnota
         "Judge rejects Uber's bid to dismiss drivers' lawsuit",
         "Court refuses to dismiss shareholder lawsuit against Boeing",
         "Judge denies Johnson & Johnson motion to dismiss talc suits",
+        "Court didn't dismiss shareholder suit against Boeing",
+        "Investor lawsuit against Alphabet not dismissed by federal judge",
     ],
 )
 def test_a_dismissal_refused_leaves_the_suit_open(annotator: SpacyAnnotator, text: str) -> None:
     got = _types(annotator, text)
     assert "lawsuit" in got
     assert "problem_solved" not in got
+
+
+def test_a_refusal_about_something_else_leaves_the_problem_solved(annotator: SpacyAnnotator) -> None:
+    # Near miss: the denial is of wrongdoing, in another clause; the probe is closed.
+    assert "problem_solved" in _types(annotator, "Broadcom denies wrongdoing as EU closes antitrust probe into Broadcom")
 
 
 def test_a_denial_does_not_hide_the_allegation(annotator: SpacyAnnotator) -> None:
