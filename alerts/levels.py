@@ -12,7 +12,8 @@ import operator
 from collections.abc import Callable
 
 from finsentry.contracts import SEVERITY_ORDER, Event, Magnitude, Severity
-from finsentry.settings import RiskSettings, parse_condition
+from finsentry.settings import CHOICE_MEASURES, RiskSettings, parse_condition
+from nlp.taxonomy import role
 
 _SEVERITIES: dict[str, Severity] = {s: s for s in SEVERITY_ORDER}
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -31,15 +32,30 @@ def sized_up(event: Event, level: Severity, settings: RiskSettings) -> bool:
     return SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(base)
 
 
+def hidden_by_good_news(event: Event, level: Severity, settings: RiskSettings) -> bool:
+    """Does a good-news reading of the company hide this event of `level`?
+
+    Another's act on the company read as good news is mostly its end or someone else's trouble
+    ("FDA lifts clinical hold", "shares rise after FDA cracks down on copycats"), and so are the
+    company's own small acts. Never hidden: a critical event, a size that raised the level ("to
+    pay record $2.2 billion to settle claims"), a large sum to pay ("Jury orders J&J to pay $966
+    million", `costly_usd`), or the company's own act worth a page (a forecast cut "smaller than
+    feared", a recall).
+    """
+    if level == "critical" or sized_up(event, level, settings):
+        return False
+    if event.magnitude is not None and (event.magnitude.usd or 0.0) >= settings.costly_usd:
+        return False
+    return role(event.type) != "self" or level == "low"
+
+
 def holds(condition: str, magnitude: Magnitude) -> bool:
     """Does the magnitude meet a condition such as "percent >= 0.15" or "rating == sell"?"""
     measure, op, value = parse_condition(condition)
-    if measure == "rating":
-        return magnitude.rating == value
-    if measure == "watch":
-        return magnitude.watch == value
-    if measure == "planned":
-        return magnitude.planned == (value == "true")
+    if measure in CHOICE_MEASURES:
+        # The field as a word of its choices: planned's booleans read as "true" / "false".
+        have_word = getattr(magnitude, measure)
+        return (str(have_word).lower() if isinstance(have_word, bool) else have_word) == value
     have = magnitude.percent if measure == "percent" else magnitude.usd
     return have is not None and isinstance(value, float) and _OPS[op](have, value)
 

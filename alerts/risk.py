@@ -44,11 +44,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alerts.levels import event_level, sized_up
+from alerts.levels import event_level, hidden_by_good_news
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
-from nlp.taxonomy import PROBLEM_SOLVED, family, is_reaction, role
+from nlp.taxonomy import PROBLEM_SOLVED, family, is_reaction
 
 NEGATIVE_NEWS = "negative_news"
 """Event type of an alert raised by negative sentiment when no event rule fired."""
@@ -309,18 +309,7 @@ class RiskEngine:
         for event, level in levels:
             if level is None or any(i.event_type == event.type for i in items):
                 continue
-            if (
-                sentiment.label == "positive"
-                and (role(event.type) != "self" or level == "low")
-                and level != "critical"
-                and not (event.magnitude is not None and (event.magnitude.usd or 0.0) >= s.costly_usd)
-                and not sized_up(event, level, s)
-            ):
-                # Another's act on the company read as good news is mostly its end or someone
-                # else's trouble ("FDA lifts clinical hold", "shares rise after FDA cracks down on
-                # copycats"). But a large sum to pay is a cost whatever the tone ("Jury orders J&J to
-                # pay $966 million"), and so is the company's own act worth a page (a forecast cut
-                # "smaller than feared", a recall); its small acts in good news are no digest line.
+            if sentiment.label == "positive" and hidden_by_good_news(event, level, s):
                 continue
             size = f" ({event.magnitude.text})" if event.magnitude is not None else ""
             base = getattr(s, level) + s.level_margin

@@ -236,7 +236,14 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "executive_departure": {"planned == true": "low"},
 }
 
-_CONDITION = re.compile(r"^\s*(percent|usd|rating|planned|watch)\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
+# The measures compared with == against a word, and the words each takes; the others
+# (percent, usd) are numbers compared with any operator.
+CHOICE_MEASURES: dict[str, tuple[str, ...]] = {
+    "planned": ("true", "false"),
+    "watch": ("outlook", "review"),
+    "rating": ("sell", "hold", "buy"),
+}
+_CONDITION = re.compile(r"^\s*(percent|usd|" + "|".join(CHOICE_MEASURES) + r")\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
 
 
 @lru_cache(maxsize=256)  # read per event by alerts/levels.py: parse each condition once
@@ -244,19 +251,13 @@ def parse_condition(text: str) -> tuple[str, str, float | str]:
     """("percent", ">=", 0.15) from "percent >= 0.15"; ValueError for anything else."""
     m = _CONDITION.match(text)
     if m is None:
-        raise ValueError(f"magnitude condition {text!r} is not '<percent|usd|rating|planned|watch> <op> <value>'")
+        measures = "|".join(("percent", "usd", *CHOICE_MEASURES))
+        raise ValueError(f"magnitude condition {text!r} is not '<{measures}> <op> <value>'")
     measure, op, raw = m.groups()
-    if measure == "planned":
-        if op != "==" or raw not in ("true", "false"):
-            raise ValueError(f"magnitude condition {text!r}: planned is compared with == true|false")
-        return measure, op, raw
-    if measure == "watch":
-        if op != "==" or raw not in ("outlook", "review"):
-            raise ValueError(f"magnitude condition {text!r}: watch is compared with == outlook|review")
-        return measure, op, raw
-    if measure == "rating":
-        if op != "==" or raw not in ("sell", "hold", "buy"):
-            raise ValueError(f"magnitude condition {text!r}: a rating is compared with == sell|hold|buy")
+    if measure in CHOICE_MEASURES:
+        choices = CHOICE_MEASURES[measure]
+        if op != "==" or raw not in choices:
+            raise ValueError(f"magnitude condition {text!r}: {measure} is compared with == {'|'.join(choices)}")
         return measure, op, raw
     return measure, op, float(raw)
 

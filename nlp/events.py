@@ -30,7 +30,8 @@ from spacy.vocab import Vocab
 from finsentry.contracts import Event, Magnitude
 from nlp.event_rules import EventRules, Pattern, default_rules
 from nlp.event_rules import inflect as inflect  # re-exported: the rules' verb forms
-from nlp.magnitude import price_drops, read_magnitude, read_watch
+from nlp.magnitude import drop_sizes, read_magnitude, read_watch
+from nlp.targets import target_words
 from nlp.taxonomy import EVENT_TYPES, PROBLEM_SOLVED
 
 # The word lists the code below reads (clause ends, question openers, common words) live
@@ -52,7 +53,7 @@ class _Hit:
     tokens: tuple[int, ...]  # doc indices of the words that matched, gaps excluded
     weak: bool = False
     solved: bool = False  # a veto that reports the problem over (the rule files' `solved: true`)
-    size: tuple[float, bool] | None = None  # a price drop's (fraction, implied)
+    size: Magnitude | None = None  # a price drop's stated (or implied) size
 
 
 class EventClassifier:
@@ -156,13 +157,11 @@ class EventClassifier:
         # Each stated fall is its own event, so each company keeps its own size ("Visa shares fall
         # 5%; Mastercard dips 2%"); nlp/annotator.py merges those that fall on the same company.
         for drop in by_type.pop("price_drop", []):
-            size = drop.size or (0.0, True)
-            stated = Magnitude(percent=round(size[0], 4), implied=size[1], text=doc[drop.start : drop.end].text)
             event = Event(
                 type="price_drop",
                 trigger=_trigger_text(doc, drop.tokens),
                 severity=EVENT_TYPES["price_drop"].severity,
-                magnitude=stated,
+                magnitude=drop.size,
             )
             events.append((drop.start, event, [drop.tokens]))
         for event_type, type_hits in by_type.items():
@@ -346,11 +345,10 @@ def _figure_hits(doc: Doc) -> list[_Hit]:
 def _drop_hits(doc: Doc) -> list[_Hit]:
     """A fall of the share price by a stated percentage ("Kohl's shares slide 10.5%", "-61%")."""
     hits = []
-    for start, end, fraction, implied in price_drops(doc.text):
+    for start, end, size in drop_sizes(doc.text):
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None and len(span):
-            tokens = tuple(range(span.start, span.end))
-            hits.append(_Hit("price_drop", span.start, span.end, tokens, size=(fraction, implied)))
+            hits.append(_Hit("price_drop", span.start, span.end, tuple(range(span.start, span.end)), size=size))
     return hits
 
 
@@ -365,29 +363,31 @@ _DENIAL_REACH = 8  # tokens before the trigger, within its clause
 # 'Categorically False'" (a "report" before the trigger, a verdict on it after).
 _REPORT = re.compile(r"\b(report|reports|reported|story|article|claims?)\b")
 _CALLED_FALSE = re.compile(r"\b(false|untrue|baseless|unfounded|inaccurate|fake|without merit)\b")
+
+
+def _any_of(list_name: str) -> str:
+    """A regex alternation of a shared word list (`_macros.yaml`), longest first."""
+    return "|".join(re.escape(w) for w in sorted(_LISTS[list_name], key=len, reverse=True))
+
+
 # Talk of the event rejected: "Lucid Says Cash Lasts Into 2027, Rejects Going-Concern Speculation".
-_REJECTS = re.compile(r"\b(rejects|rejected|rebuts|rebuffs|refutes|dismisses|downplays|plays down)\b")
-_TALK = re.compile(r"\b(speculation|fears|concerns|talk|rumou?rs?|reports?|chatter|worries)\b")
-# A problem not over after all: "judge rejects bid to dismiss lawsuit", "refuses to dismiss".
-# A refusal that governs the act: "rejects Uber's bid to", "refuses to", "denies motion to"; or
-# a negation right before it or inside it ("did n't dismiss", "lawsuit not dismissed").
+_REJECTS = re.compile(rf"\b(?:{_any_of('talk_rejecters')})\b")
+_TALK = re.compile(rf"\b(?:{_any_of('talk_words')})\b")
+# A problem not over after all: the refusal governs the act, or a negation stands right before it.
 _REFUSED = re.compile(
-    r"\b(refuses|refused|declines|declined|rejects|rejected|denies|denied|fails|failed)\b"
-    r"(?:\s+\S+){0,4}?\s+(?:to|bid|bids|motion|motions|request|attempt|effort|plea)\b"
-    r"|\b(?:not|n't|never|wo n't|will not)\s*$"
+    rf"\b(?:{_any_of('refusal_verbs')})\b(?:\s+\S+){{0,4}}?\s+(?:{_any_of('refused_acts')})\b"
+    rf"|\b(?:{_any_of('negations')}|wo n't|will not)\s*$"
 )
-_NEGATED = re.compile(r"\b(?:not|n't|never)\b")
+_NEGATED = re.compile(rf"\b(?:{_any_of('negations')})\b")
 _REFUSAL_REACH = 6  # tokens before a solved veto, within its clause
-# Words that open another clause, where a refusal before them is about something else ("Acme
-# denies wrongdoing as SEC closes probe").
-_REFUSAL_BREAKS = frozenset({"as", "while", "after", "but", "and", "because", "since", "when", "though", "although"})
 
 
-def _clause_words(doc: Doc, indices: range) -> str:
-    """The lower-cased words at `indices`, in text order, up to the first clause boundary met."""
+def _clause_words(doc: Doc, indices: range, stops: frozenset[str] = frozenset()) -> str:
+    """The lower-cased words at `indices`, in text order, up to the first clause boundary met
+    (or the first of `stops`, words that open another clause)."""
     words: list[str] = []
     for i in indices:
-        if doc[i].text in _BOUNDARIES:
+        if doc[i].text in _BOUNDARIES or doc[i].lower_ in stops:
             break
         words.append(doc[i].lower_)
     return " ".join(words if indices.step > 0 else reversed(words))
@@ -406,12 +406,10 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
 def _refused(doc: Doc, veto: _Hit) -> bool:
     """Is the solved veto's act refused ("judge rejects Uber's bid to dismiss the lawsuit") or
     negated ("court did n't dismiss", "lawsuit not dismissed")?"""
-    words: list[str] = []
-    for i in range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1):
-        if doc[i].text in _BOUNDARIES or doc[i].lower_ in _REFUSAL_BREAKS:
-            break
-        words.append(doc[i].lower_)
-    before = " ".join(reversed(words))
+    # A refusal in another clause is about something else ("Acme denies wrongdoing as SEC closes
+    # probe"): the words that open a clause are nlp/targets.py's.
+    reach = range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1)
+    before = _clause_words(doc, reach, target_words().break_words)
     return _REFUSED.search(before) is not None or _NEGATED.search(doc[veto.start : veto.end].text.lower()) is not None
 
 

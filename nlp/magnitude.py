@@ -73,7 +73,8 @@ class MagnitudeWords:
     planned: re.Pattern[str]
     unplanned: re.Pattern[str]
     deal_price: re.Pattern[str]
-    cut_shares: dict[str, float]
+    cut_shares: dict[str, float]  # lower-cased words -> share ("a third" -> 0.33)
+    cut_share: re.Pattern[str]  # "by <words>", not "by half a point" (group 1: the words)
     strong_cut: re.Pattern[str]
     implied_cut: float
     new_rating: re.Pattern[str]
@@ -156,6 +157,12 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         cut_shares={str(k).lower(): float(v) for k, v in data["guidance_cuts"]["shares"].items()},
+        # "by a third", not "by half a point" (a rate moved, not a forecast shrunk).
+        cut_share=re.compile(
+            r"\bby\s+(" + _alternation([str(k) for k in data["guidance_cuts"]["shares"]]) + r")\b"
+            r"(?!\s+(?:a\s+)?(?:percentage\s+)?points?\b)",
+            re.IGNORECASE,
+        ),
         strong_cut=re.compile(r"\b(?:" + _alternation(data["guidance_cuts"]["strong"]) + r")\b", re.IGNORECASE),
         implied_cut=float(data["guidance_cuts"]["implied"]),
         new_rating=re.compile(
@@ -202,6 +209,14 @@ def price_drops(text: str, words: MagnitudeWords | None = None) -> list[tuple[in
     return sorted(found)
 
 
+def drop_sizes(text: str, words: MagnitudeWords | None = None) -> list[tuple[int, int, Magnitude]]:
+    """(start, end, size) of each fall of the share price in `text` (`price_drops`)."""
+    return [
+        (start, end, Magnitude(percent=round(pct, 4), implied=implied, text=text[start:end]))
+        for start, end, pct, implied in price_drops(text, words)
+    ]
+
+
 def _target_cut(text: str) -> tuple[float, str] | None:
     """The largest cut of a price target in `text`, with the words it was read from."""
     cuts = []
@@ -235,11 +250,8 @@ def _guidance_cut(text: str, w: MagnitudeWords) -> tuple[float, str, bool] | Non
     for m in _CUT_BY.finditer(text):
         if re.search(r"\bby\s+[\d.]+\s?%$", m.group(0)):
             cuts.append((float(m.group(1)) / 100, m.group(0), False))
-    for words, share in w.cut_shares.items():
-        # "by a third", not "by half a point" (a rate moved, not a forecast shrunk).
-        said = re.search(rf"\bby\s+{re.escape(words)}\b(?!\s+(?:a\s+)?(?:percentage\s+)?points?\b)", text, re.I)
-        if said:
-            cuts.append((share, said.group(0), False))
+    for said in w.cut_share.finditer(text):
+        cuts.append((w.cut_shares[said.group(1).lower()], said.group(0), False))
     if cuts:
         return max(cuts)
     strong = w.strong_cut.search(text)
@@ -282,10 +294,9 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     """The size `text` gives for an event of `event_type`, or None when it gives none."""
     w = words or magnitude_words()
     if event_type == "price_drop":
-        drops = price_drops(text, w)
-        if drops:
-            start, end, pct, implied = max(drops, key=lambda d: d[2])
-            return Magnitude(percent=round(pct, 4), implied=implied, text=text[start:end])
+        sizes = drop_sizes(text, w)
+        if sizes:
+            return max((size for _, _, size in sizes), key=lambda m: m.percent or 0.0)
     elif event_type == "price_target_cut":
         if cut := _target_cut(text):
             return Magnitude(percent=round(cut[0], 4), text=cut[1])

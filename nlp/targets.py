@@ -72,6 +72,7 @@ class TargetWords:
     payment_verbs: frozenset[str]
     bring_verbs: frozenset[str]
     rating_agencies: frozenset[str]
+    agencies_act_in: frozenset[str]  # event types in which a rating agency is never a target
     deal_words: frozenset[str]
     result_words: frozenset[str]
     share_words: frozenset[str]
@@ -99,6 +100,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         payment_verbs=words("payment_verbs"),
         bring_verbs=words("bring_verbs"),
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
+        agencies_act_in=words("rating_agencies", "acts_in"),
         deal_words=words("deal_words"),
         result_words=words("result_words"),
         share_words=words("share_words"),
@@ -450,13 +452,12 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     if event_role == "self" and all(reader.owned_elsewhere(sorted(tokens)) for tokens in hits):
         return Attribution((), None)
     read = [_one_hit(reader, event_role, sorted(tokens)) for tokens in hits]
+    if event_type in reader.words.agencies_act_in:
+        # A rating agency rates others: named in its own credit action it is the one acting.
+        read = [([t for t in ts if t not in reader.words.rating_agencies], a, v, c) for ts, a, v, c in read]
     # A match whose clause names no company borrows the earlier clause's subject; where another
     # match of the event found its target in its own clause, that one is the event's ("S&P Puts
     # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
-    if event_type == "credit_downgrade":
-        # A rating agency rates others: named in its own credit action it is the one acting
-        # ("S&P revises Charter outlook to negative", with Charter not linked).
-        read = [([t for t in ts if t not in reader.words.rating_agencies], a, v, c) for ts, a, v, c in read]
     acting = {hit_actor for _, hit_actor, _, _ in read if hit_actor}
     own = any(set(hit_targets) - acting and not carried for hit_targets, _, _, carried in read)
     for hit_targets, hit_actor, has_verb, carried in read:

@@ -699,7 +699,9 @@ def test_a_dismissal_refused_leaves_the_suit_open(annotator: SpacyAnnotator, tex
 
 def test_a_refusal_about_something_else_leaves_the_problem_solved(annotator: SpacyAnnotator) -> None:
     # Near miss: the denial is of wrongdoing, in another clause; the probe is closed.
-    assert "problem_solved" in _types(annotator, "Broadcom denies wrongdoing as EU closes antitrust probe into Broadcom")
+    assert "problem_solved" in _types(
+        annotator, "Broadcom denies wrongdoing as EU closes antitrust probe into Broadcom"
+    )
 
 
 def test_a_denial_does_not_hide_the_allegation(annotator: SpacyAnnotator) -> None:
