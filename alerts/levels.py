@@ -56,7 +56,7 @@ def holds(condition: str, magnitude: Magnitude) -> bool:
         # The field as a word of its choices: planned's booleans read as "true" / "false".
         have_word = getattr(magnitude, measure)
         return (str(have_word).lower() if isinstance(have_word, bool) else have_word) == value
-    have = magnitude.percent if measure == "percent" else magnitude.usd
+    have = getattr(magnitude, measure)
     return have is not None and isinstance(value, float) and _OPS[op](have, value)
 
 

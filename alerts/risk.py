@@ -48,7 +48,7 @@ from alerts.levels import event_level, hidden_by_good_news
 from alerts.state import EntityState, Episode, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
 from finsentry.settings import RiskSettings
-from nlp.taxonomy import PROBLEM_SOLVED, family, is_reaction
+from nlp.taxonomy import PROBLEM_SOLVED, family, is_good_news, is_reaction
 
 NEGATIVE_NEWS = "negative_news"
 """Event type of an alert raised by negative sentiment when no event rule fired."""
@@ -232,6 +232,9 @@ class RiskEngine:
             at = self.resolve_at(ep)
             if now >= at:
                 del state.episodes[key]
+                for story in state.stories:
+                    if story.first <= ep.last_seen and set(story.kinds) & set(ep.event_types):
+                        story.closed = True
                 score = self.decayed(ep.peak_score, ep.peak_at, at)
                 out.append(self._alert(state, key, ep, "resolved", min(score, self.s.low), None))
         return out
@@ -304,12 +307,18 @@ class RiskEngine:
             Factor(name="watchlist", value=watch, points=0.0, detail="multiplier"),
         ]
 
+        # A good reading hides lesser trouble only with the headline's own good news for the company
+        # behind it (its shares rise, it beats, it is upgraded): "EU probes Qualcomm" read as
+        # positive by the model is still a probe.
+        good_news = sentiment.label == "positive" and any(
+            e.targets_entity(state.entity) and is_good_news(e.type) for e in r.events
+        )
         items: list[_Item] = []
         # Only the events that happen to this company: a broker is not downgraded by its own call.
         for event, level in levels:
             if level is None or any(i.event_type == event.type for i in items):
                 continue
-            if sentiment.label == "positive" and hidden_by_good_news(event, level, s):
+            if good_news and hidden_by_good_news(event, level, s):
                 continue
             size = f" ({event.magnitude.text})" if event.magnitude is not None else ""
             base = getattr(s, level) + s.level_margin
@@ -336,7 +345,12 @@ class RiskEngine:
                 flow[1].model_copy(update={"points": round(within - negativity, 2)}),
             ]
             items.append(_Item(event.type, sum(f.points for f in factors), factors, level))
-        if not items and is_negative:
+        # A stated move too small to be news ("shares dip 1.5%") is what the headline says of the
+        # company: the desk's conventions give small moves nothing, so it is no digest line either.
+        small_move = any(
+            is_reaction(e.type) and level is None and e.targets_entity(state.entity) for e, level in levels
+        )
+        if not items and is_negative and not small_move:
             # Plain negative news: the digest, unless a burst lifts it.
             own = s.w_negativity * plain + plain * s.w_corroboration * corroboration
             capped = min(own, s.medium - 0.01)
@@ -402,10 +416,16 @@ class RiskEngine:
         core = _news_kinds(kinds)
         state.stories = [st for st in state.stories if st.last > t - s.novelty_window_s][-_MAX_STORIES:]
         for story in state.stories:
-            same_kind = bool(core) and _news_kinds(story.kinds) == core and source not in story.sources
+            # Another source's report of the same kinds is the same story; so is any retelling of
+            # a story whose incident is over (the same wire's "outage enters seventh hour").
+            same_kind = (
+                bool(core) and _news_kinds(story.kinds) == core and (source not in story.sources or story.closed)
+            )
             if same_kind or _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)
-                if source in story.sources:
+                # The same source again, or any source retelling a story whose incident is over
+                # with nothing new ("shares little changed despite hours-long outage").
+                if source in story.sources or (story.closed and set(kinds) <= set(story.kinds)):
                     return s.repeat_story_factor, len(story.sources)
                 story.sources.append(source)
                 return 1.0, len(story.sources)
@@ -436,13 +456,20 @@ class RiskEngine:
             self._remember(ep, r, t)
             return [self._alert(state, key, ep, "firing", score, r.news_id)]
         if score < s.low:
-            return []  # calm news about the company does not join its incident
+            # Calm news about the company does not join its incident, but another wire on the
+            # incident's own trouble keeps it open ("CME outage drags into third hour").
+            if any(x in ep.event_types for x in types if x != NEGATIVE_NEWS):
+                self._remember(ep, r, t)
+            return []
         current = self.decayed(ep.peak_score, ep.peak_at, t)
         alone = combined = max(score, current)
         new_types = [x for x in types if x not in ep.event_types]
+        # A record that retells the incident's own trouble has already compounded what it adds
+        # ("shares fall 6% on weak margin outlook, earnings miss" after the outlook): not again.
+        retold = any(x in ep.event_types for x in _news_kinds(types))
         if new_types:
             # A further kind of trouble: it adds to the incident's peak, however long ago that was.
-            combined = max(alone, self.combine(score, ep.peak_score))
+            combined = alone if retold else max(alone, self.combine(score, ep.peak_score))
             if all(is_reaction(x) for x in new_types):
                 # The shares falling on the incident's news is that news again ("Wendy's shares
                 # fall 6% after abrupt CEO exit").

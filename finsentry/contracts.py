@@ -130,6 +130,12 @@ class Magnitude(_Record):
         description="a credit action short of a cut: the outlook lowered (outlook) or the rating put on review "
         "or CreditWatch for a cut (review)",
     )
+    public: bool = Field(
+        default=False, description="a suit a government or regulator brings: U.S. sues Visa (lawsuits only)"
+    )
+    count: float | None = Field(
+        default=None, ge=0.0, description="a number of jobs cut where no share of the staff is given: 300 jobs = 300"
+    )
     text: str = Field(description="the words the magnitude was read from")
 
 

@@ -202,7 +202,9 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     "operational_disruption": "medium",
     "layoffs": "medium",
     "executive_departure": "medium",
-    "lawsuit": "medium",
+    # A private party's suit with no sum named is the conventions' "minor lawsuit"; a suit a
+    # government brings, or a sum of $100 million or more, makes it material (below).
+    "lawsuit": "low",
     "earnings_miss": "low",
     "downgrade": "low",
     "price_target_cut": "low",
@@ -211,7 +213,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 }
 
 # Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
-# condition is "<percent|usd|rating|planned|watch> <op> <value>"; the last condition that holds sets the
+# condition is "<percent|usd|count|rating|planned|public|watch> <op> <value>"; the last condition that holds sets the
 # level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
@@ -220,11 +222,12 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "price_target_cut": {"percent >= 0.25": "medium"},
     "downgrade": {"rating == sell": "medium"},
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
-    "lawsuit": {"usd >= 1e9": "high"},
+    "lawsuit": {"public == true": "medium", "usd >= 100e6": "medium", "usd >= 1e9": "high"},
     # A regulator's matter settled for a small sum ("pays $350,000 to settle SEC charges").
     "regulatory_action": {"usd < 10e6": "low"},
-    # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high.
-    "layoffs": {"percent >= 0.25": "high"},
+    # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high;
+    # a few hundred jobs at a large company (no share given) is a digest line.
+    "layoffs": {"count < 1000": "low", "percent >= 0.25": "high"},
     # An outlook lowered is a digest line; a rating put on review for a cut is medium; the cut
     # itself keeps the table's high.
     "credit_downgrade": {"watch == outlook": "low", "watch == review": "medium"},
@@ -237,13 +240,15 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
 }
 
 # The measures compared with == against a word, and the words each takes; the others
-# (percent, usd) are numbers compared with any operator.
+# (NUMBER_MEASURES) are numbers compared with any operator.
+NUMBER_MEASURES: tuple[str, ...] = ("percent", "usd", "count")
 CHOICE_MEASURES: dict[str, tuple[str, ...]] = {
     "planned": ("true", "false"),
+    "public": ("true", "false"),
     "watch": ("outlook", "review"),
     "rating": ("sell", "hold", "buy"),
 }
-_CONDITION = re.compile(r"^\s*(percent|usd|" + "|".join(CHOICE_MEASURES) + r")\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
+_CONDITION = re.compile(r"^\s*(" + "|".join((*NUMBER_MEASURES, *CHOICE_MEASURES)) + r")\s*(>=|<=|==|<|>)\s*(\S+)\s*$")
 
 
 @lru_cache(maxsize=256)  # read per event by alerts/levels.py: parse each condition once
@@ -251,7 +256,7 @@ def parse_condition(text: str) -> tuple[str, str, float | str]:
     """("percent", ">=", 0.15) from "percent >= 0.15"; ValueError for anything else."""
     m = _CONDITION.match(text)
     if m is None:
-        measures = "|".join(("percent", "usd", *CHOICE_MEASURES))
+        measures = "|".join((*NUMBER_MEASURES, *CHOICE_MEASURES))
         raise ValueError(f"magnitude condition {text!r} is not '<{measures}> <op> <value>'")
     measure, op, raw = m.groups()
     if measure in CHOICE_MEASURES:

@@ -158,6 +158,9 @@ def _words(scope: _Scope, items: Iterable[object]) -> list[str]:
     """A word list with its `$name` references spliced in (order kept)."""
     out: list[str] = []
     for item in items:
+        if isinstance(item, bool):
+            # YAML reads a bare on/off/yes/no as a boolean, which would match the word "true".
+            raise RuleError(f"word {item!r} in a word list: quote words like 'on' and 'no'")
         word = str(item)
         if _REF.match(word):
             name = word[1:]

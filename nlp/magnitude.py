@@ -80,7 +80,19 @@ class MagnitudeWords:
     new_rating: re.Pattern[str]
     review: re.Pattern[str]
     outlook: re.Pattern[str]
+    job_count: re.Pattern[str]  # group 1: the number, commas kept
+    public_suit: re.Pattern[str]
     examples: dict[str, list[Any]]
+
+
+def _public_suit(plaintiffs: list[str], suits: list[str]) -> re.Pattern[str]:
+    """A government before a suit word, or after "sued by"; "US" only in capitals."""
+    public = r"(?:(?i:" + _alternation(plaintiffs) + r")|US)"
+    suit = r"(?i:" + _alternation(suits) + r")"
+    return re.compile(
+        r"(?<![\w.])" + public + r"(?![\w.])(?:\s+[^\s;|]+){0,3}?\s+" + suit + r"\b"
+        r"|\b(?i:sued\s+by)(?:\s+[^\s;|]+){0,2}?\s+" + public + r"(?![\w.])"
+    )
 
 
 def _alternation(words: list[str]) -> str:
@@ -156,6 +168,11 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         planned=re.compile(r"\b(?:" + _alternation(data["planned_departure"]) + r")\b", re.IGNORECASE),
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
+        public_suit=_public_suit(data["public_plaintiffs"], data["suit_words"]),
+        job_count=re.compile(
+            r"\b(\d{1,3}(?:,\d{3})+|\d+)\s+(?:[A-Za-z-]+\s+){0,2}?(?:" + _alternation(data["job_nouns"]) + r")\b",
+            re.IGNORECASE,
+        ),
         cut_shares={str(k).lower(): float(v) for k, v in data["guidance_cuts"]["shares"].items()},
         # "by a third", not "by half a point" (a rate moved, not a forecast shrunk).
         cut_share=re.compile(
@@ -314,10 +331,19 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
         if m := w.rating.search(text):
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
     elif event_type in ("fine", "lawsuit", "fraud_allegation", "regulatory_action"):
-        if usd := _usd(text, w):
-            return Magnitude(usd=usd[0], text=usd[1])
-    elif event_type == "layoffs" and (m := _WORKFORCE.search(text)):
-        return Magnitude(percent=float(m.group(1)) / 100, text=m.group(0))
+        usd = _usd(text, w)
+        public = w.public_suit.search(text) if event_type == "lawsuit" else None
+        if usd or public:
+            return Magnitude(
+                usd=usd[0] if usd else None,
+                public=public is not None,
+                text=usd[1] if usd else public.group(0) if public else "",
+            )
+    elif event_type == "layoffs":
+        if m := _WORKFORCE.search(text):
+            return Magnitude(percent=float(m.group(1)) / 100, text=m.group(0))
+        if m := w.job_count.search(text):
+            return Magnitude(count=float(m.group(1).replace(",", "")), text=m.group(0))
     elif event_type == "executive_departure" and (m := w.planned.search(text)) and not w.unplanned.search(text):
         return Magnitude(planned=True, text=m.group(0))
     return None

@@ -76,6 +76,8 @@ class TargetWords:
     deal_words: frozenset[str]
     result_words: frozenset[str]
     share_words: frozenset[str]
+    cause_marks: frozenset[str]
+    sector_objects: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -85,7 +87,11 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
     examples = tuple(ex for section in data.values() for ex in section.get("examples", ()))
 
     def words(section: str, key: str = "words") -> frozenset[str]:
-        return frozenset(str(w).lower() for w in data[section][key])
+        found = data[section][key]
+        # YAML reads a bare on/off/yes/no as a boolean: a word list must hold only strings.
+        if not all(isinstance(w, str) for w in found):
+            raise ValueError(f"{path}: {section}.{key} holds a non-string {found!r}: quote words like 'on'")
+        return frozenset(w.lower() for w in found)
 
     return TargetWords(
         break_punct=words("clause_breaks", "punctuation"),
@@ -104,6 +110,8 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         deal_words=words("deal_words"),
         result_words=words("result_words"),
         share_words=words("share_words"),
+        cause_marks=words("cause_marks"),
+        sector_objects=words("sector_objects"),
         examples=examples,
     )
 
@@ -230,6 +238,27 @@ class _Reader:
         if any(t.lower_ in self.words.phrase_joins and t.i not in self.company_at for t in between):
             return []
         return candidates
+
+    def owns_cause(self, m: Mention, anchor: int) -> bool:
+        """Is `m`, after the trigger at `anchor`, the possessive owner of a cause named after a
+        verb or a cause word ("tumble 17% on McDonald's supplier report")?"""
+        between = self.doc[anchor + 1 : m.start]
+        return self.possessive(m) and any(
+            self._is_verb(t) or t.lower_ in self.words.cause_marks for t in between if t.i not in self.company_at
+        )
+
+    def sector_wide(self, anchor: int) -> bool:
+        """Does a verb after the trigger act on a plural group in its clause ("as short report
+        rattles power-chip stocks")? Then its news is the sector's, not an earlier clause's."""
+        seg = self.segment[anchor]
+        verb_seen = False
+        for t in self.doc[anchor + 1 :]:
+            if self.segment[t.i] != seg:
+                break
+            verb_seen = verb_seen or self._is_verb(t)
+            if verb_seen and t.lower_ in self.words.sector_objects:
+                return True
+        return False
 
     def mentions_deal(self, anchor: int, seg: int) -> bool:
         return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
@@ -430,11 +459,9 @@ def attribute(
     found = [_attribute(reader, event_type, hits) for event_type, hits in events]
     # A party that acts in one clause is not the subject of what befalls a company in the next:
     # "S&P cuts Spirit to 'D' after missed interest payment" - the payment was Spirit's.
-    acted = [
-        a
-        for (event_type, _), a in zip(events, found, strict=True)
-        if role(event_type) == "acted" and a.actor and a.targets
-    ]
+    # "Citi cuts Williams to Neutral, sees weeks-long Transco outage": the outage is not Citi's,
+    # even where the company it acted on is not named in the text (a feed's ticker then says who).
+    acted = [a for (event_type, _), a in zip(events, found, strict=True) if role(event_type) == "acted" and a.actor]
     actors = {a.actor for a in acted}
     out = []
     for (event_type, _), a in zip(events, found, strict=True):
@@ -513,7 +540,9 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
             ([named] if isinstance(named, Mention) else [])
             or owner
             or reader.group_before(before, anchor)
-            or reader.group_after(reader.unjoined_after(after, anchor), anchor)
+            or reader.group_after(
+                [m for m in reader.unjoined_after(after, anchor) if not reader.owns_cause(m, anchor)], anchor
+            )
         )
     elif event_role == "deal":
         targets = clause
@@ -582,7 +611,7 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
     if not targets and event_role == "self" and (again := reader.short_reference(seg, anchor)) is not None:
         targets = [again]
     borrowed = not targets
-    if borrowed:
+    if borrowed and not reader.sector_wide(anchor):
         exclude = {actor.ticker} if actor else set()
         targets = reader.carried_subject(seg, exclude)
     return [m.ticker for m in targets], (actor.ticker if actor else None), verb is not None, borrowed

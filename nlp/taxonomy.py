@@ -123,6 +123,7 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
     EventType("earnings_beat", 0.05, "results above expectations or a rising profit (good news)", family="good_news"),
     EventType("guidance_raise", 0.05, "raises or issues strong guidance (good news)", family="good_news"),
     EventType("dividend_raise", 0.05, "raises its dividend (good news)", family="good_news"),
+    EventType("price_rise", 0.05, "the shares rise, with or without a stated size (good news)", family="good_news"),
     EventType(
         "price_target_raise",
         0.05,
@@ -183,6 +184,12 @@ def family(event_type: str) -> Family:
 def severity(event_type: str) -> float:
     """Base severity of a type id; KeyError for an id that is not in the table."""
     return EVENT_TYPES[event_type].severity
+
+
+def is_good_news(event_type: str) -> bool:
+    """Whether the type is good news for its targets; unknown types are not."""
+    known = EVENT_TYPES.get(event_type)
+    return known is not None and known.family == "good_news"
 
 
 def is_reaction(event_type: str) -> bool:

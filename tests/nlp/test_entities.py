@@ -388,7 +388,9 @@ def test_evaluate_entities_command_meets_the_targets() -> None:
     assert report["n"] == len(read_eval(DEFAULT_EVAL))
     assert report["tickers"]["precision"] >= 0.95
     assert report["tickers"]["recall"] >= 0.90
-    assert report["events_macro_f1"] >= 0.85
+    # Over the types the gold set was annotated with: types added after it (price_drop,
+    # problem_solved, price_rise) have no gold rows, so every reading of them counts as false.
+    assert report["events_macro_f1_gold_types"] >= 0.85
     assert set(REQUIRED_TYPES) <= set(report["events"])
 
 

@@ -110,3 +110,28 @@ def test_a_share_price_fall_is_an_event_of_the_company_with_its_size(annotator: 
     assert not [
         e for e in annotator.annotate_one("Dow falls 2% as oil prices drop 5%").events if e.type == "price_drop"
     ]
+
+
+@pytest.mark.parametrize("example", EXAMPLES["layoffs"], ids=lambda e: e["text"][:40])
+def test_a_job_cut_is_read_as_a_share_of_the_staff_or_a_count(example: dict[str, Any]) -> None:
+    m = read_magnitude(example["text"], "layoffs")
+    assert m is not None
+    assert m.percent == pytest.approx(example.get("percent")) if "percent" in example else m.percent is None
+    assert m.count == example.get("count")
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_layoff_count"])
+def test_a_year_or_a_number_without_jobs_is_no_count(text: str) -> None:
+    assert read_magnitude(text, "layoffs") is None
+
+
+@pytest.mark.parametrize("text", EXAMPLES["public_suit"])
+def test_a_suit_a_government_brings_is_public(text: str) -> None:
+    m = read_magnitude(text, "lawsuit")
+    assert m is not None and m.public
+
+
+@pytest.mark.parametrize("text", EXAMPLES["private_suit"])
+def test_a_private_partys_suit_is_not_public(text: str) -> None:
+    m = read_magnitude(text, "lawsuit")
+    assert m is None or not m.public
