@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from finsentry.contracts import SEVERITY_ORDER, Event, Magnitude, Severity
 from finsentry.settings import CHOICE_MEASURES, RiskSettings, parse_condition
-from nlp.taxonomy import role
+from nlp.taxonomy import is_reaction, role
 
 _SEVERITIES: dict[str, Severity] = {s: s for s in SEVERITY_ORDER}
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -63,6 +63,8 @@ def holds(condition: str, magnitude: Magnitude) -> bool:
 def event_level(event: Event, settings: RiskSettings) -> Severity | None:
     """The level of `event` for the company it targets; None for a type that raises no alert."""
     base = settings.event_levels.get(event.type)
+    if base is not None and is_reaction(event.type) and len(event.targets or ()) >= settings.market_list:
+        return "low"  # a sector's or the market's move, named by a list of companies
     if base is None or event.magnitude is None:
         return base
     level: str = base

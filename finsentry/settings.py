@@ -320,6 +320,12 @@ class RiskSettings(BaseModel):
     )
     prior_alpha: float = Field(0.02, gt=0, le=1, description="weight of each new negative story in the learned prior")
     repeat_story_factor: float = Field(0.5, ge=0, le=1, description="score multiplier for a story already seen")
+    market_list: int = Field(
+        3,
+        ge=2,
+        description="a fall of the shares stated for this many companies at once ('Bank stocks slammed: JPMorgan, "
+        "Citigroup, Bank of America drop 6%-8%') is the market's move: at most a digest line for each",
+    )
     watchlist_weight: float = Field(1.25, ge=1, description="multiplier for tickers on the watchlist")
     # Severity thresholds on the 0-100 score; the README's "Risk score" section explains the scale.
     critical: float = 80.0

@@ -12,6 +12,7 @@ the text.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 import spacy
@@ -20,8 +21,10 @@ from spacy.tokens import Doc
 
 from finsentry.contracts import Entity, Event
 from finsentry.settings import EntitySettings
-from nlp.companies import CompanyDirectory, load_companies, normalize_ticker
+from nlp.companies import Company, CompanyDirectory, load_companies, normalize_ticker
+from nlp.company_words import company_words
 from nlp.components import add_finsentry_components, doc_entities, doc_events
+from nlp.entities import short_name
 from nlp.events import merge_price_drops
 from nlp.interfaces import Annotation
 from nlp.targets import Attribution, Mention, attribute
@@ -103,13 +106,12 @@ class SpacyAnnotator:
         if len(feed_tickers) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(feed_tickers)} feed ticker lists")
         found = []
-        for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
-            entities = doc_entities(doc)
+        for doc, feed in zip(self.nlp.pipe(texts, batch_size=self.batch_size), feed_tickers, strict=True):
+            entities = self._merge_feed(doc.text, doc_entities(doc), feed)
             found.append((doc, entities, _mentions(doc, entities), doc_events(doc)))
         self._read_structure([doc for doc, _, mentions, matches in found if mentions and matches])
         out = []
-        for (doc, entities, mentions, matches), feed in zip(found, feed_tickers, strict=True):
-            merged = self._merge_feed(entities, feed)
+        for (doc, merged, mentions, matches), feed in zip(found, feed_tickers, strict=True):
             given = {t for t in (normalize_ticker(raw) for raw in feed or ()) if t}
             feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
             # A solved problem's targets are the problem's, read with its type's role (the company sued).
@@ -132,10 +134,14 @@ class SpacyAnnotator:
     def annotate_one(self, text: str, feed_tickers: Sequence[str] | None = None) -> Annotation:
         return self.annotate([text], [feed_tickers])[0]
 
-    def _merge_feed(self, entities: list[Entity], feed: Sequence[str] | None) -> list[Entity]:
+    def _merge_feed(self, text: str, entities: list[Entity], feed: Sequence[str] | None) -> list[Entity]:
+        """The text's entities and the feed's tickers the text does not link; a feed ticker whose
+        short name the text writes ("Capri", "Mosaic") keeps that place, so the sentence's events
+        are read with it."""
         if not feed:
             return entities
         linked = {e.ticker for e in entities if e.ticker}
+        taken = [(e.start, e.end) for e in entities if e.ticker and e.start is not None and e.end is not None]
         merged = list(entities)
         for raw in feed:
             ticker = normalize_ticker(raw)
@@ -143,10 +149,15 @@ class SpacyAnnotator:
                 continue
             linked.add(ticker)
             company = self.directory.get(ticker)
+            place = _written_name(text, company, taken) if company else None
+            if place is not None:
+                taken.append(place)
             merged.append(
                 Entity(
-                    text=raw,
+                    text=text[place[0] : place[1]] if place else raw,
                     type="ORG",
+                    start=place[0] if place else None,
+                    end=place[1] if place else None,
                     ticker=ticker,
                     name=company.name if company else None,
                     sector=company.sector if company else None,
@@ -154,6 +165,21 @@ class SpacyAnnotator:
                 )
             )
         return merged
+
+
+def _written_name(text: str, company: Company, taken: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where `text` writes the company's short name, an alias or the short name's first word
+    (as a capitalised word, outside the entities already found): (start, end) or None."""
+    short = short_name(company.name)
+    names = [short, *company.aliases]
+    first = short.split(" ")[0]
+    if first != short and len(first) >= 4 and first not in company_words().feed_not_names:
+        names.append(first)
+    for name in dict.fromkeys(n for n in names if n):
+        for m in re.finditer(r"(?<![\w$@])" + re.escape(name) + r"(?![\w-])", text):
+            if not any(m.start() < end and start < m.end() for start, end in taken):
+                return m.start(), m.end()
+    return None
 
 
 def _targeted(event: Event, found: Attribution, feed: set[str], feed_only: list[str]) -> Event:

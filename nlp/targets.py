@@ -33,7 +33,8 @@ from typing import Any
 import yaml
 from spacy.tokens import Doc, Token
 
-from nlp.taxonomy import role
+from nlp.company_words import company_words
+from nlp.taxonomy import family, role
 
 WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
 _POSSESSIVE = ("'s", "’s")
@@ -72,7 +73,9 @@ class TargetWords:
     payment_verbs: frozenset[str]
     bring_verbs: frozenset[str]
     rating_agencies: frozenset[str]
-    agencies_act_in: frozenset[str]  # event types in which a rating agency is never a target
+    # event type -> the institutions that act in it and are never its target (a rating agency in
+    # a credit action, an exchange in a delisting)
+    never_targets: dict[str, frozenset[str]]
     deal_words: frozenset[str]
     result_words: frozenset[str]
     share_words: frozenset[str]
@@ -106,7 +109,16 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         payment_verbs=words("payment_verbs"),
         bring_verbs=words("bring_verbs"),
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
-        agencies_act_in=words("rating_agencies", "acts_in"),
+        never_targets={
+            event_type: frozenset(
+                str(t).upper()
+                for section in ("rating_agencies", "exchanges")
+                if event_type in data[section]["acts_in"]
+                for t in data[section]["tickers"]
+            )
+            for section in ("rating_agencies", "exchanges")
+            for event_type in words(section, "acts_in")
+        },
         deal_words=words("deal_words"),
         result_words=words("result_words"),
         share_words=words("share_words"),
@@ -363,6 +375,8 @@ class _Reader:
                 continue
             if nxt.lower_ not in self.words.share_words or len(t.text) < 3 or not t.text[0].isupper():
                 continue
+            if t.text in company_words().feed_not_names:
+                continue  # "Bank stocks slammed": a sector, not Bank of America
             named = [m for m in self.mentions if m.end - m.start > 1 and self.doc[m.start].text == t.text]
             if len({m.ticker for m in named}) == 1:
                 return named[0]
@@ -478,10 +492,16 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     actors: list[tuple[bool, str]] = []
     if event_role == "self" and all(reader.owned_elsewhere(sorted(tokens)) for tokens in hits):
         return Attribution((), None)
-    read = [_one_hit(reader, event_role, sorted(tokens)) for tokens in hits]
-    if event_type in reader.words.agencies_act_in:
-        # A rating agency rates others: named in its own credit action it is the one acting.
-        read = [([t for t in ts if t not in reader.words.rating_agencies], a, v, c) for ts, a, v, c in read]
+    # A legal matter named after a company is brought against it ("ADM accounting probe", "Meta
+    # fine"); an analyst's or agency's action named after one is its own ("Jefferies downgrade").
+    owner_is_target = family(event_type) == "legal"
+    read = [_one_hit(reader, event_role, sorted(tokens), owner_is_target) for tokens in hits]
+    if acting_only := reader.words.never_targets.get(event_type):
+        # A rating agency rates others, an exchange lists them: named in such an action, it acts.
+        read = [
+            ([t for t in ts if t not in acting_only], a or next((t for t in ts if t in acting_only), None), v, c)
+            for ts, a, v, c in read
+        ]
     # A match whose clause names no company borrows the earlier clause's subject; where another
     # match of the event found its target in its own clause, that one is the event's ("S&P Puts
     # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
@@ -518,7 +538,9 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     return Attribution(tuple(targets), actor)
 
 
-def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[str], str | None, bool, bool]:
+def _one_hit(
+    reader: _Reader, event_role: str, tokens: list[int], owner_is_target: bool = False
+) -> tuple[list[str], str | None, bool, bool]:
     """(targets, actor, whether the match has a verb, whether the targets were carried from an
     earlier clause because this one names no company)."""
     anchor, verb = reader.anchor(tokens)
@@ -576,7 +598,10 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         owner = reader.owner(clause, anchor)
         objects = [m for m in after if marks[m] != "actor"]
         subject = reader.group_before(before, anchor)
-        if target_marked:
+        if event_role == "acted" and not subject and reader.mentions_deal(anchor, seg) and objects:
+            # "FTC Sues to Block Tapestry's Takeover of Capri": the action falls on every party.
+            targets = objects
+        elif target_marked:
             # "Pfizer files lawsuit against Moderna": the clause's subject brings the action.
             targets = reader.group_after(target_marked, anchor)
             subject = owner or subject
@@ -597,8 +622,8 @@ def _one_hit(reader: _Reader, event_role: str, tokens: list[int]) -> tuple[list[
         else:
             subject = [m for m in subject if m not in owner]
             agency = bool(owner) and owner[-1].ticker in reader.words.rating_agencies
-            if owner and not agency and any(reader.possessive(m) for m in owner):
-                subject = []  # "Macy's outlook cut", "Kohl's downgrade": the owner is the target
+            if owner and not agency and (owner_is_target or any(reader.possessive(m) for m in owner)):
+                subject = []  # "Macy's outlook cut", "Kohl's downgrade", "ADM probe": the owner is the target
             elif not subject and owner:
                 # "Boeing falls after Jefferies downgrade", "$TAP: Barclays cuts to Equal Weight":
                 # the owner of the noun acts on the subject of the clause before.

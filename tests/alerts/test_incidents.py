@@ -316,3 +316,11 @@ def test_a_stated_fall_too_small_to_be_news_is_no_digest_line() -> None:
     plain = record("b", "ACME", "Acme shares slip as investors weigh demand")
     assert engine().process([small]) == []
     assert [a.severity for a in engine().process([plain])] == ["low"]
+
+
+def test_a_fall_stated_for_a_list_of_companies_is_the_markets_move() -> None:
+    # "Bank stocks slammed: JPMorgan, Citigroup, Bank of America drop 8%": a digest line at most.
+    listed = Event(type="price_drop", trigger="drop", severity=0.5, targets=["JPM", "C", "BAC"],
+                   magnitude=Magnitude(percent=0.08, text="drop 8%"))  # fmt: skip
+    one = listed.model_copy(update={"targets": ["BAC"]})
+    assert (event_level(listed, RiskSettings()), event_level(one, RiskSettings())) == ("low", "medium")

@@ -21,8 +21,10 @@ def annotator() -> SpacyAnnotator:
     return load_annotator(EntitySettings())
 
 
-def _targets(annotator: SpacyAnnotator, text: str) -> dict[str, tuple[list[str], str | None]]:
-    return {e.type: (e.targets or [], e.actor) for e in annotator.annotate_one(text).events}
+def _targets(
+    annotator: SpacyAnnotator, text: str, feed: list[str] | None = None
+) -> dict[str, tuple[list[str], str | None]]:
+    return {e.type: (e.targets or [], e.actor) for e in annotator.annotate_one(text, feed).events}
 
 
 # (headline, event type, its targets, its actor)
@@ -132,7 +134,8 @@ def test_a_company_named_twice_is_one_target(
     "example", target_words().examples, ids=lambda ex: str(ex["text"])[:40] if isinstance(ex, dict) else ""
 )
 def test_every_example_in_the_word_lists_holds(annotator: SpacyAnnotator, example: dict[str, object]) -> None:
-    found = _targets(annotator, str(example["text"]))
+    feed = example.get("feed")  # the tickers a feed tags, where the example needs them
+    found = _targets(annotator, str(example["text"]), list(feed) if isinstance(feed, list) else None)
     for event_type, targets in dict(example.get("targets", {})).items():  # type: ignore[call-overload]
         assert event_type in found, f"{event_type} not found in {example['text']!r}: {found}"
         assert found[event_type][0] == targets
@@ -222,3 +225,26 @@ def test_the_targets_set_is_well_formed() -> None:
         assert len(item.companies) >= 2, item.id
         assert all(directory.get(c.ticker) is not None for c in item.companies), item.id
         assert all(e in EVENT_TYPES for c in item.companies for e in c.events), item.id
+
+
+@pytest.mark.parametrize(
+    ("text", "feed", "event_type", "targets"),
+    [
+        # The feed tags a company the text names by a short form the linker leaves alone.
+        ("FTC Sues to Block Tapestry's $8.5 Billion Takeover of Capri", ["TPR", "CPRI"], "regulatory_action",
+         ["TPR", "CPRI"]),
+        ("Mosaic says hurricane damaged its Riverview plant, production halted; shares fall 5%", ["MOS"],
+         "operational_disruption", ["MOS"]),
+        ("Moody's says Williams pipeline outage is credit negative; ratings unaffected", ["MCO", "WMB"],
+         "operational_disruption", ["WMB"]),
+    ],
+)  # fmt: skip
+def test_a_feed_tagged_company_written_by_its_short_name_takes_its_place_in_the_sentence(
+    annotator: SpacyAnnotator, text: str, feed: list[str], event_type: str, targets: list[str]
+) -> None:
+    assert _targets(annotator, text, feed)[event_type][0] == targets
+
+
+def test_a_common_first_word_does_not_stand_for_the_company_a_feed_tags(annotator: SpacyAnnotator) -> None:
+    ann = annotator.annotate_one("Attorney General sues opioid distributor", ["GM"])
+    assert [(e.ticker, e.start) for e in ann.entities if e.ticker == "GM"] == [("GM", None)]
