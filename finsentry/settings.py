@@ -196,6 +196,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     "fine": "medium",
     "investigation": "medium",
     "recall": "medium",
+    "clinical_setback": "medium",
     # A plant fire, an outage or a strike that stops work: lost output or service, usually
     # recovered, as a recall is; the desk's conventions e-mail such news the same day (medium)
     # and keep "high" for lasting damage. A burst or a plunge in the shares lifts it.

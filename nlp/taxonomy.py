@@ -97,6 +97,12 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
     ),
     EventType("earnings_miss", 0.6, "results below expectations, a loss or a falling profit", family="results"),
     EventType("recall", 0.6, "recalls products or vehicles"),
+    # A drug's or device's own trouble in the clinic: like a recall, the product, not the firm.
+    EventType(
+        "clinical_setback",
+        0.6,
+        "a clinical trial fails or is halted, a clinical hold, patient deaths in a trial or after a therapy",
+    ),
     EventType("executive_departure", 0.55, "a CEO, CFO, chair or other executive resigns, leaves or is ousted"),
     # Lost output or service, not a lasting change to the business: between layoffs and a recall.
     EventType(
