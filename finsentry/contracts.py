@@ -130,8 +130,10 @@ class Magnitude(_Record):
         description="a credit action short of a cut: the outlook lowered (outlook) or the rating put on review "
         "or CreditWatch for a cut (review)",
     )
-    public: bool = Field(
-        default=False, description="a suit a government or regulator brings: U.S. sues Visa (lawsuits only)"
+    material: bool = Field(
+        default=False,
+        description="a lawsuit material whatever its sum: brought by a government (U.S. sues Visa), over deaths "
+        "or a disaster (wildfire, fatal crash) or by hundreds of plaintiffs (lawsuits only)",
     )
     count: float | None = Field(
         default=None, ge=0.0, description="a number of jobs cut where no share of the staff is given: 300 jobs = 300"

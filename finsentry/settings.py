@@ -191,6 +191,9 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     "credit_downgrade": "high",
     "delisting": "high",
     "dividend_cut": "high",
+    # Lenders balking, a covenant breached, a debt restructuring explored: a clear negative the
+    # desk e-mails today; a plunge in the shares or a rating cut beside it makes it high.
+    "debt_distress": "medium",
     "guidance_cut": "medium",
     "data_breach": "high",
     "fine": "medium",
@@ -204,7 +207,8 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     "layoffs": "medium",
     "executive_departure": "medium",
     # A private party's suit with no sum named is the conventions' "minor lawsuit"; a suit a
-    # government brings, or a sum of $100 million or more, makes it material (below).
+    # government brings, one over deaths or a disaster, one by hundreds of plaintiffs, or a sum of
+    # $100 million or more makes it material (below).
     "lawsuit": "low",
     "earnings_miss": "low",
     "downgrade": "low",
@@ -214,7 +218,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 }
 
 # Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
-# condition is "<percent|usd|count|rating|planned|public|watch> <op> <value>"; the last condition that holds sets the
+# condition is "<percent|usd|count|rating|planned|material|watch> <op> <value>"; the last condition that holds sets the
 # level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
@@ -223,7 +227,7 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "price_target_cut": {"percent >= 0.25": "medium"},
     "downgrade": {"rating == sell": "medium"},
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
-    "lawsuit": {"public == true": "medium", "usd >= 100e6": "medium", "usd >= 1e9": "high"},
+    "lawsuit": {"material == true": "medium", "usd >= 100e6": "medium", "usd >= 1e9": "high"},
     # A regulator's matter settled for a small sum ("pays $350,000 to settle SEC charges").
     "regulatory_action": {"usd < 10e6": "low"},
     # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high;
@@ -245,7 +249,7 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
 NUMBER_MEASURES: tuple[str, ...] = ("percent", "usd", "count")
 CHOICE_MEASURES: dict[str, tuple[str, ...]] = {
     "planned": ("true", "false"),
-    "public": ("true", "false"),
+    "material": ("true", "false"),
     "watch": ("outlook", "review"),
     "rating": ("sell", "hold", "buy"),
 }

@@ -370,6 +370,9 @@ def _any_of(list_name: str) -> str:
     return "|".join(re.escape(w) for w in sorted(_LISTS[list_name], key=len, reverse=True))
 
 
+# Ruled out after the trigger ("Bankruptcy is not on the table"), or "not a" right before it.
+_DENIED_AFTER = re.compile(rf"^\W*(?:(?:is|are|was|were|remains|remain)\s+)?(?:{_any_of('denied_after')})\b")
+_NEGATED_RIGHT_BEFORE = re.compile(rf"\b(?:{_any_of('negated_right_before')})\s*$")
 # Talk of the event rejected: "Lucid Says Cash Lasts Into 2027, Rejects Going-Concern Speculation".
 _REJECTS = re.compile(rf"\b(?:{_any_of('talk_rejecters')})\b")
 _TALK = re.compile(rf"\b(?:{_any_of('talk_words')})\b")
@@ -395,9 +398,11 @@ def _clause_words(doc: Doc, indices: range, stops: frozenset[str] = frozenset())
 
 def _denied(doc: Doc, hit: _Hit) -> bool:
     before = _clause_words(doc, range(hit.start - 1, max(-1, hit.start - 1 - _DENIAL_REACH), -1))
-    if _DENIAL.search(before) is not None:
+    if _DENIAL.search(before) is not None or _NEGATED_RIGHT_BEFORE.search(before) is not None:
         return True
     after = _clause_words(doc, range(hit.end, min(len(doc), hit.end + _DENIAL_REACH)))
+    if _DENIED_AFTER.match(after) is not None:
+        return True
     if _REJECTS.search(before) is not None and _TALK.search(after) is not None:
         return True
     return _REPORT.search(before) is not None and _CALLED_FALSE.search(after) is not None

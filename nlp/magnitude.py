@@ -81,17 +81,21 @@ class MagnitudeWords:
     review: re.Pattern[str]
     outlook: re.Pattern[str]
     job_count: re.Pattern[str]  # group 1: the number, commas kept
-    public_suit: re.Pattern[str]
+    material_suit: re.Pattern[str]
     examples: dict[str, list[Any]]
 
 
-def _public_suit(plaintiffs: list[str], suits: list[str]) -> re.Pattern[str]:
-    """A government before a suit word, or after "sued by"; "US" only in capitals."""
-    public = r"(?:(?i:" + _alternation(plaintiffs) + r")|US)"
-    suit = r"(?i:" + _alternation(suits) + r")"
+def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
+    """A government before a suit word or after "sued by" ("US" only in capitals), a cause of
+    death or disaster, or a crowd of plaintiffs, anywhere in the headline of a lawsuit."""
+    suits = data["material_suits"]
+    public = r"(?:(?i:" + _alternation(suits["governments"]) + r")|US)"
+    suit = r"(?i:" + _alternation(suits["suit_words"]) + r")"
     return re.compile(
         r"(?<![\w.])" + public + r"(?![\w.])(?:\s+[^\s;|]+){0,3}?\s+" + suit + r"\b"
         r"|\b(?i:sued\s+by)(?:\s+[^\s;|]+){0,2}?\s+" + public + r"(?![\w.])"
+        r"|\b(?i:" + _alternation(suits["causes"]) + r")\b"
+        r"|\b(?i:" + _alternation(suits["crowds"]) + r")\s+of\b"
     )
 
 
@@ -168,7 +172,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         planned=re.compile(r"\b(?:" + _alternation(data["planned_departure"]) + r")\b", re.IGNORECASE),
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
-        public_suit=_public_suit(data["public_plaintiffs"], data["suit_words"]),
+        material_suit=_material_suit(data),
         job_count=re.compile(
             r"\b(\d{1,3}(?:,\d{3})+|\d+)\s+(?:[A-Za-z-]+\s+){0,2}?(?:" + _alternation(data["job_nouns"]) + r")\b",
             re.IGNORECASE,
@@ -332,12 +336,12 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
     elif event_type in ("fine", "lawsuit", "fraud_allegation", "regulatory_action"):
         usd = _usd(text, w)
-        public = w.public_suit.search(text) if event_type == "lawsuit" else None
-        if usd or public:
+        material = w.material_suit.search(text) if event_type == "lawsuit" else None
+        if usd or material:
             return Magnitude(
                 usd=usd[0] if usd else None,
-                public=public is not None,
-                text=usd[1] if usd else public.group(0) if public else "",
+                material=material is not None,
+                text=usd[1] if usd else material.group(0) if material else "",
             )
     elif event_type == "layoffs":
         if m := _WORKFORCE.search(text):

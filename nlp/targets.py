@@ -335,8 +335,14 @@ class _Reader:
             and self.doc[i].ent_type_ == "ORG"
             and not self.doc[i].ent_kb_id_
             and i not in self.company_at
+            and not self._product_of_company(i)
             for i in owner_at
         )
+
+    def _product_of_company(self, i: int) -> bool:
+        """Is the name at `i` a linked company's product or unit, named in its possessive right
+        before ("Amgen's Obesity Shot MariTide Misses Main Goal")?"""
+        return any(self.possessive(m) and 0 <= i - m.end <= _ADJACENCY for m in self.mentions if m.end <= i)
 
     def brought(self, subject: Mention, anchor: int) -> bool:
         """Does a bring verb follow `subject` right away, before the noun trigger ("Amazon files

@@ -89,6 +89,13 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
     ),
     EventType("fine", 0.7, "fined or ordered to pay a penalty", role="acted", family="legal"),
     EventType("dividend_cut", 0.7, "cuts, suspends or eliminates its dividend", family="credit"),
+    EventType(
+        "debt_distress",
+        0.7,
+        "its debt in trouble short of a default: covenants breached or waived, a debt restructuring explored, "
+        "a credit line drawn in full, a bond sale pulled, its bonds plunging",
+        family="credit",
+    ),
     EventType("guidance_cut", 0.7, "lowers, withdraws or issues weak guidance; profit warning", family="results"),
     EventType("delisting", 0.7, "faces delisting or receives a listing-standards notice", family="market"),
     EventType("investigation", 0.65, "under investigation, probe, subpoena or inquiry", role="acted", family="legal"),

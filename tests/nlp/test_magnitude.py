@@ -125,13 +125,13 @@ def test_a_year_or_a_number_without_jobs_is_no_count(text: str) -> None:
     assert read_magnitude(text, "layoffs") is None
 
 
-@pytest.mark.parametrize("text", EXAMPLES["public_suit"])
-def test_a_suit_a_government_brings_is_public(text: str) -> None:
+@pytest.mark.parametrize("text", EXAMPLES["material_suit"])
+def test_a_suit_by_a_government_over_deaths_or_by_a_crowd_is_material(text: str) -> None:
     m = read_magnitude(text, "lawsuit")
-    assert m is not None and m.public
+    assert m is not None and m.material
 
 
-@pytest.mark.parametrize("text", EXAMPLES["private_suit"])
-def test_a_private_partys_suit_is_not_public(text: str) -> None:
+@pytest.mark.parametrize("text", EXAMPLES["minor_suit"])
+def test_a_private_partys_suit_is_not_material(text: str) -> None:
     m = read_magnitude(text, "lawsuit")
-    assert m is None or not m.public
+    assert m is None or not m.material
