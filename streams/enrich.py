@@ -1,8 +1,8 @@
 """Stage 1 of the worker: `news` -> validate -> enrich (batched models) -> `news.enriched`.
 
 Why not a Faust agent here: a Faust stream costs ~140 us of CPU per message in its own
-machinery (shared/notes/faust-throughput.md: ~7k events/s ceiling on 2 cores), while the
-target is 10k events/s per worker. So this stage is a mode Service started by the Faust
+machinery (measured on a 2-core box: a ceiling of ~7k events/s for a stream doing nothing
+else), while the target is 10k events/s per worker. So this stage is a mode Service started by the Faust
 worker next to the agents, reading whole batches with aiokafka's `getmany` and producing
 each batch with one burst of sends. Semantics are at-least-once (streams/consumer.py): a
 batch's offsets are committed only after every enriched and dead-letter record of it is
