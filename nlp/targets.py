@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import dropwhile
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,10 @@ class _Reader:
         boundary = anchor
         for m in [c for c in candidates if c.start >= anchor]:
             between = [t for t in self.doc[boundary : m.start] if t.i not in self.company_at]
+            if group and self.possessive(group[-1]):
+                # "UnitedHealth's Optum Rx, CVS's Caremark and Cigna's Express Scripts": the unit
+                # named after a company's possessive belongs to the list's item.
+                between = list(dropwhile(lambda t: t.lower_ in _POSSESSIVE or t.is_title or t.is_upper, between))
             if group and not all(t.lower_ in _LIST_GLUE for t in between):
                 break
             group.append(m)
