@@ -94,6 +94,7 @@ def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
     return re.compile(
         r"(?<![\w.])" + public + r"(?![\w.])(?:\s+[^\s;|]+){0,3}?\s+" + suit + r"\b"
         r"|\b(?i:sued\s+by)(?:\s+[^\s;|]+){0,2}?\s+" + public + r"(?![\w.])"
+        r"|\b(?i:" + _alternation(suits["countries"]) + r")\s+" + suit + r"\b"
         r"|\b(?i:" + _alternation(suits["causes"]) + r")\b"
         r"|\b(?i:" + _alternation(suits["crowds"]) + r")\s+of\b"
     )
