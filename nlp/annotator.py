@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import spacy
 from spacy.language import Language
@@ -167,16 +168,23 @@ class SpacyAnnotator:
         return merged
 
 
-def _written_name(text: str, company: Company, taken: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
-    """Where `text` writes the company's short name, an alias or the short name's first word
-    (as a capitalised word, outside the entities already found): (start, end) or None."""
+@lru_cache(maxsize=4096)  # asked per headline for each feed ticker the text does not link
+def _name_patterns(company: Company) -> tuple[re.Pattern[str], ...]:
+    """The company's short name, its aliases and the short name's first word (unless a generic
+    one), each as a whole capitalised word."""
     short = short_name(company.name)
     names = [short, *company.aliases]
     first = short.split(" ")[0]
-    if first != short and len(first) >= 4 and first not in company_words().feed_not_names:
+    if first != short and len(first) >= 4 and first not in company_words().generic_first_words:
         names.append(first)
-    for name in dict.fromkeys(n for n in names if n):
-        for m in re.finditer(r"(?<![\w$@])" + re.escape(name) + r"(?![\w-])", text):
+    return tuple(re.compile(r"(?<![\w$@])" + re.escape(n) + r"(?![\w-])") for n in dict.fromkeys(n for n in names if n))
+
+
+def _written_name(text: str, company: Company, taken: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where `text` writes one of the company's names (`_name_patterns`), outside the entities
+    already found: (start, end) or None."""
+    for pattern in _name_patterns(company):
+        for m in pattern.finditer(text):
             if not any(m.start() < end and start < m.end() for start, end in taken):
                 return m.start(), m.end()
     return None

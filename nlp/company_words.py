@@ -31,8 +31,8 @@ class CompanyWords:
     exchanges: frozenset[str]
     legal_name_ends: frozenset[str]
     instrument_words: frozenset[str]
-    # First words of company names too common to stand for the company a feed tags.
-    feed_not_names: frozenset[str]
+    # First words of company names too common to stand for one company on their own.
+    generic_first_words: frozenset[str]
     # Headlines that show the lists: {"text", "linked": [...], "not_linked": [...]}.
     examples: tuple[dict[str, Any], ...]
 
@@ -58,6 +58,6 @@ def company_words(path: Path = WORDS_FILE) -> CompanyWords:
         exchanges=_strings(data["exchanges"]["words"]),
         legal_name_ends=_strings(data["legal_name_ends"]["words"]),
         instrument_words=_strings(data["instrument_words"]["words"]),
-        feed_not_names=_strings(data["feed_names"]["not_names"]),
+        generic_first_words=_strings(data["generic_first_words"]["words"]),
         examples=tuple(ex for section in data.values() for ex in section.get("examples", ())),
     )

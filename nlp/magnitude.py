@@ -354,21 +354,21 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     return None
 
 
+def _credit_kind(clause: str, w: MagnitudeWords) -> Literal["cut", "review", "outlook"]:
+    """What one clause of a credit action does: a new rating named is a cut whatever else it says."""
+    if w.new_rating.search(clause):
+        return "cut"
+    if w.review.search(clause):
+        return "review"
+    return "outlook" if w.outlook.search(clause) else "cut"
+
+
 def read_watch(clauses: Sequence[str], words: MagnitudeWords | None = None) -> Literal["outlook", "review"] | None:
     """For a credit downgrade, the clause of each of its matches: "review" where the rating is
     only put on review or CreditWatch, "outlook" where only the outlook is lowered, None where
     any clause cuts the rating itself."""
     w = words or magnitude_words()
-    kinds = {
-        "cut"
-        if w.new_rating.search(c)
-        else "review"
-        if w.review.search(c)
-        else "outlook"
-        if w.outlook.search(c)
-        else "cut"
-        for c in clauses
-    }
+    kinds = {_credit_kind(c, w) for c in clauses}
     if not kinds or "cut" in kinds:
         return None
     return "review" if "review" in kinds else "outlook"

@@ -97,6 +97,13 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
             raise ValueError(f"{path}: {section}.{key} holds a non-string {found!r}: quote words like 'on'")
         return frozenset(w.lower() for w in found)
 
+    # Rating agencies in credit actions, exchanges in delistings: event type -> who acts there.
+    never_targets: dict[str, frozenset[str]] = {}
+    for section in ("rating_agencies", "exchanges"):
+        tickers = frozenset(str(t).upper() for t in data[section]["tickers"])
+        for event_type in words(section, "acts_in"):
+            never_targets[event_type] = never_targets.get(event_type, frozenset()) | tickers
+
     return TargetWords(
         break_punct=words("clause_breaks", "punctuation"),
         break_words=words("clause_breaks"),
@@ -110,16 +117,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         payment_verbs=words("payment_verbs"),
         bring_verbs=words("bring_verbs"),
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
-        never_targets={
-            event_type: frozenset(
-                str(t).upper()
-                for section in ("rating_agencies", "exchanges")
-                if event_type in data[section]["acts_in"]
-                for t in data[section]["tickers"]
-            )
-            for section in ("rating_agencies", "exchanges")
-            for event_type in words(section, "acts_in")
-        },
+        never_targets=never_targets,
         deal_words=words("deal_words"),
         result_words=words("result_words"),
         share_words=words("share_words"),
@@ -386,7 +384,7 @@ class _Reader:
                 continue
             if nxt.lower_ not in self.words.share_words or len(t.text) < 3 or not t.text[0].isupper():
                 continue
-            if t.text in company_words().feed_not_names:
+            if t.text in company_words().generic_first_words:
                 continue  # "Bank stocks slammed": a sector, not Bank of America
             named = [m for m in self.mentions if m.end - m.start > 1 and self.doc[m.start].text == t.text]
             if len({m.ticker for m in named}) == 1:
