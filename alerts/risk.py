@@ -474,6 +474,12 @@ class RiskEngine:
                 # The shares falling on the incident's news is that news again ("Wendy's shares
                 # fall 6% after abrupt CEO exit").
                 combined = self.as_reaction(alone, combined)
+            kinds = {*ep.event_types, *new_types}
+            if NEGATIVE_NEWS in kinds and len(kinds) == 2:
+                # A headline's negative tone with no event named, beside one event, is most often
+                # that event told vaguely ("chip-equipment stocks slide" before a broker's trim): it
+                # lifts the score within its level, never a level up.
+                combined = min(combined, self._below_next(self.level_of(alone) or "low"))
             factors = [
                 *factors,
                 Factor(

@@ -205,6 +205,8 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
     # and keep "high" for lasting damage. A burst or a plunge in the shares lifts it.
     "operational_disruption": "medium",
     "layoffs": "medium",
+    # A big customer or contract lost: revenue gone, a clear negative for the day's e-mail.
+    "customer_loss": "medium",
     "executive_departure": "medium",
     # A private party's suit with no sum named is the conventions' "minor lawsuit"; a suit a
     # government brings, one over deaths or a disaster, one by hundreds of plaintiffs, or a sum of

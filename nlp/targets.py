@@ -206,6 +206,9 @@ class _Reader:
         if j < 0:
             return None
         word = self.doc[j].lower_
+        # Two-word marks first: "away from" turns the actor's "from" round.
+        if j > 0 and f"{self.doc[j - 1].lower_} {word}" in self.words.target_marks:
+            return "target"
         if word in self.words.actor_marks:
             return "actor"
         if word in self.words.target_marks:
@@ -255,10 +258,12 @@ class _Reader:
         return candidates
 
     def owns_cause(self, m: Mention, anchor: int) -> bool:
-        """Is `m`, after the trigger at `anchor`, the possessive owner of a cause named after a
-        verb or a cause word ("tumble 17% on McDonald's supplier report")?"""
+        """Is `m`, after the trigger at `anchor`, the owner of a cause named after a verb or a
+        cause word: in the possessive ("tumble 17% on McDonald's supplier report") or right
+        after the cause word ("now down 22% on Amazon loss")?"""
         between = self.doc[anchor + 1 : m.start]
-        return self.possessive(m) and any(
+        owner = self.possessive(m) or (len(between) > 0 and between[-1].lower_ in self.words.cause_marks)
+        return owner and any(
             self._is_verb(t) or t.lower_ in self.words.cause_marks for t in between if t.i not in self.company_at
         )
 
@@ -407,9 +412,11 @@ class _Reader:
         span = range(min(tokens), max(tokens) + 1)
         # A word the tagger reads as a verb comes before the headline form of a plural noun:
         # "Dell, HPE targets trimmed" is read around "trimmed" (HPE's targets are not a verb).
-        verbs = [i for i in span if self._is_verb(self.doc[i])] or [
-            i for i in span if self._is_trigger_verb(self.doc[i])
-        ]
+        verbs = (
+            [i for i in span if self._is_verb(self.doc[i])]
+            or [i for i in span if self._is_trigger_verb(self.doc[i])]
+            or self._title_infinitive(min(tokens))
+        )
         # An auxiliary in the gap is not the verb when one follows it: "license will not be
         # renewed" is read around "renewed" (a passive), not "be".
         main = [i for i in verbs if not self._auxiliary(self.doc[i])] or verbs
@@ -417,6 +424,17 @@ class _Reader:
             return main[0], self.doc[main[0]]
         words = [i for i in tokens if i not in self.company_at]
         return (words[0] if words else tokens[0]), None
+
+    def _title_infinitive(self, first: int) -> list[int]:
+        """[first] when a match opens on a capitalised word right after "to" that the tagger read
+        as a noun: the infinitive of a Title Case headline ("Amazon to End Partnership With
+        Affirm", "Pentagon to Cancel Boeing Tanker Contract")."""
+        tok = self.doc[first]
+        if not self.tagged or first == 0 or first in self.company_at or self.doc[first - 1].lower_ != "to":
+            return []
+        # Not a participle or a gerund: "Loans Tied to Alleged Borrower Fraud" is no infinitive.
+        infinitive = not tok.lower_.endswith(("ed", "ing"))
+        return [first] if infinitive and tok.text[:1].isupper() and tok.tag_ in ("NN", "NNP") else []
 
     def _auxiliary(self, tok: Token) -> bool:
         return (

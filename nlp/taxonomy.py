@@ -110,6 +110,14 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
         0.6,
         "a clinical trial fails or is halted, a clinical hold, patient deaths in a trial or after a therapy",
     ),
+    # Revenue that walks out of the door: the customer who leaves acts, the supplier loses.
+    EventType(
+        "customer_loss",
+        0.55,
+        "a big customer, account or contract lost or taken away (orders moved to a rival, a contract cancelled)",
+        role="acted",
+        family="results",
+    ),
     EventType("executive_departure", 0.55, "a CEO, CFO, chair or other executive resigns, leaves or is ousted"),
     # Lost output or service, not a lasting change to the business: between layoffs and a recall.
     EventType(
