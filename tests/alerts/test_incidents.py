@@ -324,3 +324,21 @@ def test_a_fall_stated_for_a_list_of_companies_is_the_markets_move() -> None:
                    magnitude=Magnitude(percent=0.08, text="drop 8%"))  # fmt: skip
     one = listed.model_copy(update={"targets": ["BAC"]})
     assert (event_level(listed, RiskSettings()), event_level(one, RiskSettings())) == ("low", "medium")
+
+
+def test_a_negative_tone_with_no_event_does_not_lift_a_lone_event_a_level() -> None:
+    # "Chip-equipment stocks slide" read as negative (a digest line), then a broker's small trim
+    # of the same company: still the digest, not an e-mail. A second event lifts it as before.
+    eng = engine()
+    out = eng.process([record("n", "ACME", "Chip-equipment stocks slide premarket; Acme down")])
+    out += eng.process([record("t", "ACME", "Citi trims Acme price target, keeps Buy", minutes=20,
+                               events=[("price_target_cut", 0.3)])])  # fmt: skip
+    assert [a.severity for a in firing(out)] == ["low"]
+    out += eng.process([record("d", "ACME", "Acme downgraded to neutral at Jefferies", minutes=40,
+                               events=[("downgrade", 0.5)])])  # fmt: skip
+    assert [a.severity for a in firing(out)] == ["low", "medium"]
+
+
+def test_a_lost_customer_is_an_e_mail() -> None:
+    lost = Event(type="customer_loss", trigger="loses", severity=0.55, targets=["OMC"], actor="WPP")
+    assert event_level(lost, RiskSettings()) == "medium"
