@@ -104,10 +104,20 @@ def _news_kinds(kinds: Sequence[str]) -> list[str]:
 
 
 def _bystander(r: Enriched, entity: str) -> bool:
-    """Do the record's events happen to other companies, with this one acting or named beside?"""
+    """Do the record's events happen to other companies, with this one acting or named beside?
+    Or, with no event, is the headline's trouble another's: the company it names first is read as
+    negative too ("Affirm CEO says Amazon was about 5% of GMV, calls loss 'manageable'": Amazon
+    shares Affirm's tone). Where the lead is read otherwise ("Best Buy to cut shelf space,
+    hitting iRobot and GoPro"), the model told them apart, and this company's reading is its own."""
     if any(e.targets_entity(entity) for e in r.events):
         return False
-    return any(e.targets or e.actor == entity for e in r.events)
+    if any(e.targets or e.actor == entity for e in r.events):
+        return True
+    named = sorted((e.start, e.ticker, e.sentiment) for e in r.entities if e.ticker is not None and e.start is not None)
+    if not named or named[0][1] == entity:
+        return False
+    lead = named[0][2]
+    return entity in {t for _, t, _ in named} and lead is not None and lead.label == "negative"
 
 
 def _ts(dt: datetime) -> float:

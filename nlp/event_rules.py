@@ -87,6 +87,7 @@ class EventRules:
     precedence: tuple[tuple[str, str], ...]  # (winner, loser), applied in this order
     opposite: dict[str, str]  # a weak type -> the type whose strong match silences it
     deniable: frozenset[str]  # types a denial before the trigger drops
+    dated: frozenset[str]  # types a year right before the trigger makes history ("a 2023 cyberattack")
     lists: dict[str, tuple[str, ...]]  # the shared word lists (the code reads a few)
     version: str
     entries: tuple[RuleEntry, ...] = field(default=())
@@ -316,6 +317,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
     patterns: dict[str, list[Pattern]] = {}
     opposite: dict[str, str] = {}
     deniable: set[str] = set()
+    dated: set[str] = set()
     entries: list[RuleEntry] = []
     solved: dict[str, set[int]] = {}
     shared_vetoes: dict[str, str] = {}
@@ -329,6 +331,8 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
         scope = shared.child(data)
         if data.get("deniable"):
             deniable.add(event_type)
+        if data.get("dated"):
+            dated.add(event_type)
         if data.get("opposite"):
             opposite[event_type] = data["opposite"]
         if data.get("vetoes_of"):
@@ -366,6 +370,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> EventRules:
         precedence=precedence,
         opposite=opposite,
         deniable=frozenset(deniable),
+        dated=frozenset(dated),
         lists={name: tuple(_words(shared, words)) for name, words in shared.lists.items()},
         version=rules_version(files),
         entries=tuple(entries),

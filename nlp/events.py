@@ -65,6 +65,7 @@ class EventClassifier:
         self._precedence = rules.precedence
         self._opposite = rules.opposite
         self._deniable = rules.deniable
+        self._dated = rules.dated
         # One Matcher per rule key (type, or type + "!" for its vetoes), run only on texts
         # that contain one of the key's anchor words: the Matcher's cost grows with the
         # number of patterns it holds, and most headlines touch few event types.
@@ -146,6 +147,7 @@ class EventClassifier:
         strong = {h.type for h in hits if not h.weak}
         hits = [h for h in hits if not (h.weak and self._opposite.get(h.type) in strong)]
         hits = [h for h in hits if not (h.type in self._deniable and _denied(doc, h)) and not _asked(doc, h)]
+        hits = [h for h in hits if not (h.type in self._dated and _dated(doc, h))]
         by_type: dict[str, list[_Hit]] = defaultdict(list)
         for h in hits:
             by_type[h.type].append(h)
@@ -402,6 +404,23 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
     if _REJECTS.search(before) is not None and _TALK.search(after) is not None:
         return True
     return _REPORT.search(before) is not None and _CALLED_FALSE.search(after) is not None
+
+
+# A year right before the trigger dates the event in the past: "Henry Schein, hit by a 2023
+# cyberattack, says its systems are unaffected", "Outage Recalls CrowdStrike's 2024 Meltdown That
+# Grounded Flights" (history retold, not news). Only for the types whose rule file says `dated`:
+# a year before a forecast or a result is its fiscal year ("cuts 2027 outlook").
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_DATED_REACH = 3  # tokens before the trigger, within its clause
+
+
+def _dated(doc: Doc, hit: _Hit) -> bool:
+    for i in range(hit.start - 1, max(-1, hit.start - 1 - _DATED_REACH), -1):
+        if doc[i].text in _BOUNDARIES:
+            return False
+        if _YEAR.match(doc[i].text):
+            return True
+    return False
 
 
 def _refused(doc: Doc, veto: _Hit) -> bool:

@@ -82,6 +82,9 @@ class MagnitudeWords:
     outlook: re.Pattern[str]
     job_count: re.Pattern[str]  # group 1: the number, commas kept
     material_suit: re.Pattern[str]
+    claim_before: re.Pattern[str]  # searched in the text before an amount: it is the plaintiff's ask
+    claim_after: re.Pattern[str]  # matched right after an amount ("$1 billion lawsuit")
+    material_claim: float  # US dollars from which a sum asked for makes a suit material
     examples: dict[str, list[Any]]
 
 
@@ -174,6 +177,14 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         material_suit=_material_suit(data),
+        claim_before=re.compile(
+            r"\b(?:" + _alternation(data["claims"]["asks"]) + r")\b[^$€£.;|]{0,20}$"
+            r"|\b(?:" + _alternation(data["material_suits"]["suit_words"]) + r")\b[^.;|]{0,40}\bfor\s+"
+            r"(?:(?:about|around|nearly|almost|over|more than|up to|at least)\s+)?$",
+            re.IGNORECASE,
+        ),
+        material_claim=float(data["claims"]["material_usd"]),
+        claim_after=re.compile(r"\s*(?:" + _alternation(data["claims"]["claim_nouns"]) + r")\b", re.IGNORECASE),
         job_count=re.compile(
             r"\b(\d{1,3}(?:,\d{3})+|\d+)\s+(?:[A-Za-z-]+\s+){0,2}?(?:" + _alternation(data["job_nouns"]) + r")\b",
             re.IGNORECASE,
@@ -336,13 +347,25 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
         if m := w.rating.search(text):
             return Magnitude(rating=w.rating_class[m.group(1).lower()], text=m.group(0))
     elif event_type in ("fine", "lawsuit", "fraud_allegation", "regulatory_action"):
-        usd = _usd(text, w)
-        material = w.material_suit.search(text) if event_type == "lawsuit" else None
+        claim = None
+        if event_type == "lawsuit":
+            # A sum the plaintiff asks for ("sues EchoStar for $1.2 billion", "seeks $5 billion in
+            # damages") is no sum paid: a large one makes the suit material, not its size.
+            def claimed(m: re.Match[str]) -> bool:
+                return bool(w.claim_before.search(text[: m.start()]) or w.claim_after.match(text, m.end()))
+
+            usd = _usd(text, w, lambda m: not claimed(m))
+            asked = _usd(text, w, claimed)
+            claim = asked[1] if asked and asked[0] >= w.material_claim else None
+        else:
+            usd = _usd(text, w)
+        found = w.material_suit.search(text) if event_type == "lawsuit" else None
+        material = found.group(0) if found else claim
         if usd or material:
             return Magnitude(
                 usd=usd[0] if usd else None,
                 material=material is not None,
-                text=usd[1] if usd else material.group(0) if material else "",
+                text=usd[1] if usd else material or "",
             )
     elif event_type == "layoffs":
         if m := _WORKFORCE.search(text):

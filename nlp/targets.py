@@ -81,6 +81,8 @@ class TargetWords:
     result_words: frozenset[str]
     share_words: frozenset[str]
     cause_marks: frozenset[str]
+    site_words: frozenset[str]
+    owner_brings: frozenset[str]
     sector_objects: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
@@ -122,6 +124,8 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         result_words=words("result_words"),
         share_words=words("share_words"),
         cause_marks=words("cause_marks"),
+        site_words=words("site_words"),
+        owner_brings=words("owner_brings", "types"),
         sector_objects=words("sector_objects"),
         examples=examples,
     )
@@ -262,7 +266,15 @@ class _Reader:
         cause word: in the possessive ("tumble 17% on McDonald's supplier report") or right
         after the cause word ("now down 22% on Amazon loss")?"""
         between = self.doc[anchor + 1 : m.start]
-        owner = self.possessive(m) or (len(between) > 0 and between[-1].lower_ in self.words.cause_marks)
+        # Right after the cause word, the company names a noun's owner ("on Amazon loss"), not the
+        # one a verb acts on ("NTSB calls on Boeing to redesign").
+        nxt = self.doc[m.end] if m.end < len(self.doc) else None
+        named_cause = len(between) > 0 and between[-1].lower_ in self.words.cause_marks
+        owner = self.possessive(m) or (named_cause and nxt is not None and nxt.tag_.startswith("NN"))
+        # A site named after the company is the place of the event, not a cause: "Black smoke
+        # rises over Valero's Port Arthur refinery".
+        if any(t.lower_ in self.words.site_words for t in self.doc[m.end : m.end + 4]):
+            return False
         return owner and any(
             self._is_verb(t) or t.lower_ in self.words.cause_marks for t in between if t.i not in self.company_at
         )
@@ -522,7 +534,8 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     # A legal matter named after a company is brought against it ("ADM accounting probe", "Meta
     # fine"); an analyst's or agency's action named after one is its own ("Jefferies downgrade").
     owner_is_target = family(event_type) == "legal"
-    read = [_one_hit(reader, event_role, sorted(tokens), owner_is_target) for tokens in hits]
+    owner_brings = event_type in reader.words.owner_brings
+    read = [_one_hit(reader, event_role, sorted(tokens), owner_is_target, owner_brings) for tokens in hits]
     if acting_only := reader.words.never_targets.get(event_type):
         # A rating agency rates others, an exchange lists them: named in such an action, it acts.
         read = [
@@ -553,11 +566,17 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
         # clause or before it, it is the one ("Dow halves its dividend; LyondellBasell falls"
         # gives LyondellBasell nothing: it is named after).
         last = max(reader.segment[max(tokens)] for tokens in hits)
+        anchors = [reader.anchor(sorted(tokens))[0] for tokens in hits]
         others = list(
             dict.fromkeys(
                 m.ticker
                 for m in reader.mentions
-                if m.ticker != actor and reader.segment[m.start] <= last and not reader.related(m)
+                if m.ticker != actor
+                and reader.segment[m.start] <= last
+                and not reader.related(m)
+                # Nor the owner of another matter named after it: "Outage Recalls CrowdStrike's
+                # 2024 Meltdown" (the outage is not CrowdStrike's).
+                and not any(m.start > a and reader.owns_cause(m, a) for a in anchors)
             )
         )
         if len(others) == 1:
@@ -566,7 +585,11 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
 
 
 def _one_hit(
-    reader: _Reader, event_role: str, tokens: list[int], owner_is_target: bool = False
+    reader: _Reader,
+    event_role: str,
+    tokens: list[int],
+    owner_is_target: bool = False,
+    owner_brings: bool = False,
 ) -> tuple[list[str], str | None, bool, bool]:
     """(targets, actor, whether the match has a verb, whether the targets were carried from an
     earlier clause because this one names no company)."""
@@ -649,7 +672,17 @@ def _one_hit(
         else:
             subject = [m for m in subject if m not in owner]
             agency = bool(owner) and owner[-1].ticker in reader.words.rating_agencies
-            if owner and not agency and (owner_is_target or any(reader.possessive(m) for m in owner)):
+            # "EchoStar calls Crown Castle suit 'meritless'": the suit is Crown Castle's, against EchoStar.
+            others = [m for m in before if m not in owner]
+            brought_by_owner = owner_brings and bool(owner) and bool(others)
+            if brought_by_owner:
+                subject = others[-1:]
+            if (
+                owner
+                and not agency
+                and not brought_by_owner
+                and (owner_is_target or any(reader.possessive(m) for m in owner))
+            ):
                 subject = []  # "Macy's outlook cut", "Kohl's downgrade", "ADM probe": the owner is the target
             elif not subject and owner:
                 # "Boeing falls after Jefferies downgrade", "$TAP: Barclays cuts to Equal Weight":

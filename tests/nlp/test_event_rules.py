@@ -173,7 +173,7 @@ def test_annotator_version_carries_the_rules_hash(annotator: SpacyAnnotator) -> 
 
 
 def test_rule_files_are_plain_yaml_with_known_sections() -> None:
-    allowed = {"type", "deniable", "opposite", "vetoes_of", "lists", "tokens", "patterns", "weak", "vetoes"}
+    allowed = {"type", "deniable", "dated", "opposite", "vetoes_of", "lists", "tokens", "patterns", "weak", "vetoes"}
     for path in rule_files():
         if path.name.startswith("_"):
             continue

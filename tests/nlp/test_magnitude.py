@@ -135,3 +135,14 @@ def test_a_suit_by_a_government_over_deaths_or_by_a_crowd_is_material(text: str)
 def test_a_private_partys_suit_is_not_material(text: str) -> None:
     m = read_magnitude(text, "lawsuit")
     assert m is None or not m.material
+
+
+@pytest.mark.parametrize("text", EXAMPLES["claimed_suit"])
+def test_a_large_sum_asked_for_makes_a_suit_material_but_is_no_sum_paid(text: str) -> None:
+    m = read_magnitude(text, "lawsuit")
+    assert m is not None and m.material and m.usd is None
+
+
+def test_a_sum_paid_in_a_verdict_is_its_size() -> None:
+    m = read_magnitude("Jury orders Intel to pay $2.18 billion to VLSI for patent infringement", "lawsuit")
+    assert m is not None and m.usd == pytest.approx(2.18e9) and not m.material
