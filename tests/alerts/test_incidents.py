@@ -7,7 +7,7 @@ import pytest
 from alerts.levels import event_level, holds
 from alerts.risk import NEGATIVE_NEWS, RiskEngine, compound
 from alerts.state import DictStore
-from finsentry.contracts import Alert, Event, Magnitude
+from finsentry.contracts import Alert, Enriched, Entity, Event, Magnitude
 from finsentry.settings import RiskSettings
 from tests.alerts.records import record
 
@@ -342,3 +342,27 @@ def test_a_negative_tone_with_no_event_does_not_lift_a_lone_event_a_level() -> N
 def test_a_lost_customer_is_an_e_mail() -> None:
     lost = Event(type="customer_loss", trigger="loses", severity=0.55, targets=["OMC"], actor="WPP")
     assert event_level(lost, RiskSettings()) == "medium"
+
+
+def _two_named(lead_label: str) -> list[Enriched]:
+    """ "Affirm CEO says Amazon was about 5% of GMV, calls loss 'manageable'": both companies'
+    records, Amazon read negative, Affirm (named first) read `lead_label`."""
+    text = "Affirm CEO says Amazon was about 5% of GMV, calls loss 'manageable'"
+    base = record("a", "AMZN", text)
+    read = {"AFRM": lead_label, "AMZN": "negative"}
+    entities = [
+        Entity(text=name, type="ORG", ticker=ticker, start=start, end=start + len(name), source="ruler",
+               sentiment=record("x", ticker, text, label=read[ticker]).sentiment)  # fmt: skip
+        for ticker, name, start in (("AFRM", "Affirm", 0), ("AMZN", "Amazon", 24))
+    ]
+    return [
+        base.model_copy(update={"entity": t, "entities": entities, "entity_sentiment": entities[i].sentiment})
+        for i, t in enumerate(("AFRM", "AMZN"))
+    ]
+
+
+def test_a_company_named_after_a_negative_lead_shares_its_tone_not_its_own_story() -> None:
+    shared = [a.entity for a in firing(engine().process(_two_named("negative")))]
+    own = [a.entity for a in firing(engine().process(_two_named("neutral")))]
+    assert shared == ["AFRM"]  # Amazon only named in Affirm's bad news: no digest line of its own
+    assert own == ["AMZN"]  # the model told them apart: Amazon's negative reading is its own

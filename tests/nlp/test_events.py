@@ -670,6 +670,7 @@ def test_phrase_family_fires_and_its_near_miss_does_not(
         ("Super Micro denies report it faces new Justice Department accounting probe", "investigation"),
         ("Supermicro Calls Report of Fresh DOJ Probe 'Categorically False'", "investigation"),
         ("Lucid Group Says Cash Lasts Into 2027, Rejects Going-Concern Speculation", "going_concern"),
+        ("Wynn Resorts says it is not aware of any Nevada Gaming Control Board investigation", "investigation"),
     ],
 )
 def test_a_denied_event_is_not_reported(annotator: SpacyAnnotator, text: str, denied: str) -> None:
@@ -713,3 +714,22 @@ def test_figures_compare_units_and_cents(annotator: SpacyAnnotator) -> None:
     # $1.00 beats a 99-cent consensus, even though the year-ago figure was in cents.
     got = _types(annotator, "Yum Q4 adj. EPS $1.00 vs. 40 cents a year ago; FactSet consensus 99 cents")
     assert got == {"earnings_beat"}
+
+
+@pytest.mark.parametrize(
+    ("text", "event_type"),
+    [
+        ("Henry Schein, hit by a 2023 cyberattack, says its own systems are unaffected", "data_breach"),
+        ("Chemical maker still pays for its 2019 plant explosion", "operational_disruption"),
+        ("Investors remember the retailer's 2019 bankruptcy filing", "bankruptcy"),
+    ],
+)
+def test_a_year_right_before_the_trigger_is_history(annotator: SpacyAnnotator, text: str, event_type: str) -> None:
+    assert event_type not in _types(annotator, text)
+
+
+def test_a_year_elsewhere_or_for_a_forecast_is_no_history(annotator: SpacyAnnotator) -> None:
+    assert "data_breach" in _types(annotator, "Hackers breach Okta's customer database in 2027 attack wave")
+    assert "guidance_cut" in _types(annotator, "Marriott cuts 2027 outlook")
+    assert "recall" in _types(annotator, "Ford recalls 2024 Explorer SUVs over seat-belt fault")
+    assert "operational_disruption" in _types(annotator, "Chemical maker still pays for its plant explosion")
