@@ -351,8 +351,15 @@ def _two_named(lead_label: str) -> list[Enriched]:
     base = record("a", "AMZN", text)
     read = {"AFRM": lead_label, "AMZN": "negative"}
     entities = [
-        Entity(text=name, type="ORG", ticker=ticker, start=start, end=start + len(name), source="ruler",
-               sentiment=record("x", ticker, text, label=read[ticker]).sentiment)  # fmt: skip
+        Entity(
+            text=name,
+            type="ORG",
+            ticker=ticker,
+            start=start,
+            end=start + len(name),
+            source="ruler",
+            sentiment=record("x", ticker, text, label=read[ticker]).sentiment,
+        )
         for ticker, name, start in (("AFRM", "Affirm", 0), ("AMZN", "Amazon", 24))
     ]
     return [
