@@ -83,6 +83,7 @@ class TargetWords:
     cause_marks: frozenset[str]
     site_words: frozenset[str]
     owner_brings: frozenset[str]
+    relative_pronouns: frozenset[str]
     sector_objects: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
@@ -126,6 +127,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         cause_marks=words("cause_marks"),
         site_words=words("site_words"),
         owner_brings=words("owner_brings", "types"),
+        relative_pronouns=words("relative_pronouns"),
         sector_objects=words("sector_objects"),
         examples=examples,
     )
@@ -407,6 +409,17 @@ class _Reader:
             if len({m.ticker for m in named}) == 1:
                 return named[0]
         return None
+
+    def antecedent(self, seg: int) -> Mention | None:
+        """The company a relative clause is about: the one right before ", which" that opens
+        clause `seg` ("Boeing strike hits supplier Spirit AeroSystems, which plans to furlough
+        700 workers": the furloughs are Spirit's, not Boeing's)."""
+        first = next((t.i for t in self.doc if self.segment[t.i] == seg), None)
+        if first is None or first < 2 or self.doc[first].lower_ not in self.words.relative_pronouns:
+            return None
+        if self.doc[first - 1].text != ",":
+            return None
+        return self.company_at.get(first - 2)
 
     def _name_before(self, seg: int, start: int) -> bool:
         """Is a proper name the linker did not link in clause `seg` before token `start`?"""
@@ -695,6 +708,8 @@ def _one_hit(
                 actor = actor_marked[0] if actor_marked else None
     if not targets and event_role == "self" and (again := reader.short_reference(seg, anchor)) is not None:
         targets = [again]
+    if not targets and event_role == "self" and (antecedent := reader.antecedent(seg)) is not None:
+        targets = [antecedent]
     borrowed = not targets
     if borrowed and not reader.sector_wide(anchor):
         exclude = {actor.ticker} if actor else set()
