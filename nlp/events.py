@@ -281,7 +281,7 @@ def _figure_hits(doc: Doc) -> list[_Hit]:
     consensus or its prior figure is a guidance cut or raise.
     """
     text = doc.text
-    if not any(w in text for w in ("vs", "consensus", "Consensus", "versus")):
+    if not any(w in text.lower() for w in ("vs", "consensus", "versus")):
         return []
     hits: list[_Hit] = []
     for m in _METRIC.finditer(text):

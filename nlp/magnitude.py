@@ -41,6 +41,7 @@ _CUT_BY = re.compile(
 # How far results fell short: "Missed EPS By 52%".
 # (Neither this nor _CUT_BY reads across a comma or a dash into the next clause: "misses
 # estimates, shares fall by 25%" is no 25 % miss.)
+_CLAUSE_END = re.compile(r"[;|–—]")
 _MISSED_BY = re.compile(r"\bmiss(?:es|ed)?\b[^.;%,:|–—]{0,30}?\bby\s+" + _NUMBER + r"\s?%", re.IGNORECASE)
 # A charge or write-down booked, its amount right before it ("Books $4.9 Billion Charge", "$425
 # mln pre-tax charge") or after "of" ("a charge of $1.2 billion").
@@ -218,7 +219,10 @@ def price_drops(text: str, words: MagnitudeWords | None = None) -> list[tuple[in
     w = words or magnitude_words()
     found: list[tuple[int, int, float, bool]] = []
     for m in [*w.fall.finditer(text), *w.dash.finditer(text)]:
-        before = [t.lower().strip(".'") for t in _WORD.findall(text[max(0, m.start() - 60) : m.start()])][-4:]
+        # The words before it in its own clause: "calls valuation 'untethered'; stock slips 4%" is
+        # the stock's fall, whatever the clause before names.
+        window = _CLAUSE_END.split(text[max(0, m.start() - 60) : m.start()])[-1]
+        before = [t.lower().strip(".'") for t in _WORD.findall(window)][-4:]
         if w.not_shares.intersection(before):
             continue
         # "down 3%-4%" is a range of a forecast, not a move of the shares; "lost 14% in January"

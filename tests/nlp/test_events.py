@@ -733,3 +733,9 @@ def test_a_year_elsewhere_or_for_a_forecast_is_no_history(annotator: SpacyAnnota
     assert "guidance_cut" in _types(annotator, "Marriott cuts 2027 outlook")
     assert "recall" in _types(annotator, "Ford recalls 2024 Explorer SUVs over seat-belt fault")
     assert "operational_disruption" in _types(annotator, "Chemical maker still pays for its plant explosion")
+
+
+def test_a_figure_against_the_estimate_reads_in_any_case(annotator: SpacyAnnotator) -> None:
+    # Dow Jones writes "Vs." and "Est" with capitals.
+    assert "earnings_miss" in _types(annotator, "Lennar 4Q EPS $2.03 Vs. $2.21 Est; Sees 1Q Gross Margin of 16%")
+    assert "earnings_beat" in _types(annotator, "Lennar 4Q EPS $2.43 Vs. $2.21 Est")
