@@ -16,8 +16,9 @@ Score of one article for one company (all weights in RiskSettings):
     no event  = min(w_negativity*A + A*w_corroboration*C, just below medium) + A*w_burst*B
                 (a plain negative headline goes to the digest unless it is part of a burst); a
                 company the article's events do not target while they target another, or that
-                acts in them, keeps w_bystander of A (none by default) and its reading is not a
-                negative story of its own
+                acts in them, or that is named after a lead company read as negative too, keeps
+                w_bystander of A (none by default) and its reading is not a negative story of its
+                own; nor is the reading of a headline that brings the company good news of its own
     score     = min(100, combined x novelty x watchlist)
 
 Several adverse events in one article combine: each further one adds `w_compound` of its score
@@ -360,7 +361,10 @@ class RiskEngine:
         small_move = any(
             is_reaction(e.type) and level is None and e.targets_entity(state.entity) for e, level in levels
         )
-        if not items and is_negative and not small_move:
+        # Nor is a negative reading of a headline that brings the company good news of its own
+        # ("LVMH sales decline less than feared; shares jump 5%", "says its systems are unaffected").
+        own_good_news = any(e.targets_entity(state.entity) and is_good_news(e.type) for e in r.events)
+        if not items and is_negative and not small_move and not own_good_news:
             # Plain negative news: the digest, unless a burst lifts it.
             own = s.w_negativity * plain + plain * s.w_corroboration * corroboration
             capped = min(own, s.medium - 0.01)

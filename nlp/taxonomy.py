@@ -145,6 +145,14 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
     EventType("guidance_raise", 0.05, "raises or issues strong guidance (good news)", family="good_news"),
     EventType("dividend_raise", 0.05, "raises its dividend (good news)", family="good_news"),
     EventType("price_rise", 0.05, "the shares rise, with or without a stated size (good news)", family="good_news"),
+    # A company named beside another's trouble that says it is untouched: its reading of the
+    # headline is no negative story of its own (alerts/risk.py).
+    EventType(
+        "spared",
+        0.0,
+        "the company says it is unaffected by a trouble named beside it (good news)",
+        family="good_news",
+    ),
     EventType(
         "price_target_raise",
         0.05,

@@ -373,3 +373,13 @@ def test_a_company_named_after_a_negative_lead_shares_its_tone_not_its_own_story
     own = [a.entity for a in firing(engine().process(_two_named("neutral")))]
     assert shared == ["AFRM"]  # Amazon only named in Affirm's bad news: no digest line of its own
     assert own == ["AMZN"]  # the model told them apart: Amazon's negative reading is its own
+
+
+@pytest.mark.parametrize("good", ["price_rise", "spared"])
+def test_a_negative_reading_of_the_companys_own_good_news_is_no_digest_line(good: str) -> None:
+    # "LVMH sales decline less than feared; shares jump 5%", "says its systems are unaffected".
+    plain = record("n", "ACME", "Acme sales decline less than feared")
+    with_good = record("g", "ACME", "Acme sales decline less than feared; shares jump 5%",
+                       events=[(good, 0.05)], targets={good: ["ACME"]})  # fmt: skip
+    assert [a.severity for a in engine().process([plain])] == ["low"]
+    assert engine().process([with_good]) == []

@@ -92,7 +92,7 @@ def test_user_csv_replaces_the_list_and_its_aliases_are_recognised(tmp_path: Pat
     linked = [(e.ticker, e.name) for e in ann.entities if e.ticker]
     assert ("ACME", "Acme Widgets Inc.") in linked
     assert all(t != "AAPL" for t, _ in linked), "the S&P list is replaced, not extended"
-    assert [e.type for e in ann.events] == ["recall"]
+    assert [e.type for e in ann.events] == ["recall", "spared"]
 
 
 def test_csv_without_required_columns_names_the_file(tmp_path: Path) -> None:
