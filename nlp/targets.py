@@ -84,6 +84,7 @@ class TargetWords:
     site_words: frozenset[str]
     owner_brings: frozenset[str]
     relative_pronouns: frozenset[str]
+    legal_places: frozenset[str]
     sector_objects: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
@@ -128,6 +129,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         site_words=words("site_words"),
         owner_brings=words("owner_brings", "types"),
         relative_pronouns=words("relative_pronouns"),
+        legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
         examples=examples,
     )
@@ -220,6 +222,14 @@ class _Reader:
         if word in self.words.target_marks:
             return "target"
         return None
+
+    def legal_place(self, m: Mention) -> bool:
+        """Is `m` right after a word that places a legal matter ("gaps at Huntington")? Not when a
+        site follows the name: "rejects Eylea over inspection findings at Catalent fill plant"
+        names where the problem was found, not whom the rejection is of."""
+        if any(t.lower_ in self.words.site_words for t in self.doc[m.end : m.end + 3]):
+            return False
+        return m.start > 0 and self.doc[m.start - 1].lower_ in self.words.legal_places
 
     def related(self, m: Mention) -> bool:
         return m.end < len(self.doc) and self.doc[m.end].lower_ in self.words.relation_words
@@ -610,6 +620,10 @@ def _one_hit(
     seg = reader.segment[anchor]
     clause = reader.in_segment(seg)
     marks = {m: reader.mark(m) for m in clause}
+    if owner_is_target:
+        # In a legal matter "at" names where it happens, not who acts: "Regulators flag
+        # money-laundering control gaps at Huntington Bancshares", "fraud probe at the bank".
+        marks = {m: "target" if mark == "actor" and reader.legal_place(m) else mark for m, mark in marks.items()}
     plain = [m for m in clause if marks[m] is None]
     before = [m for m in plain if m.end <= anchor]
     after = [m for m in clause if m.start > anchor]
