@@ -114,11 +114,11 @@ def _bystander(r: Enriched, entity: str) -> bool:
         return False
     if any(e.targets or e.actor == entity for e in r.events):
         return True
-    named = sorted((e.start, e.ticker, e.sentiment) for e in r.entities if e.ticker is not None and e.start is not None)
-    if not named or named[0][1] == entity:
+    named = sorted((e for e in r.entities if e.ticker is not None and e.start is not None), key=lambda e: e.start or 0)
+    if not named or named[0].ticker == entity or all(e.ticker != entity for e in named):
         return False
-    lead = named[0][2]
-    return entity in {t for _, t, _ in named} and lead is not None and lead.label == "negative"
+    lead = named[0].sentiment
+    return lead is not None and lead.label == "negative"
 
 
 def _ts(dt: datetime) -> float:

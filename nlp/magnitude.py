@@ -41,8 +41,9 @@ _CUT_BY = re.compile(
 # How far results fell short: "Missed EPS By 52%".
 # (Neither this nor _CUT_BY reads across a comma or a dash into the next clause: "misses
 # estimates, shares fall by 25%" is no 25 % miss.)
-_CLAUSE_END = re.compile(r"[;|–—]")
 _MISSED_BY = re.compile(r"\bmiss(?:es|ed)?\b[^.;%,:|–—]{0,30}?\bby\s+" + _NUMBER + r"\s?%", re.IGNORECASE)
+# Where a clause ends, for the words read before a fall.
+_CLAUSE_END = re.compile(r"[;|–—]")
 # A charge or write-down booked, its amount right before it ("Books $4.9 Billion Charge", "$425
 # mln pre-tax charge") or after "of" ("a charge of $1.2 billion").
 _CHARGE_AFTER = re.compile(r"^\s+(?:\S+\s+)?(?:charges?|write-?downs?|impairments?|write-?offs?)\b", re.IGNORECASE)
