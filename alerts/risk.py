@@ -318,12 +318,11 @@ class RiskEngine:
             Factor(name="watchlist", value=watch, points=0.0, detail="multiplier"),
         ]
 
-        # A good reading hides lesser trouble only with the headline's own good news for the company
-        # behind it (its shares rise, it beats, it is upgraded): "EU probes Qualcomm" read as
-        # positive by the model is still a probe.
-        good_news = sentiment.label == "positive" and any(
-            e.targets_entity(state.entity) and is_good_news(e.type) for e in r.events
-        )
+        # The headline's own good news for the company (its shares rise, it beats, it is upgraded,
+        # it says it is unaffected). Only with it behind a good reading does that reading hide lesser
+        # trouble: "EU probes Qualcomm" read as positive by the model is still a probe.
+        own_good_news = any(e.targets_entity(state.entity) and is_good_news(e.type) for e in r.events)
+        good_news = sentiment.label == "positive" and own_good_news
         items: list[_Item] = []
         # Only the events that happen to this company: a broker is not downgraded by its own call.
         for event, level in levels:
@@ -363,7 +362,6 @@ class RiskEngine:
         )
         # Nor is a negative reading of a headline that brings the company good news of its own
         # ("LVMH sales decline less than feared; shares jump 5%", "says its systems are unaffected").
-        own_good_news = any(e.targets_entity(state.entity) and is_good_news(e.type) for e in r.events)
         if not items and is_negative and not small_move and not own_good_news:
             # Plain negative news: the digest, unless a burst lifts it.
             own = s.w_negativity * plain + plain * s.w_corroboration * corroboration

@@ -415,12 +415,8 @@ _DATED_REACH = 3  # tokens before the trigger, within its clause
 
 
 def _dated(doc: Doc, hit: _Hit) -> bool:
-    for i in range(hit.start - 1, max(-1, hit.start - 1 - _DATED_REACH), -1):
-        if doc[i].text in _BOUNDARIES:
-            return False
-        if _YEAR.match(doc[i].text):
-            return True
-    return False
+    before = _clause_words(doc, range(hit.start - 1, max(-1, hit.start - 1 - _DATED_REACH), -1))
+    return any(_YEAR.match(word) for word in before.split())
 
 
 def _refused(doc: Doc, veto: _Hit) -> bool:

@@ -43,6 +43,8 @@ _POSSESSIVE = ("'s", "’s")
 _LIST_GLUE = frozenset({",", "and", "&", "or", "/", *_POSSESSIVE, "both", "peers", "rival"})
 # Tokens allowed between a company and the noun trigger it owns ("GM's massive recall").
 _ADJACENCY = 3
+# Tokens after a company's name in which a site word makes it a place ("Valero's Port Arthur refinery").
+_SITE_REACH = 4
 
 
 @dataclass(frozen=True)
@@ -223,13 +225,16 @@ class _Reader:
             return "target"
         return None
 
+    def site_after(self, m: Mention) -> bool:
+        """Does a site follow the company's name ("Valero's Port Arthur refinery", "Catalent fill
+        plant")? Then the company names a place, not a cause or the one a matter is about."""
+        return any(t.lower_ in self.words.site_words for t in self.doc[m.end : m.end + _SITE_REACH])
+
     def legal_place(self, m: Mention) -> bool:
         """Is `m` right after a word that places a legal matter ("gaps at Huntington")? Not when a
         site follows the name: "rejects Eylea over inspection findings at Catalent fill plant"
         names where the problem was found, not whom the rejection is of."""
-        if any(t.lower_ in self.words.site_words for t in self.doc[m.end : m.end + 3]):
-            return False
-        return m.start > 0 and self.doc[m.start - 1].lower_ in self.words.legal_places
+        return not self.site_after(m) and m.start > 0 and self.doc[m.start - 1].lower_ in self.words.legal_places
 
     def related(self, m: Mention) -> bool:
         return m.end < len(self.doc) and self.doc[m.end].lower_ in self.words.relation_words
@@ -277,16 +282,16 @@ class _Reader:
         """Is `m`, after the trigger at `anchor`, the owner of a cause named after a verb or a
         cause word: in the possessive ("tumble 17% on McDonald's supplier report") or right
         after the cause word ("now down 22% on Amazon loss")?"""
+        # A site named after the company is the place of the event, not a cause: "Black smoke
+        # rises over Valero's Port Arthur refinery".
+        if self.site_after(m):
+            return False
         between = self.doc[anchor + 1 : m.start]
         # Right after the cause word, the company names a noun's owner ("on Amazon loss"), not the
         # one a verb acts on ("NTSB calls on Boeing to redesign").
         nxt = self.doc[m.end] if m.end < len(self.doc) else None
         named_cause = len(between) > 0 and between[-1].lower_ in self.words.cause_marks
         owner = self.possessive(m) or (named_cause and nxt is not None and nxt.tag_.startswith("NN"))
-        # A site named after the company is the place of the event, not a cause: "Black smoke
-        # rises over Valero's Port Arthur refinery".
-        if any(t.lower_ in self.words.site_words for t in self.doc[m.end : m.end + 4]):
-            return False
         return owner and any(
             self._is_verb(t) or t.lower_ in self.words.cause_marks for t in between if t.i not in self.company_at
         )
@@ -424,8 +429,8 @@ class _Reader:
         """The company a relative clause is about: the one right before ", which" that opens
         clause `seg` ("Boeing strike hits supplier Spirit AeroSystems, which plans to furlough
         700 workers": the furloughs are Spirit's, not Boeing's)."""
-        first = next((t.i for t in self.doc if self.segment[t.i] == seg), None)
-        if first is None or first < 2 or self.doc[first].lower_ not in self.words.relative_pronouns:
+        first = self.segment.index(seg)
+        if first < 2 or self.doc[first].lower_ not in self.words.relative_pronouns:
             return None
         if self.doc[first - 1].text != ",":
             return None
