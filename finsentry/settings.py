@@ -133,8 +133,10 @@ class SentimentSettings(BaseModel):
 
 # The shipped company lists loaded after the S&P 500 (nlp/resources): well-known companies
 # outside it (hand-compiled), then the S&P 600 small caps and other index members outside both
-# (made from the pytickersymbols package by nlp/resources/make_companies_smallcap.py).
-SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv", "companies_listed.csv")
+# (made from the pytickersymbols package by nlp/resources/make_companies_smallcap.py), the SEC's
+# other registrants (make_companies_listed.py), and the companies listed in 2022 that none of
+# those has: renamed, merged or delisted since (make_companies_2022.py).
+SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv", "companies_listed.csv", "companies_2022.csv")
 
 
 class EntitySettings(BaseModel):

@@ -99,6 +99,13 @@ _NOT_NAME_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "also the name of another company news writes about (renamed, merged or not listed here)",
         ("Aduro", "Cabot", "Eldorado", "Greenlane", "Sensus"),
     ),
+    # Read in the headlines companies_2022.csv (make_companies_2022.py) first linked.
+    (
+        "also another company's name: AstraZeneca written in two words, Astra Microwave (India), Aveo Group "
+        "(Australia), Bluegreen Vacations Corp (BXG, listed apart from BVH until 2021), the Arconic Inc. that "
+        "became Howmet Aerospace in 2020 (ARNC of 2022 is its spin-off)",
+        ("Astra", "Aveo", "Bluegreen", "Arconic"),
+    ),
     (
         "a generic phrase found inside longer names (CNB Community Bancorp, US Energy Information Administration)",
         ("Community Bancorp", "First Bancshares", "US Energy"),

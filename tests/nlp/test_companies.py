@@ -15,6 +15,7 @@ from nlp.annotator import SpacyAnnotator, load_annotator
 from nlp.companies import (
     ALIASES_CSV,
     EXTRA_CSV,
+    LISTED_2022_CSV,
     LISTED_CSV,
     SHIPPED_CSV,
     SMALLCAP_CSV,
@@ -338,8 +339,28 @@ def test_the_listed_companies_add_registrants_outside_the_other_lists_symbols_qu
     assert apple is not None and apple.derive_short_name and "Apple" in company_names(apple)
 
 
-def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase() -> None:
-    """The generator checked each short name against a dictionary as well; here the checks that
+def test_the_2022_companies_add_only_companies_no_other_list_has_symbols_quiet() -> None:
+    listed_2022 = read_companies_csv(LISTED_2022_CSV)
+    assert len(listed_2022) > 1000
+    earlier = [c for path in (*SHIPPED_LISTS, LISTED_CSV) for c in read_companies_csv(path)]
+    assert not {c.ticker for c in listed_2022} & {c.ticker for c in earlier}
+    # Nor a company another list has under another symbol ("The Bank of New York Mellon" was BK
+    # in 2022; the S&P list has it as BNY, with that name among its aliases).
+    loaded = load_companies(EntitySettings())
+    earlier_names = {
+        n.lower() for c in loaded if c.ticker not in {x.ticker for x in listed_2022} for n in company_names(c)
+    }
+    assert [c.name for c in listed_2022 if c.name.lower().removeprefix("the ") in earlier_names] == []
+    assert all(c.quiet for c in listed_2022)
+    # No blank-cheque company of the 2021-2022 boom: it names no business news reports on.
+    assert [c.name for c in listed_2022 if re.search(r"\bAcquisitions?\b", c.name)] == []
+    cymabay = loaded.get("CBAY")
+    assert cymabay is not None and not cymabay.derive_short_name and "CymaBay" in company_names(cymabay)
+
+
+@pytest.mark.parametrize("path", [LISTED_CSV, LISTED_2022_CSV], ids=lambda p: p.name)
+def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase(path: Path) -> None:
+    """The generators checked each short name against a dictionary as well; here the checks that
     need nothing outside the repo run again: spaCy's vocabulary in lower case, the words the
     tweets write in lower case, the first names, and no short name shared by two companies."""
     vocab = {w for w in _spacy_strings() if w.islower()}
@@ -348,7 +369,7 @@ def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase() -> No
     first_names = {n.lower() for n in company_words().first_names}
     owners: dict[str, str] = {}
     risky = []
-    for company in read_companies_csv(LISTED_CSV):
+    for company in read_companies_csv(path):
         for alias in company.aliases:
             assert owners.setdefault(alias.lower(), company.ticker) == company.ticker, f"{alias!r} twice"
             bare = alias.replace("’", "'").removesuffix("'s").lower()
@@ -372,6 +393,14 @@ def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase() -> No
         ("Cabot Corp raises its dividend", {"CBT"}),
         ("VRNS falls 6% on forecast", set()),
         ("$VRNS falls 6% on forecast", {"VRNS"}),
+        # companies_2022.csv: listed in 2022, renamed, merged or delisted before the SEC's list
+        ("CymaBay Therapeutics plunges after trial halt", {"CBAY"}),
+        ("SciPlay shares jump on buyout offer", {"SCPL"}),
+        ("ADMP falls 20%", set()),
+        ("$ADMP falls 20%", {"ADMP"}),
+        ("Astra Space launch fails", {"ASTR"}),
+        ("Europe stocks dip ; Astra Zeneca rejection of Pfizer takeover bid weighs in", {"PFE"}),
+        ("Bank of New York Mellon misses", {"BNY"}),
     ],
 )
 def test_listed_companies_link_by_their_checked_names_and_cashtags_only(text: str, expected: set[str]) -> None:

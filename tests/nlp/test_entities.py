@@ -114,16 +114,16 @@ def test_the_same_words_link_where_context_makes_them_unambiguous(
 
 
 def test_cashtags_link_with_offsets_name_and_sector(annotator: SpacyAnnotator) -> None:
-    text = "Watching $AAPL, $brk.b and $PRTY today; $5B deal and $100 target are not tickers"
+    text = "Watching $AAPL, $brk.b and $FRED today; $5B deal and $100 target are not tickers"
     ann = annotator.annotate_one(text)
     by_ticker = {e.ticker: e for e in ann.entities if e.ticker}
-    assert set(by_ticker) == {"AAPL", "BRK.B", "PRTY"}
+    assert set(by_ticker) == {"AAPL", "BRK.B", "FRED"}
     aapl = by_ticker["AAPL"]
     assert aapl.source == "ruler" and aapl.type == "ORG"
     assert aapl.name is not None and aapl.name.startswith("Apple") and aapl.sector == "Information Technology"
     assert aapl.start is not None and aapl.end is not None and text[aapl.start : aapl.end] == "$AAPL"
-    # Not in the S&P list: linked as an explicit ticker, without a name.
-    assert by_ticker["PRTY"].name is None
+    # In no shipped list (Fred's, delisted in 2019): linked as an explicit ticker, without a name.
+    assert by_ticker["FRED"].name is None
 
 
 @pytest.mark.parametrize(
@@ -270,7 +270,7 @@ def test_the_best_buy_idiom_is_not_the_retailer(annotator: SpacyAnnotator) -> No
 
 def test_unknown_cashtags_can_be_left_unlinked() -> None:
     strict = load_annotator(EntitySettings(link_unknown_cashtags=False))
-    assert _linked(strict, "$PRTY and $AAPL move") == {"AAPL"}
+    assert _linked(strict, "$FRED and $AAPL move") == {"AAPL"}
 
 
 def test_entity_spans_point_into_the_text(annotator: SpacyAnnotator) -> None:
