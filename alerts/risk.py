@@ -295,7 +295,8 @@ class RiskEngine:
         )
         is_negative = sentiment.label == "negative" and plain > 0 and not solved
         kinds = sorted({e.type for e, level in levels if level is not None})
-        novelty, sources = self._match_story(state, r, t, kinds)
+        actors = sorted({e.actor for e, level in levels if level is not None and e.actor})
+        novelty, sources = self._match_story(state, r, t, kinds, actors)
         # A corroborating report is not a new story, so it is not counted towards a burst.
         burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1)
         corroboration = min(1.0, (sources - 1) / (s.corroboration_saturation - 1))
@@ -415,12 +416,15 @@ class RiskEngine:
         state.last_score = best
         return alerts
 
-    def _match_story(self, state: EntityState, r: Enriched, t: float, kinds: list[str]) -> tuple[float, int]:
+    def _match_story(
+        self, state: EntityState, r: Enriched, t: float, kinds: list[str], actors: list[str]
+    ) -> tuple[float, int]:
         """(novelty multiplier, number of independent sources of this story).
 
         One story is a headline close in words to an open story's, or one from another source
         that carries the same adverse event types (wires word the same recall differently); the
-        shares' fall beside them is the same story too ("shares slip 3% on drill recall")."""
+        shares' fall beside them is the same story too ("shares slip 3% on drill recall"). The
+        same types acted by someone else are another story: Moody's cut after S&P's outlook."""
         s = self.s
         tokens = story_tokens(r.headline)
         token_set = frozenset(tokens)
@@ -431,7 +435,10 @@ class RiskEngine:
             # Another source's report of the same kinds is the same story; so is any retelling of
             # a story whose incident is over (the same wire's "outage enters seventh hour").
             same_kind = (
-                bool(core) and _news_kinds(story.kinds) == core and (source not in story.sources or story.closed)
+                bool(core)
+                and _news_kinds(story.kinds) == core
+                and (source not in story.sources or story.closed)
+                and not (actors and story.actors and set(actors).isdisjoint(story.actors))
             )
             if same_kind or _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)
@@ -441,7 +448,7 @@ class RiskEngine:
                     return s.repeat_story_factor, len(story.sources)
                 story.sources.append(source)
                 return 1.0, len(story.sources)
-        state.stories.append(Story(tokens=tokens, first=t, last=t, sources=[source], kinds=kinds))
+        state.stories.append(Story(tokens=tokens, first=t, last=t, sources=[source], kinds=kinds, actors=actors))
         return 1.0, 1
 
     def _update_incident(

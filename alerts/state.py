@@ -22,6 +22,9 @@ class Story(BaseModel):
     last: float
     sources: list[str]
     kinds: list[str] = Field(default_factory=list, description="the adverse event types it carries, sorted")
+    actors: list[str] = Field(
+        default_factory=list, description="who acted in its events (the rating agency, the regulator), sorted"
+    )
     closed: bool = Field(False, description="an incident it fed has resolved: its retelling is old news")
     # Built once: every new headline about the entity is compared with every open story.
     _token_set: frozenset[str] | None = PrivateAttr(default=None)

@@ -565,11 +565,19 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     owner_brings = event_type in reader.words.owner_brings
     read = [_one_hit(reader, event_role, sorted(tokens), owner_is_target, owner_brings) for tokens in hits]
     if acting_only := reader.words.never_targets.get(event_type):
-        # A rating agency rates others, an exchange lists them: named in such an action, it acts.
-        read = [
-            ([t for t in ts if t not in acting_only], a or next((t for t in ts if t in acting_only), None), v, c)
-            for ts, a, v, c in read
-        ]
+        # A rating agency rates others, an exchange lists them: named in such an action, it acts,
+        # and a company the parse made the actor is the one acted on ("Moody's cuts Paramount to
+        # junk on streaming losses", where the parser reads "Moody's cuts" as a noun).
+        named = next((m.ticker for m in reader.mentions if m.ticker in acting_only), None)
+
+        def agency_acts(ts: list[str], a: str | None) -> tuple[list[str], str | None]:
+            agency = a if a in acting_only else next((t for t in ts if t in acting_only), named)
+            if agency is None:
+                return ts, a
+            rated = [t for t in ts if t not in acting_only]
+            return (list(dict.fromkeys([*rated, a])) if a and a != agency else rated), agency
+
+        read = [(*agency_acts(ts, a), v, c) for ts, a, v, c in read]
     # A match whose clause names no company borrows the earlier clause's subject; where another
     # match of the event found its target in its own clause, that one is the event's ("S&P Puts
     # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
