@@ -110,6 +110,13 @@ def test_a_share_price_fall_is_an_event_of_the_company_with_its_size(annotator: 
     assert not [
         e for e in annotator.annotate_one("Dow falls 2% as oil prices drop 5%").events if e.type == "price_drop"
     ]
+    # A business measure's fall is not the shares': only the 2% is.
+    [fall] = [
+        e
+        for e in annotator.annotate_one("Old Dominion September tonnage per day falls 8%; shares slip 2%").events
+        if e.type == "price_drop"
+    ]
+    assert fall.magnitude is not None and fall.magnitude.percent == pytest.approx(0.02)
 
 
 @pytest.mark.parametrize("example", EXAMPLES["layoffs"], ids=lambda e: e["text"][:40])
