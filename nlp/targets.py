@@ -74,6 +74,7 @@ class TargetWords:
     undergo_verbs: frozenset[str]
     perfect_aux: frozenset[str]
     payment_verbs: frozenset[str]
+    list_amounts: frozenset[str]
     bring_verbs: frozenset[str]
     rating_agencies: frozenset[str]
     # event type -> the institutions that act in it and are never its target (a rating agency in
@@ -121,6 +122,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         undergo_verbs=words("undergo_verbs"),
         perfect_aux=words("perfect_auxiliaries"),
         payment_verbs=words("payment_verbs"),
+        list_amounts=words("list_amounts"),
         bring_verbs=words("bring_verbs"),
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
         never_targets=never_targets,
@@ -261,6 +263,9 @@ class _Reader:
                 # "UnitedHealth's Optum Rx, CVS's Caremark and Cigna's Express Scripts": the unit
                 # named after a company's possessive belongs to the list's item.
                 between = list(dropwhile(lambda t: t.lower_ in _POSSESSIVE or t.is_title or t.is_upper, between))
+            if group:
+                # "fines Apple 500 million euros, Meta 200 million euros": each item's sum.
+                between = [t for t in between if not (t.like_num or t.lower_ in self.words.list_amounts)]
             if group and not all(t.lower_ in _LIST_GLUE for t in between):
                 break
             group.append(m)
