@@ -296,7 +296,7 @@ class RiskEngine:
         is_negative = sentiment.label == "negative" and plain > 0 and not solved
         kinds = sorted({e.type for e, level in levels if level is not None})
         actors = sorted({e.actor for e, level in levels if level is not None and e.actor})
-        novelty, sources = self._match_story(state, r, t, kinds, actors)
+        novelty, sources, retold = self._match_story(state, r, t, kinds, actors)
         # A corroborating report is not a new story, so it is not counted towards a burst.
         burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1)
         corroboration = min(1.0, (sources - 1) / (s.corroboration_saturation - 1))
@@ -410,6 +410,10 @@ class RiskEngine:
             if lead.level != "critical":
                 score = min(score, s.critical - 0.01)  # no flow of lesser news makes a company critical
             best = max(best, score)
+            if retold and key not in state.episodes:
+                # A story whose incident is over, told again with nothing new, opens no new one
+                # ("bonds slip after Moody's junk cut" three hours after the cut's incident ended).
+                continue
             alerts.extend(
                 self._update_incident(state, r, t, key, score, [i.event_type for i in group], [*factors, *multipliers])
             )
@@ -418,8 +422,9 @@ class RiskEngine:
 
     def _match_story(
         self, state: EntityState, r: Enriched, t: float, kinds: list[str], actors: list[str]
-    ) -> tuple[float, int]:
-        """(novelty multiplier, number of independent sources of this story).
+    ) -> tuple[float, int, bool]:
+        """(novelty multiplier, number of independent sources of this story, whether it retells a
+        story whose incident is over with nothing new).
 
         One story is a headline close in words to an open story's, or one from another source
         that carries the same adverse event types (wires word the same recall differently); the
@@ -444,12 +449,13 @@ class RiskEngine:
                 story.last = max(story.last, t)
                 # The same source again, or any source retelling a story whose incident is over
                 # with nothing new ("shares little changed despite hours-long outage").
-                if source in story.sources or (story.closed and set(kinds) <= set(story.kinds)):
-                    return s.repeat_story_factor, len(story.sources)
+                retold = story.closed and set(kinds) <= set(story.kinds)
+                if source in story.sources or retold:
+                    return s.repeat_story_factor, len(story.sources), retold
                 story.sources.append(source)
-                return 1.0, len(story.sources)
+                return 1.0, len(story.sources), False
         state.stories.append(Story(tokens=tokens, first=t, last=t, sources=[source], kinds=kinds, actors=actors))
-        return 1.0, 1
+        return 1.0, 1, False
 
     def _update_incident(
         self, state: EntityState, r: Enriched, t: float, key: str, score: float, types: list[str], factors: list[Factor]
