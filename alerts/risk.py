@@ -439,11 +439,10 @@ class RiskEngine:
         for story in state.stories:
             # Another source's report of the same kinds is the same story; so is any retelling of
             # a story whose incident is over (the same wire's "outage enters seventh hour").
+            if actors and story.actors and set(actors).isdisjoint(story.actors):
+                continue  # another agency's or regulator's action, however alike the words
             same_kind = (
-                bool(core)
-                and _news_kinds(story.kinds) == core
-                and (source not in story.sources or story.closed)
-                and not (actors and story.actors and set(actors).isdisjoint(story.actors))
+                bool(core) and _news_kinds(story.kinds) == core and (source not in story.sources or story.closed)
             )
             if same_kind or _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)

@@ -304,6 +304,25 @@ def test_a_story_retold_after_its_incident_resolved_does_not_reopen_it() -> None
     assert [a.status for a in later] == ["resolved"]
 
 
+def test_a_retold_story_opens_no_digest_line_but_another_agencys_action_is_news() -> None:
+    def cut(news_id: str, headline: str, minutes: float, agency: str, source: str) -> Enriched:
+        return record(news_id, "ACME", headline, minutes=minutes, events=[("credit_downgrade", 0.8)],
+                      targets={"credit_downgrade": ["ACME"]}, actor=agency, source=source)  # fmt: skip
+
+    eng = engine()
+    [opened] = eng.process([cut("a", "Moody's cuts Acme to junk", 0, "MCO", "reuters")])
+    state = eng.store.get("ACME")
+    assert state is not None and opened.severity == "high"
+    gap = (eng.resolve_at(state.episodes[""]) - opened.first_seen.timestamp()) / 60 + 30
+    # Told again by another wire after the incident is over: at half score it would be a digest
+    # line; it is old news and opens nothing.
+    retold = eng.process([cut("b", "Acme bonds slip after Moody's junk cut", gap, "MCO", "bloomberg")])
+    assert firing(retold) == []
+    # The other agency's cut of the same kind is a new story, scored in full.
+    [second] = firing(eng.process([cut("c", "S&P cuts Acme to junk", gap + 30, "SPGI", "dowjones")]))
+    assert second.severity == "high" and second.fired_by == "c"
+
+
 def test_a_stated_fall_too_small_to_be_news_is_no_digest_line() -> None:
     small = record(
         "a",
