@@ -36,7 +36,14 @@ from typing import Any
 from finsentry.settings import SHIPPED_EXTRA_LISTS, EntitySettings
 from nlp.companies import load_companies
 from nlp.entities import company_names
-from nlp.resources.make_companies_listed import _WORD, Checks, listed_companies, listed_short_name, tidy_name
+from nlp.resources.make_companies_listed import (
+    Checks,
+    listed_companies,
+    listed_short_name,
+    name_counts,
+    tidy_name,
+    write_companies,
+)
 
 OUT = Path(__file__).resolve().parent / "companies_2022.csv"
 # Yahoo's exchange codes -> the exchanges make_companies_listed.py keeps.
@@ -100,21 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             kept.append(r)
     # Name counts over the snapshot and every shipped company, so a first word two companies
     # share is caught whichever list holds them.
-    names = [r["name"] for r in rows] + [c.name for c in shipped]
-    first_words = Counter(listed_short_name(n).split()[0].lower() for n in names if listed_short_name(n))
-    name_words = Counter(w.lower() for n in names for w in set(_WORD.findall(n)) if len(w) > 3)
+    first_words, name_words = name_counts([*(r["name"] for r in rows), *(c.name for c in shipped)])
     checks = Checks((n for c in shipped for n in company_names(c)), first_words, name_words)
     companies, why = listed_companies(kept, checks, set(shipped.tickers()))
     why.update(early)
-    with args.out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["ticker", "name", "sector", "quiet", "aliases"])
-        writer.writeheader()
-        writer.writerows(companies)
-    print(f"{len(rows)} equities in the snapshot -> {len(companies)} companies in {args.out}", file=sys.stderr)
-    for reason, n in why.most_common():
-        print(f"  left out, {reason}: {n}", file=sys.stderr)
-    with_alias = sum(1 for c in companies if c["aliases"])
-    print(f"  {with_alias} with a short name that passed the checks", file=sys.stderr)
+    write_companies(args.out, companies, why, f"{len(rows)} equities in the snapshot")
     return 0
 
 

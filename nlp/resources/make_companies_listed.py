@@ -276,6 +276,27 @@ def listed_companies(
     return out, why
 
 
+def name_counts(names: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    """How many names start with each word, and how many hold each longer word (Checks' counts)."""
+    names = [n for n in names if n]
+    first_words = Counter(short.split()[0].lower() for n in names if (short := listed_short_name(n)))
+    name_words = Counter(w.lower() for n in names for w in set(_WORD.findall(n)) if len(w) > 3)
+    return first_words, name_words
+
+
+def write_companies(out: Path, companies: list[dict[str, str]], why: Counter[str], read: str) -> None:
+    """The list as the linker reads it, and a report of what was left out and why."""
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["ticker", "name", "sector", "quiet", "aliases"])
+        writer.writeheader()
+        writer.writerows(companies)
+    print(f"{read} -> {len(companies)} companies in {out}", file=sys.stderr)
+    for reason, n in why.most_common():
+        print(f"  left out, {reason}: {n}", file=sys.stderr)
+    with_alias = sum(1 for c in companies if c["aliases"])
+    print(f"  {with_alias} with a short name that passed the checks", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("wheel", type=Path, help="the edgartools wheel (read in place)")
@@ -289,19 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_sec_rows(args.wheel)
     for r in rows:  # tidied once: every count and check below reads the name as news writes it
         r["name"] = tidy_name(r["name"] or "")
-    first_words = Counter(listed_short_name(r["name"]).split()[0].lower() for r in rows if r["name"])
-    name_words = Counter(w.lower() for r in rows for w in set(_WORD.findall(r["name"])) if len(w) > 3)
+    first_words, name_words = name_counts(r["name"] for r in rows)
     checks = Checks((n for c in shipped for n in company_names(c)), first_words, name_words)
     companies, why = listed_companies(rows, checks, set(shipped.tickers()))
-    with args.out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["ticker", "name", "sector", "quiet", "aliases"])
-        writer.writeheader()
-        writer.writerows(companies)
-    print(f"{len(rows)} SEC rows -> {len(companies)} companies in {args.out}", file=sys.stderr)
-    for reason, n in why.most_common():
-        print(f"  left out, {reason}: {n}", file=sys.stderr)
-    with_alias = sum(1 for c in companies if c["aliases"])
-    print(f"  {with_alias} with a short name that passed the checks", file=sys.stderr)
+    write_companies(args.out, companies, why, f"{len(rows)} SEC rows")
     return 0
 
 
