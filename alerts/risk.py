@@ -433,13 +433,14 @@ class RiskEngine:
         s = self.s
         tokens = story_tokens(r.headline)
         token_set = frozenset(tokens)
+        acting = frozenset(actors)
         source = r.source or "unknown"
         core = _news_kinds(kinds)
         state.stories = [st for st in state.stories if st.last > t - s.novelty_window_s][-_MAX_STORIES:]
         for story in state.stories:
             # Another source's report of the same kinds is the same story; so is any retelling of
             # a story whose incident is over (the same wire's "outage enters seventh hour").
-            if actors and story.actors and set(actors).isdisjoint(story.actors):
+            if acting and story.actors and acting.isdisjoint(story.actors):
                 continue  # another agency's or regulator's action, however alike the words
             same_kind = (
                 bool(core) and _news_kinds(story.kinds) == core and (source not in story.sources or story.closed)

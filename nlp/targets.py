@@ -574,15 +574,7 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
         # and a company the parse made the actor is the one acted on ("Moody's cuts Paramount to
         # junk on streaming losses", where the parser reads "Moody's cuts" as a noun).
         named = next((m.ticker for m in reader.mentions if m.ticker in acting_only), None)
-
-        def agency_acts(ts: list[str], a: str | None) -> tuple[list[str], str | None]:
-            agency = a if a in acting_only else next((t for t in ts if t in acting_only), named)
-            if agency is None:
-                return ts, a
-            rated = [t for t in ts if t not in acting_only]
-            return (list(dict.fromkeys([*rated, a])) if a and a != agency else rated), agency
-
-        read = [(*agency_acts(ts, a), v, c) for ts, a, v, c in read]
+        read = [(*_institution_acts(ts, a, acting_only, named), v, c) for ts, a, v, c in read]
     # A match whose clause names no company borrows the earlier clause's subject; where another
     # match of the event found its target in its own clause, that one is the event's ("S&P Puts
     # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
@@ -623,6 +615,20 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
         if len(others) == 1:
             targets = others
     return Attribution(tuple(targets), actor)
+
+
+def _institution_acts(
+    targets: list[str], actor: str | None, institutions: frozenset[str], named: str | None
+) -> tuple[list[str], str | None]:
+    """One match's (targets, actor) where only `institutions` act: the institution the match or
+    the headline (`named`) names acts, and a company read as the actor is the one acted on."""
+    acting = actor if actor in institutions else next((t for t in targets if t in institutions), named)
+    if acting is None:
+        return targets, actor
+    acted_on = [t for t in targets if t not in institutions]
+    if actor and actor != acting:
+        acted_on = list(dict.fromkeys([*acted_on, actor]))
+    return acted_on, acting
 
 
 def _one_hit(

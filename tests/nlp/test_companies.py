@@ -347,9 +347,8 @@ def test_the_2022_companies_add_only_companies_no_other_list_has_symbols_quiet()
     # Nor a company another list has under another symbol ("The Bank of New York Mellon" was BK
     # in 2022; the S&P list has it as BNY, with that name among its aliases).
     loaded = load_companies(EntitySettings())
-    earlier_names = {
-        n.lower() for c in loaded if c.ticker not in {x.ticker for x in listed_2022} for n in company_names(c)
-    }
+    new_tickers = {c.ticker for c in listed_2022}
+    earlier_names = {n.lower() for c in loaded if c.ticker not in new_tickers for n in company_names(c)}
     assert [c.name for c in listed_2022 if c.name.lower().removeprefix("the ") in earlier_names] == []
     assert all(c.quiet for c in listed_2022)
     # No blank-cheque company of the 2021-2022 boom: it names no business news reports on.
