@@ -421,12 +421,14 @@ def _dated(doc: Doc, hit: _Hit) -> bool:
 
 def _refused(doc: Doc, veto: _Hit) -> bool:
     """Is the solved veto's act refused ("judge rejects Uber's bid to dismiss the lawsuit") or
-    negated ("court did n't dismiss", "lawsuit not dismissed")?"""
+    negated ("court did n't dismiss", "lawsuit not dismissed")? A negation the veto's own pattern
+    names is its point, not a refusal: "jury finds Qualcomm did not breach"."""
     # A refusal in another clause is about something else ("Acme denies wrongdoing as SEC closes
     # probe"): the words that open a clause are nlp/targets.py's.
     reach = range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1)
     before = _clause_words(doc, reach, target_words().break_words)
-    return _REFUSED.search(before) is not None or _NEGATED.search(doc[veto.start : veto.end].text.lower()) is not None
+    in_gaps = " ".join(doc[i].lower_ for i in range(veto.start, veto.end) if i not in veto.tokens)
+    return _REFUSED.search(before) is not None or _NEGATED.search(in_gaps) is not None
 
 
 # --- yes/no questions: "Will Lowe's Raise Its Dividend in 2020?" states nothing -----------------

@@ -89,6 +89,7 @@ class TargetWords:
     relative_pronouns: frozenset[str]
     legal_places: frozenset[str]
     sector_objects: frozenset[str]
+    spillover_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -135,6 +136,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         relative_pronouns=words("relative_pronouns"),
         legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
+        spillover_words=words("spillover_words"),
         examples=examples,
     )
 
@@ -314,6 +316,14 @@ class _Reader:
                 return True
         return False
 
+    def second_hand(self, anchor: int) -> bool:
+        """Does its clause say before the trigger that the news reaches others only second-hand
+        ("as investors see limited read-through from Gulf rig fire")? Then it is not the news
+        of the company named before."""
+        seg = self.segment[anchor]
+        before = "".join(t.text_with_ws for t in self.doc[:anchor] if self.segment[t.i] == seg).lower()
+        return any(phrase in before for phrase in self.words.spillover_words)
+
     def mentions_deal(self, anchor: int, seg: int) -> bool:
         return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
 
@@ -429,6 +439,24 @@ class _Reader:
             if len({m.ticker for m in named}) == 1:
                 return named[0]
         return None
+
+    def unlinked_shares(self, seg: int, anchor: int) -> bool:
+        """Does a proper name the linker did not link stand right before "shares" in the clause of
+        `anchor`? Those are another company's shares: "Jury finds Qualcomm did not breach Arm
+        license; Arm shares fall 4%" (the fall is not Qualcomm's)."""
+        return self.tagged and any(
+            self.segment[t.i] == seg
+            and t.tag_ in ("NNP", "NNPS")
+            and t.i not in self.company_at
+            and t.i + 1 < anchor
+            and self.doc[t.i + 1].lower_ in self.words.share_words
+            for t in self.doc[:anchor]
+        )
+
+    def opens_with_cause(self, seg: int) -> bool:
+        """Is clause `seg` opened by a word that gives a cause ("after", "on", "amid")?"""
+        first = self.segment.index(seg)
+        return self.doc[first].lower_ in self.words.cause_marks
 
     def antecedent(self, seg: int) -> Mention | None:
         """The company a relative clause is about: the one right before ", which" that opens
@@ -594,12 +622,16 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     actor = next((a for verb, a in actors if verb), actors[0][1] if actors else None)
     if event_role != "deal":
         targets = [t for t in targets if t != actor]
-    if not targets and event_role != "acted":
+    anchors = [reader.anchor(sorted(tokens))[0] for tokens in hits]
+    if (
+        not targets
+        and event_role != "acted"
+        and not any(reader.unlinked_shares(reader.segment[a], a) or reader.second_hand(a) for a in anchors)
+    ):
         # The structure named no one, but when a single other company is named in the event's
         # clause or before it, it is the one ("Dow halves its dividend; LyondellBasell falls"
-        # gives LyondellBasell nothing: it is named after).
+        # gives LyondellBasell nothing: it is named after; nor "Arm shares fall" Qualcomm).
         last = max(reader.segment[max(tokens)] for tokens in hits)
-        anchors = [reader.anchor(sorted(tokens))[0] for tokens in hits]
         others = list(
             dict.fromkeys(
                 m.ticker
@@ -725,6 +757,10 @@ def _one_hit(
             agency = bool(owner) and owner[-1].ticker in reader.words.rating_agencies
             # "EchoStar calls Crown Castle suit 'meritless'": the suit is Crown Castle's, against EchoStar.
             others = [m for m in before if m not in owner]
+            if owner_brings and owner and not others and reader.opens_with_cause(seg):
+                # "Synchrony shares fall 4% after Walmart lawsuit": Walmart's suit, against the
+                # company the clause before is about.
+                others = reader.carried_subject(seg, {m.ticker for m in owner})
             brought_by_owner = owner_brings and bool(owner) and bool(others)
             if brought_by_owner:
                 subject = others[-1:]
@@ -749,7 +785,9 @@ def _one_hit(
     if not targets and event_role == "self" and (antecedent := reader.antecedent(seg)) is not None:
         targets = [antecedent]
     borrowed = not targets
-    if borrowed and not reader.sector_wide(anchor):
+    if borrowed and not (
+        reader.sector_wide(anchor) or reader.unlinked_shares(seg, anchor) or reader.second_hand(anchor)
+    ):
         exclude = {actor.ticker} if actor else set()
         targets = reader.carried_subject(seg, exclude)
     return [m.ticker for m in targets], (actor.ticker if actor else None), verb is not None, borrowed
