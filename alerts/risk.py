@@ -297,8 +297,12 @@ class RiskEngine:
         kinds = sorted({e.type for e, level in levels if level is not None})
         actors = sorted({e.actor for e, level in levels if level is not None and e.actor})
         novelty, sources, retold = self._match_story(state, r, t, kinds, actors)
-        # A corroborating report is not a new story, so it is not counted towards a burst.
-        burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1)
+        # A corroborating report is not a new story, so it is not counted towards a burst; nor is
+        # the shares' fall on the news of an open incident ("American Eagle shares tumble 12%" half
+        # an hour after it pulled its forecast): the market telling the same story.
+        reaction = bool(kinds) and all(is_reaction(k) for k in kinds)
+        known = reaction and any(not all(is_reaction(x) for x in ep.event_types) for ep in state.episodes.values())
+        burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1 and not known)
         corroboration = min(1.0, (sources - 1) / (s.corroboration_saturation - 1))
         state.sentiment_ewma = (
             s.ewma_alpha * (probs.positive - probs.negative) + (1 - s.ewma_alpha) * state.sentiment_ewma

@@ -242,8 +242,9 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "credit_downgrade": {"watch == outlook": "low", "watch == review": "medium"},
     # A miss by a fifth or more is no small miss; a charge of $1 billion or more is a real loss.
     "earnings_miss": {"percent >= 0.2": "medium", "usd >= 1e9": "medium"},
-    # A cut of a fifth or more of the forecast, or one the headline calls a slash, is large.
-    "guidance_cut": {"percent >= 0.2": "high"},
+    # A cut of a fifth or more of the forecast, one the headline calls a slash, or one that takes
+    # $1 billion or more out of it, is large.
+    "guidance_cut": {"percent >= 0.2": "high", "usd >= 1e9": "high"},
     # A retirement announced with a date or a successor is routine; an abrupt exit is not.
     "executive_departure": {"planned == true": "low"},
 }

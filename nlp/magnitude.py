@@ -79,6 +79,8 @@ class MagnitudeWords:
     cut_share: re.Pattern[str]  # "by <words>", not "by half a point" (group 1: the words)
     strong_cut: re.Pattern[str]
     implied_cut: float
+    hit_before: re.Pattern[str]  # searched in the text before an amount: the sum a forecast is cut by
+    hit_after: re.Pattern[str]  # matched right after an amount ("$1.6 billion hit")
     new_rating: re.Pattern[str]
     review: re.Pattern[str]
     outlook: re.Pattern[str]
@@ -184,6 +186,13 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
             r"|\b(?:" + _alternation(data["material_suits"]["suit_words"]) + r")\b[^.;|]{0,40}\bfor\s+"
             r"(?:(?:about|around|nearly|almost|over|more than|up to|at least)\s+)?$",
             re.IGNORECASE,
+        ),
+        hit_before=re.compile(
+            r"\bby\s+(?:(?:about|around|nearly|almost|over|more than|up to|as much as|at least)\s+)?$", re.IGNORECASE
+        ),
+        # The amount may open a range ("$900 million-$1.6 billion hit").
+        hit_after=re.compile(
+            r"[^;|,]{0,25}?\b(?:" + _alternation(data["guidance_cuts"]["hit_nouns"]) + r")\b", re.IGNORECASE
         ),
         material_claim=float(data["claims"]["material_usd"]),
         claim_after=re.compile(r"\s*(?:" + _alternation(data["claims"]["claim_nouns"]) + r")\b", re.IGNORECASE),
@@ -341,6 +350,10 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     elif event_type == "guidance_cut":
         if guided := _guidance_cut(text, w):
             return Magnitude(percent=round(guided[0], 4), implied=guided[2], text=guided[1])
+        if hit := _usd(
+            text, w, lambda m: bool(w.hit_before.search(text[: m.start()]) or w.hit_after.match(text, m.end()))
+        ):
+            return Magnitude(usd=hit[0], text=hit[1])
     elif event_type == "earnings_miss":
         if missed := _MISSED_BY.search(text):
             return Magnitude(percent=float(missed.group(1)) / 100, text=missed.group(0))

@@ -92,6 +92,8 @@ def test_an_incident_resolves_after_the_quiet_period_and_a_new_one_opens_after()
         ("layoffs", Magnitude(percent=0.3, text="30% of its workforce"), "high"),
         ("lawsuit", None, "low"),
         ("lawsuit", Magnitude(usd=5e8, text="$500 million"), "medium"),
+        ("guidance_cut", Magnitude(usd=4e8, text="by $400 million"), "medium"),
+        ("guidance_cut", Magnitude(usd=1.6e9, text="$1.6 billion hit"), "high"),
         ("bankruptcy", None, "critical"),
         ("upgrade", None, None),
     ],

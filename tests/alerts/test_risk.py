@@ -106,6 +106,29 @@ def test_same_story_from_several_sources_is_corroboration_not_burst() -> None:
     assert factors["corroboration"].value > 0
 
 
+def test_the_shares_falling_on_an_open_incidents_news_is_no_new_story_of_a_burst() -> None:
+    eng = engine()
+    eng.process([record("g1", "ACME", "Acme withdraws its annual forecast", events=[("guidance_cut", 0.7)])])
+    eng.process(
+        [
+            record(
+                "g2",
+                "ACME",
+                "Acme shares tumble 12% after hours",
+                minutes=30,
+                events=[("price_drop", 0.5)],
+                source="tv",
+            )
+        ]
+    )
+    state = eng.store.get("ACME")
+    assert state is not None
+    assert len(state.neg_times) == 1, "the fall is the forecast's news again"
+    # With no incident open, the same fall is a story of its own.
+    eng.process([record("o1", "OTHER", "Other Co shares tumble 12% after hours", events=[("price_drop", 0.5)])])
+    assert len(eng.store.get("OTHER").neg_times) == 1  # type: ignore[union-attr]
+
+
 def test_repeat_from_same_source_is_discounted() -> None:
     eng = engine()
     eng.process([record("r1", "ACME", "Acme recalls 2 million cars", events=[("recall", 0.55)])])
