@@ -138,6 +138,11 @@ class Magnitude(_Record):
     count: float | None = Field(
         default=None, ge=0.0, description="a number of jobs cut where no share of the staff is given: 300 jobs = 300"
     )
+    refused: bool = Field(
+        default=False,
+        description="a regulator refusing to approve a product (a complete response letter, a drug application "
+        "rejected), not acting against the company's conduct (regulatory actions only)",
+    )
     text: str = Field(description="the words the magnitude was read from")
 
 

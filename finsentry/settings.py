@@ -222,7 +222,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 }
 
 # Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
-# condition is "<percent|usd|count|rating|planned|material|watch> <op> <value>"; the last condition that holds sets the
+# condition is "<percent|usd|count|rating|planned|material|refused|watch> <op> <value>"; the last condition that holds sets the
 # level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
@@ -232,8 +232,10 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "downgrade": {"rating == sell": "medium"},
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
     "lawsuit": {"material == true": "medium", "usd >= 100e6": "medium", "usd >= 1e9": "high"},
-    # A regulator's matter settled for a small sum ("pays $350,000 to settle SEC charges").
-    "regulatory_action": {"usd < 10e6": "low"},
+    # A regulator's matter settled for a small sum ("pays $350,000 to settle SEC charges"); a
+    # product refused approval (a complete response letter) is a setback for one product, not a
+    # regulator acting against the company: medium, lifted by the shares' fall where it is big.
+    "regulatory_action": {"usd < 10e6": "low", "refused == true": "medium"},
     # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high;
     # a few hundred jobs at a large company (no share given) is a digest line.
     "layoffs": {"count < 1000": "low", "percent >= 0.25": "high"},
@@ -255,6 +257,7 @@ NUMBER_MEASURES: tuple[str, ...] = ("percent", "usd", "count")
 CHOICE_MEASURES: dict[str, tuple[str, ...]] = {
     "planned": ("true", "false"),
     "material": ("true", "false"),
+    "refused": ("true", "false"),
     "watch": ("outlook", "review"),
     "rating": ("sell", "hold", "buy"),
 }

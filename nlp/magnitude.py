@@ -89,7 +89,20 @@ class MagnitudeWords:
     claim_before: re.Pattern[str]  # searched in the text before an amount: it is the plaintiff's ask
     claim_after: re.Pattern[str]  # matched right after an amount ("$1 billion lawsuit")
     material_claim: float  # US dollars from which a sum asked for makes a suit material
+    refusal: re.Pattern[str]  # a regulator refusing to approve a product
     examples: dict[str, list[Any]]
+
+
+def _refusal(words: dict[str, list[str]]) -> re.Pattern[str]:
+    """A refusal phrase, a refusing verb up to five words before a product, or a product up to
+    45 characters (commas allowed) before "rejected" or "denied"."""
+    verbs, products = _alternation(words["verbs"]), _alternation(words["products"])
+    return re.compile(
+        r"\b(?:" + _alternation(words["phrases"]) + r")\b"
+        r"|\b(?:" + verbs + r")\s+(?:\S+\s+){0,5}?(?:" + products + r")\b"
+        r"|\b(?:" + products + r")\b[^;|]{0,45}?\b(?:rejected|denied)\b",
+        re.IGNORECASE,
+    )
 
 
 def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
@@ -181,6 +194,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         material_suit=_material_suit(data),
+        refusal=_refusal(data["product_refusals"]),
         claim_before=re.compile(
             r"\b(?:" + _alternation(data["claims"]["asks"]) + r")\b[^$€£.;|]{0,20}$"
             r"|\b(?:" + _alternation(data["material_suits"]["suit_words"]) + r")\b[^.;|]{0,40}\bfor\s+"
@@ -379,11 +393,13 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
             usd = _usd(text, w)
         found = w.material_suit.search(text) if event_type == "lawsuit" else None
         material = found.group(0) if found else claim
-        if usd or material:
+        refused = w.refusal.search(text) if event_type == "regulatory_action" else None
+        if usd or material or refused:
             return Magnitude(
                 usd=usd[0] if usd else None,
                 material=material is not None,
-                text=usd[1] if usd else material or "",
+                refused=refused is not None,
+                text=usd[1] if usd else material or (refused.group(0) if refused else ""),
             )
     elif event_type == "layoffs":
         if m := _WORKFORCE.search(text):

@@ -93,6 +93,8 @@ def test_an_incident_resolves_after_the_quiet_period_and_a_new_one_opens_after()
         ("lawsuit", None, "low"),
         ("lawsuit", Magnitude(usd=5e8, text="$500 million"), "medium"),
         ("guidance_cut", Magnitude(usd=4e8, text="by $400 million"), "medium"),
+        ("regulatory_action", None, "high"),
+        ("regulatory_action", Magnitude(refused=True, text="complete response letter"), "medium"),
         ("guidance_cut", Magnitude(usd=1.6e9, text="$1.6 billion hit"), "high"),
         ("bankruptcy", None, "critical"),
         ("upgrade", None, None),

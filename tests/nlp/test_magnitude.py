@@ -142,6 +142,20 @@ def test_a_suit_by_a_government_over_deaths_or_by_a_crowd_is_material(text: str)
     assert m is not None and m.material
 
 
+@pytest.mark.parametrize("text", EXAMPLES["refused"])
+def test_a_product_refused_approval_is_read_as_a_refusal(text: str) -> None:
+    m = read_magnitude(text, "regulatory_action")
+    assert m is not None and m.refused
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_refused"])
+def test_a_regulator_acting_on_the_company_is_no_refusal(text: str) -> None:
+    m = read_magnitude(text, "regulatory_action")
+    assert m is None or not m.refused
+    # Only a regulator's action is read for it.
+    assert read_magnitude("FDA rejects Pfizer's application for hemophilia drug", "lawsuit") is None
+
+
 @pytest.mark.parametrize("text", EXAMPLES["minor_suit"])
 def test_a_private_partys_suit_is_not_material(text: str) -> None:
     m = read_magnitude(text, "lawsuit")
