@@ -221,7 +221,15 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
             r"(?!\s+(?:a\s+)?(?:percentage\s+)?points?\b)",
             re.IGNORECASE,
         ),
-        strong_cut=re.compile(r"\b(?:" + _alternation(data["guidance_cuts"]["strong"]) + r")\b", re.IGNORECASE),
+        strong_cut=re.compile(
+            r"\b(?:"
+            + _alternation(data["guidance_cuts"]["strong"])
+            + r"|"
+            + _alternation(data["guidance_cuts"]["warnings"])
+            + r")\b"
+            r"|\bwarn(?:s|ed|ing)?\b[^;|]{0,40}?\b(?:" + _alternation(data["guidance_cuts"]["warned"]) + r")\b",
+            re.IGNORECASE,
+        ),
         implied_cut=float(data["guidance_cuts"]["implied"]),
         new_rating=re.compile(
             r"\b(?:to|into)\s+['\"‘“]?(?:" + _alternation(data["credit_watch"]["new_ratings"]) + r")(?:[+-]|\b)",
@@ -362,12 +370,16 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
         if cut := _target_cut(text):
             return Magnitude(percent=round(cut[0], 4), text=cut[1])
     elif event_type == "guidance_cut":
-        if guided := _guidance_cut(text, w):
-            return Magnitude(percent=round(guided[0], 4), implied=guided[2], text=guided[1])
+        # A share stated, then a sum taken out, then a size implied by the words ("slashes").
+        guided = _guidance_cut(text, w)
+        if guided and not guided[2]:
+            return Magnitude(percent=round(guided[0], 4), text=guided[1])
         if hit := _usd(
             text, w, lambda m: bool(w.hit_before.search(text[: m.start()]) or w.hit_after.match(text, m.end()))
         ):
             return Magnitude(usd=hit[0], text=hit[1])
+        if guided:
+            return Magnitude(percent=round(guided[0], 4), implied=True, text=guided[1])
     elif event_type == "earnings_miss":
         if missed := _MISSED_BY.search(text):
             return Magnitude(percent=float(missed.group(1)) / 100, text=missed.group(0))
