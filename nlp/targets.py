@@ -90,6 +90,7 @@ class TargetWords:
     legal_places: frozenset[str]
     sector_objects: frozenset[str]
     spillover_words: frozenset[str]
+    harm_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -137,6 +138,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
         spillover_words=words("spillover_words"),
+        harm_words=words("harm_words"),
         examples=examples,
     )
 
@@ -452,6 +454,17 @@ class _Reader:
             and self.doc[t.i + 1].lower_ in self.words.share_words
             for t in self.doc[:anchor]
         )
+
+    def harmed_next(self, seg: int) -> list[Mention]:
+        """The companies of the clause after `seg` when a word of harm opens it, after a comma: an
+        act's victims named after it ("Best Buy to cut shelf space for robot vacuums, hitting
+        iRobot and GoPro")."""
+        if seg + 1 not in self.segment:
+            return []
+        first = self.segment.index(seg + 1)
+        if first < 1 or self.doc[first - 1].text != "," or self.doc[first].lower_ not in self.words.harm_words:
+            return []
+        return self.group_after(self.in_segment(seg + 1), first)
 
     def opens_with_cause(self, seg: int) -> bool:
         """Is clause `seg` opened by a word that gives a cause ("after", "on", "amid")?"""
@@ -784,6 +797,8 @@ def _one_hit(
         targets = [again]
     if not targets and event_role == "self" and (antecedent := reader.antecedent(seg)) is not None:
         targets = [antecedent]
+    if not targets and event_role == "acted":
+        targets = [m for m in reader.harmed_next(seg) if m != actor]
     borrowed = not targets
     if borrowed and not (
         reader.sector_wide(anchor) or reader.unlinked_shares(seg, anchor) or reader.second_hand(anchor)
