@@ -121,6 +121,18 @@ def _bystander(r: Enriched, entity: str) -> bool:
     return lead is not None and lead.label == "negative"
 
 
+# A company named as the owner of a dated matter: "Outage Recalls CrowdStrike's 2024 Meltdown".
+_OWNED_YEAR = re.compile(r"^['’]s\s+((?:19|20)\d\d)\b")
+
+
+def _recalled(r: Enriched, entity: str) -> bool:
+    """Is the company named only as the owner of a matter of an earlier year ("Verizon Outage Is
+    Biggest Since AT&T's 2024 Blackout")? History retold: the headline's tone is not its news."""
+    spans = [(e.start, e.end) for e in r.entities if e.ticker == entity and e.end is not None]
+    years = [_OWNED_YEAR.match(r.headline[end:]) for _, end in spans]
+    return bool(years) and all(y is not None and int(y.group(1)) < r.published_at.year for y in years)
+
+
 def _ts(dt: datetime) -> float:
     return dt.timestamp()
 
@@ -285,6 +297,8 @@ class RiskEngine:
         # customer walking away from a supplier) shares the headline's tone, not its trouble: its
         # reading is not a negative story of its own, for the digest or a burst.
         plain = adverse * (s.w_bystander if _bystander(r, state.entity) else 1.0)
+        if _recalled(r, state.entity) and not any(e.targets_entity(state.entity) for e in r.events):
+            plain = 0.0
         # Each event's level once per record: the story match and the scoring both read it.
         levels = [(e, event_level(e, s) if e.targets_entity(state.entity) else None) for e in r.events]
         # A problem reported over for this company ("judge tosses lawsuit against Dexcom") is its

@@ -91,6 +91,7 @@ class TargetWords:
     sector_objects: frozenset[str]
     spillover_words: frozenset[str]
     harm_words: frozenset[str]
+    served_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -139,6 +140,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         sector_objects=words("sector_objects"),
         spillover_words=words("spillover_words"),
         harm_words=words("harm_words"),
+        served_words=words("relation_words", "served"),
         examples=examples,
     )
 
@@ -243,7 +245,14 @@ class _Reader:
         return not self.site_after(m) and m.start > 0 and self.doc[m.start - 1].lower_ in self.words.legal_places
 
     def related(self, m: Mention) -> bool:
-        return m.end < len(self.doc) and self.doc[m.end].lower_ in self.words.relation_words
+        if m.end >= len(self.doc) or self.doc[m.end].lower_ not in self.words.relation_words:
+            return False
+        # "Verizon customers report widespread outage": the company's own customers, with no party
+        # named after them, are where its trouble shows, not another company it qualifies.
+        if self.doc[m.end].lower_ in self.words.served_words:
+            nxt = m.end + 1
+            return nxt < len(self.doc) and (nxt in self.company_at or self.doc[nxt].tag_ in ("NNP", "NNPS"))
+        return True
 
     def group_before(self, candidates: list[Mention], anchor: int) -> list[Mention]:
         """The companies nearest before `anchor` that form one list (the clause's subject)."""

@@ -6,10 +6,10 @@ import pytest
 
 from alerts.risk import NEGATIVE_NEWS, RiskEngine, _jaccard, alert_id, story_tokens
 from alerts.state import DictStore, Story
-from finsentry.contracts import Alert, Magnitude
+from finsentry.contracts import Alert, Enriched, Magnitude
 from finsentry.settings import RiskSettings
 from tests.alerts.records import BURST as HEADLINES
-from tests.alerts.records import record
+from tests.alerts.records import T0, record
 
 
 def engine(**overrides: float) -> RiskEngine:
@@ -127,6 +127,19 @@ def test_the_shares_falling_on_an_open_incidents_news_is_no_new_story_of_a_burst
     # With no incident open, the same fall is a story of its own.
     eng.process([record("o1", "OTHER", "Other Co shares tumble 12% after hours", events=[("price_drop", 0.5)])])
     assert len(eng.store.get("OTHER").neg_times) == 1  # type: ignore[union-attr]
+
+
+def test_a_company_named_as_the_owner_of_an_earlier_years_matter_gets_no_digest_line() -> None:
+    def named_at(year: int) -> Enriched:
+        headline = f"Outage Recalls ACME's {year} Meltdown That Grounded Flights"
+        r = record(f"h{year}", "ACME", headline)
+        entity = r.entities[0].model_copy(update={"start": 15, "end": 19})
+        return r.model_copy(update={"entities": [entity]})
+
+    assert named_at(T0.year - 2).headline[15:19] == "ACME"
+    assert engine().process([named_at(T0.year - 2)]) == [], "history retold is not the company's news"
+    # This year's matter is news: the plain negative reading goes to the digest.
+    assert [a.severity for a in engine().process([named_at(T0.year)])] == ["low"]
 
 
 def test_repeat_from_same_source_is_discounted() -> None:
