@@ -89,6 +89,7 @@ class TargetWords:
     relative_pronouns: frozenset[str]
     legal_places: frozenset[str]
     sector_objects: frozenset[str]
+    speech_words: frozenset[str]
     spillover_words: frozenset[str]
     harm_words: frozenset[str]
     served_words: frozenset[str]
@@ -138,6 +139,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         relative_pronouns=words("relative_pronouns"),
         legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
+        speech_words=words("sector_objects", "speech"),
         spillover_words=words("spillover_words"),
         harm_words=words("harm_words"),
         served_words=words("relation_words", "served"),
@@ -334,6 +336,13 @@ class _Reader:
         seg = self.segment[anchor]
         before = "".join(t.text_with_ws for t in self.doc[:anchor] if self.segment[t.i] == seg).lower()
         return any(phrase in before for phrase in self.words.spillover_words)
+
+    def reported_for_sector(self, anchor: int) -> bool:
+        """Does the clause of `anchor` report, after a word of speech before the trigger, news of a
+        sector ("Google Says ... Hackers Have Turned Their Sights on U.S. Insurers")?"""
+        seg = self.segment[anchor]
+        spoken = any(self.segment[t.i] == seg and t.lower_ in self.words.speech_words for t in self.doc[:anchor])
+        return spoken and self.sector_wide(anchor)
 
     def mentions_deal(self, anchor: int, seg: int) -> bool:
         return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
@@ -648,7 +657,10 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     if (
         not targets
         and event_role != "acted"
-        and not any(reader.unlinked_shares(reader.segment[a], a) or reader.second_hand(a) for a in anchors)
+        and not any(
+            reader.unlinked_shares(reader.segment[a], a) or reader.second_hand(a) or reader.reported_for_sector(a)
+            for a in anchors
+        )
     ):
         # The structure named no one, but when a single other company is named in the event's
         # clause or before it, it is the one ("Dow halves its dividend; LyondellBasell falls"
@@ -710,6 +722,8 @@ def _one_hit(
     targets: list[Mention] = []
     actor: Mention | None = None
 
+    if event_role == "self" and reader.reported_for_sector(anchor):
+        return [], None, verb is not None, False
     if event_role == "self":
         named = reader.qualified(tokens)
         owner = reader.owner(clause, anchor) if verb is None else []
