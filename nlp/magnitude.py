@@ -109,7 +109,10 @@ def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
     """A government before a suit word or after "sued by" ("US" only in capitals), a cause of
     death or disaster, or a crowd of plaintiffs, anywhere in the headline of a lawsuit."""
     suits = data["material_suits"]
-    public = r"(?:(?i:" + _alternation(suits["governments"]) + r")|US)"
+    public = (
+        r"(?:(?i:" + _alternation(suits["governments"]) + r")|US)"
+        r"(?!\s+(?i:" + _alternation(suits["not_governments"]) + r")\b)"
+    )
     suit = r"(?i:" + _alternation(suits["suit_words"]) + r")"
     return re.compile(
         r"(?<![\w.])" + public + r"(?![\w.])(?:\s+[^\s;|]+){0,3}?\s+" + suit + r"\b"
