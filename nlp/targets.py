@@ -90,6 +90,8 @@ class TargetWords:
     legal_places: frozenset[str]
     sector_objects: frozenset[str]
     speech_words: frozenset[str]
+    threat_agents: frozenset[str]
+    threat_groups: frozenset[str]
     spillover_words: frozenset[str]
     harm_words: frozenset[str]
     served_words: frozenset[str]
@@ -139,7 +141,9 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         relative_pronouns=words("relative_pronouns"),
         legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
-        speech_words=words("sector_objects", "speech"),
+        speech_words=words("threat_reports", "speech"),
+        threat_agents=words("threat_reports", "agents"),
+        threat_groups=words("threat_reports", "groups"),
         spillover_words=words("spillover_words"),
         harm_words=words("harm_words"),
         served_words=words("relation_words", "served"),
@@ -324,7 +328,8 @@ class _Reader:
         for t in self.doc[anchor + 1 :]:
             if self.segment[t.i] != seg:
                 break
-            verb_seen = verb_seen or self._is_verb(t)
+            # A participle inside a compound is no verb acting ("from JPMorgan-led lenders").
+            verb_seen = verb_seen or (self._is_verb(t) and self.doc[t.i - 1].text != "-")
             if verb_seen and t.lower_ in self.words.sector_objects:
                 return True
         return False
@@ -337,12 +342,23 @@ class _Reader:
         before = "".join(t.text_with_ws for t in self.doc[:anchor] if self.segment[t.i] == seg).lower()
         return any(phrase in before for phrase in self.words.spillover_words)
 
-    def reported_for_sector(self, anchor: int) -> bool:
-        """Does the clause of `anchor` report, after a word of speech before the trigger, news of a
-        sector ("Google Says ... Hackers Have Turned Their Sights on U.S. Insurers")?"""
+    def reported_threat(self, anchor: int) -> bool:
+        """Does the clause of `anchor` only tell, after a word of speech, of attackers turning on a
+        group of others ("Google Says Scattered Spider Hackers Have Turned Their Sights on U.S.
+        Insurers")?"""
         seg = self.segment[anchor]
-        spoken = any(self.segment[t.i] == seg and t.lower_ in self.words.speech_words for t in self.doc[:anchor])
-        return spoken and self.sector_wide(anchor)
+        if self.doc[anchor].lower_ not in self.words.threat_agents:
+            return False
+        if not any(self.segment[t.i] == seg and t.lower_ in self.words.speech_words for t in self.doc[:anchor]):
+            return False
+        verb_seen = False
+        for t in self.doc[anchor + 1 :]:
+            if self.segment[t.i] != seg:
+                break
+            verb_seen = verb_seen or self._is_verb(t)
+            if verb_seen and t.lower_ in self.words.threat_groups:
+                return True
+        return False
 
     def mentions_deal(self, anchor: int, seg: int) -> bool:
         return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
@@ -658,7 +674,7 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
         not targets
         and event_role != "acted"
         and not any(
-            reader.unlinked_shares(reader.segment[a], a) or reader.second_hand(a) or reader.reported_for_sector(a)
+            reader.unlinked_shares(reader.segment[a], a) or reader.second_hand(a) or reader.reported_threat(a)
             for a in anchors
         )
     ):
@@ -722,7 +738,7 @@ def _one_hit(
     targets: list[Mention] = []
     actor: Mention | None = None
 
-    if event_role == "self" and reader.reported_for_sector(anchor):
+    if event_role == "self" and reader.reported_threat(anchor):
         return [], None, verb is not None, False
     if event_role == "self":
         named = reader.qualified(tokens)
