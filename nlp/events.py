@@ -201,7 +201,8 @@ class EventClassifier:
 # --- figures: "Q3 EPS 78 cents vs. 98 cents", "sales $5.17 bln vs. $5.40 bln; FactSet consensus $5.32 bln" ---
 _METRIC = re.compile(
     r"\b(?P<metric>(?:(?:adj(?:usted)?\.?|diluted|gaap|non-gaap|core|operating)\s+)*"
-    r"(?:eps|earnings per share|net income|net profit|profit|net earnings|revenues?|net sales|sales|"
+    # ("Rev" as Dow Jones writes it: "Align Technology 2Q Rev $1.01B Vs. $1.06B Est.")
+    r"(?:eps|earnings per share|net income|net profit|profit|net earnings|revenues?|revs?|net sales|sales|"
     r"same-store sales|comparable sales|comp sales|comps))\b",
     re.IGNORECASE,
 )

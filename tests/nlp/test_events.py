@@ -671,6 +671,7 @@ def test_phrase_family_fires_and_its_near_miss_does_not(
         ("Supermicro Calls Report of Fresh DOJ Probe 'Categorically False'", "investigation"),
         ("Lucid Group Says Cash Lasts Into 2027, Rejects Going-Concern Speculation", "going_concern"),
         ("Wynn Resorts says it is not aware of any Nevada Gaming Control Board investigation", "investigation"),
+        ("Nikola says it is not preparing a bankruptcy filing, calls report 'inaccurate'", "bankruptcy"),
     ],
 )
 def test_a_denied_event_is_not_reported(annotator: SpacyAnnotator, text: str, denied: str) -> None:
@@ -739,3 +740,5 @@ def test_a_figure_against_the_estimate_reads_in_any_case(annotator: SpacyAnnotat
     # Dow Jones writes "Vs." and "Est" with capitals.
     assert "earnings_miss" in _types(annotator, "Lennar 4Q EPS $2.03 Vs. $2.21 Est; Sees 1Q Gross Margin of 16%")
     assert "earnings_beat" in _types(annotator, "Lennar 4Q EPS $2.43 Vs. $2.21 Est")
+    # And "Rev" for revenue.
+    assert "earnings_miss" in _types(annotator, "Align Technology 2Q Rev $1.01B Vs. $1.06B Est.")
