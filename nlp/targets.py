@@ -95,6 +95,7 @@ class TargetWords:
     spillover_words: frozenset[str]
     harm_words: frozenset[str]
     served_words: frozenset[str]
+    reason_words: frozenset[str]
     examples: tuple[dict[str, Any], ...]
 
 
@@ -147,6 +148,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         spillover_words=words("spillover_words"),
         harm_words=words("harm_words"),
         served_words=words("relation_words", "served"),
+        reason_words=words("reason_words"),
         examples=examples,
     )
 
@@ -500,6 +502,18 @@ class _Reader:
             return []
         return self.group_after(self.in_segment(seg + 1), first)
 
+    def cited_for(self, seg: int) -> list[Mention]:
+        """The company acted on in the clause before one opened by a word of reason: "Evercore ISI
+        downgrades Autodesk to In Line, citing overhang from probe" (the probe is Autodesk's, not
+        the broker's). Empty unless that clause names one company after another."""
+        first = self.segment.index(seg)
+        if seg == 0 or self.doc[first].lower_ not in self.words.reason_words:
+            return []
+        earlier = self.in_segment(seg - 1)
+        if len({m.ticker for m in earlier}) < 2:
+            return []
+        return [earlier[-1]]
+
     def opens_with_cause(self, seg: int) -> bool:
         """Is clause `seg` opened by a word that gives a cause ("after", "on", "amid")?"""
         first = self.segment.index(seg)
@@ -843,5 +857,5 @@ def _one_hit(
         reader.sector_wide(anchor) or reader.unlinked_shares(seg, anchor) or reader.second_hand(anchor)
     ):
         exclude = {actor.ticker} if actor else set()
-        targets = reader.carried_subject(seg, exclude)
+        targets = reader.cited_for(seg) or reader.carried_subject(seg, exclude)
     return [m.ticker for m in targets], (actor.ticker if actor else None), verb is not None, borrowed
