@@ -325,6 +325,10 @@ class _Reader:
     def sector_wide(self, anchor: int) -> bool:
         """Does a verb after the trigger act on a plural group in its clause ("as short report
         rattles power-chip stocks")? Then its news is the sector's, not an earlier clause's."""
+        return self._acts_on(anchor, self.words.sector_objects)
+
+    def _acts_on(self, anchor: int, group: frozenset[str]) -> bool:
+        """Is a word of `group` after a verb that follows the trigger, in its clause?"""
         seg = self.segment[anchor]
         verb_seen = False
         for t in self.doc[anchor + 1 :]:
@@ -332,7 +336,7 @@ class _Reader:
                 break
             # A participle inside a compound is no verb acting ("from JPMorgan-led lenders").
             verb_seen = verb_seen or (self._is_verb(t) and self.doc[t.i - 1].text != "-")
-            if verb_seen and t.lower_ in self.words.sector_objects:
+            if verb_seen and t.lower_ in group:
                 return True
         return False
 
@@ -351,16 +355,8 @@ class _Reader:
         seg = self.segment[anchor]
         if self.doc[anchor].lower_ not in self.words.threat_agents:
             return False
-        if not any(self.segment[t.i] == seg and t.lower_ in self.words.speech_words for t in self.doc[:anchor]):
-            return False
-        verb_seen = False
-        for t in self.doc[anchor + 1 :]:
-            if self.segment[t.i] != seg:
-                break
-            verb_seen = verb_seen or self._is_verb(t)
-            if verb_seen and t.lower_ in self.words.threat_groups:
-                return True
-        return False
+        spoken = any(self.segment[t.i] == seg and t.lower_ in self.words.speech_words for t in self.doc[:anchor])
+        return spoken and self._acts_on(anchor, self.words.threat_groups)
 
     def mentions_deal(self, anchor: int, seg: int) -> bool:
         return any(t.lower_ in self.words.deal_words for t in self.doc[anchor:] if self.segment[t.i] == seg)
