@@ -108,6 +108,9 @@ def _variants(name: str) -> set[str]:
         out.add(name.replace("'", "’"))
     if "’" in name:
         out.add(name.replace("’", "'"))
+    # So are an en dash and a hyphen: the S&P list writes "Brown–Forman", the wires "Brown-Forman".
+    if "–" in name:
+        out.add(name.replace("–", "-"))
     words = name.split(" ")
     if len(words) > 1:
         out.add(" ".join(w[:1].upper() + w[1:] for w in words))

@@ -182,6 +182,8 @@ def test_a_legal_name_without_its_company_form_links(annotator: SpacyAnnotator) 
 # Names as people write them: brokers, brands, handles, former names, names without their
 # inner capital (each from a blind batch the linker missed).
 WRITTEN_NAMES = [
+    # The S&P list writes "Brown–Forman" with an en dash; the wires use a hyphen.
+    ("Canadian provinces pull Brown-Forman's Jack Daniel's from liquor store shelves", "BF.B"),
     ("Domtar upgraded to market perform at BMO Capital", "BMO"),
     ("Southwest Airlines Pushes Back Schedule For 737 MAX Until April", "BA"),
     ("Cadbury Chocolate Maker Sees Growth in Demand", "MDLZ"),
