@@ -314,8 +314,11 @@ class RiskEngine:
         # A corroborating report is not a new story, so it is not counted towards a burst; nor is
         # the shares' fall on the news of an open incident ("American Eagle shares tumble 12%" half
         # an hour after it pulled its forecast): the market telling the same story.
-        reaction = bool(kinds) and all(is_reaction(k) for k in kinds)
-        known = reaction and any(not all(is_reaction(x) for x in ep.event_types) for ep in state.episodes.values())
+        known = (
+            bool(kinds)
+            and not _news_kinds(kinds)
+            and any(_news_kinds(ep.event_types) for ep in state.episodes.values())
+        )
         burst, count, expected = self._burst(state, t, is_negative, novelty == 1.0 and sources == 1 and not known)
         corroboration = min(1.0, (sources - 1) / (s.corroboration_saturation - 1))
         state.sentiment_ewma = (

@@ -93,6 +93,10 @@ class MagnitudeWords:
     examples: dict[str, list[Any]]
 
 
+# Words that make an amount approximate, before it ("up to $1.6 billion", "for about $5 billion").
+_ROUGHLY = r"(?:(?:about|around|nearly|almost|over|more than|up to|at least)\s+)?"
+
+
 def _refusal(words: dict[str, list[str]]) -> re.Pattern[str]:
     """A refusal phrase, a refusing verb up to five words before a product, or a product up to
     45 characters (commas allowed) before "rejected" or "denied"."""
@@ -200,13 +204,14 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         refusal=_refusal(data["product_refusals"]),
         claim_before=re.compile(
             r"\b(?:" + _alternation(data["claims"]["asks"]) + r")\b[^$€£.;|]{0,20}$"
-            r"|\b(?:" + _alternation(data["material_suits"]["suit_words"]) + r")\b[^.;|]{0,40}\bfor\s+"
-            r"(?:(?:about|around|nearly|almost|over|more than|up to|at least)\s+)?$",
+            r"|\b(?:"
+            + _alternation(data["material_suits"]["suit_words"])
+            + r")\b[^.;|]{0,40}\bfor\s+"
+            + _ROUGHLY
+            + r"$",
             re.IGNORECASE,
         ),
-        hit_before=re.compile(
-            r"\bby\s+(?:(?:about|around|nearly|almost|over|more than|up to|as much as|at least)\s+)?$", re.IGNORECASE
-        ),
+        hit_before=re.compile(r"\bby\s+(?:as\s+much\s+as\s+)?" + _ROUGHLY + r"$", re.IGNORECASE),
         # The amount may open a range ("$900 million-$1.6 billion hit").
         hit_after=re.compile(
             r"[^;|,]{0,25}?\b(?:" + _alternation(data["guidance_cuts"]["hit_nouns"]) + r")\b", re.IGNORECASE

@@ -487,13 +487,17 @@ class _Reader:
             for t in self.doc[:anchor]
         )
 
+    def first_of(self, seg: int) -> int:
+        """The index of the first token of clause `seg`."""
+        return self.segment.index(seg)
+
     def harmed_next(self, seg: int) -> list[Mention]:
         """The companies of the clause after `seg` when a word of harm opens it, after a comma: an
         act's victims named after it ("Best Buy to cut shelf space for robot vacuums, hitting
         iRobot and GoPro")."""
         if seg + 1 not in self.segment:
             return []
-        first = self.segment.index(seg + 1)
+        first = self.first_of(seg + 1)
         if first < 1 or self.doc[first - 1].text != "," or self.doc[first].lower_ not in self.words.harm_words:
             return []
         return self.group_after(self.in_segment(seg + 1), first)
@@ -502,7 +506,7 @@ class _Reader:
         """The company acted on in the clause before one opened by a word of reason: "Evercore ISI
         downgrades Autodesk to In Line, citing overhang from probe" (the probe is Autodesk's, not
         the broker's). Empty unless that clause names one company after another."""
-        first = self.segment.index(seg)
+        first = self.first_of(seg)
         if seg == 0 or self.doc[first].lower_ not in self.words.reason_words:
             return []
         earlier = self.in_segment(seg - 1)
@@ -512,14 +516,14 @@ class _Reader:
 
     def opens_with_cause(self, seg: int) -> bool:
         """Is clause `seg` opened by a word that gives a cause ("after", "on", "amid")?"""
-        first = self.segment.index(seg)
+        first = self.first_of(seg)
         return self.doc[first].lower_ in self.words.cause_marks
 
     def antecedent(self, seg: int) -> Mention | None:
         """The company a relative clause is about: the one right before ", which" that opens
         clause `seg` ("Boeing strike hits supplier Spirit AeroSystems, which plans to furlough
         700 workers": the furloughs are Spirit's, not Boeing's)."""
-        first = self.segment.index(seg)
+        first = self.first_of(seg)
         if first < 2 or self.doc[first].lower_ not in self.words.relative_pronouns:
             return None
         if self.doc[first - 1].text != ",":
