@@ -198,13 +198,14 @@ class EventClassifier:
         return [(e, m) for _, e, m in sorted(events, key=lambda x: x[0])]
 
 
+def _any_of(list_name: str) -> str:
+    """A regex alternation of a shared word list (`_macros.yaml`), longest first."""
+    return "|".join(re.escape(w) for w in sorted(_LISTS[list_name], key=len, reverse=True))
+
+
 # --- figures: "Q3 EPS 78 cents vs. 98 cents", "sales $5.17 bln vs. $5.40 bln; FactSet consensus $5.32 bln" ---
 _METRIC = re.compile(
-    r"\b(?P<metric>(?:(?:adj(?:usted)?\.?|diluted|gaap|non-gaap|core|operating)\s+)*"
-    # ("Rev" as Dow Jones writes it: "Align Technology 2Q Rev $1.01B Vs. $1.06B Est.")
-    r"(?:eps|earnings per share|net income|net profit|profit|net earnings|revenues?|revs?|net sales|sales|"
-    r"same-store sales|comparable sales|comp sales|comps))\b",
-    re.IGNORECASE,
+    rf"\b(?P<metric>(?:(?:{_any_of('figure_qualifiers')})\s+)*(?:{_any_of('figure_metrics')}))\b", re.IGNORECASE
 )
 _VALUE = (
     r"(?P<{0}>[-−(]?\s?[$€£]?\s?[-−(]?\s?\d[\d,]*(?:\.\d+)?\)?)"
@@ -248,7 +249,7 @@ _PCT = re.compile(
     re.IGNORECASE,
 )
 _GUIDANCE_CONTEXT = re.compile(r"\b(sees?|expects?|guides?|guidance|outlook|forecasts?|projects?)\b", re.IGNORECASE)
-_PROFIT_METRICS = ("eps", "earnings per share", "net income", "net profit", "profit", "net earnings")
+_PROFIT_METRICS = _LISTS["profit_metrics"]
 _SCALE = {"c": 0.01, "cent": 0.01, "cents": 0.01, "m": 1e6, "mln": 1e6, "million": 1e6, "b": 1e9, "bln": 1e9,
           "billion": 1e9, "bn": 1e9, "k": 1e3}  # fmt: skip
 
@@ -358,11 +359,6 @@ def _drop_hits(doc: Doc) -> list[_Hit]:
 # --- denials: "denies layoffs report", "no plans to cut the dividend" ---------------------
 # (which types a denial drops is each rule file's `deniable`; the words are `_macros.yaml`'s)
 _DENIAL_REACH = 8  # tokens before the trigger, within its clause
-
-
-def _any_of(list_name: str) -> str:
-    """A regex alternation of a shared word list (`_macros.yaml`), longest first."""
-    return "|".join(re.escape(w) for w in sorted(_LISTS[list_name], key=len, reverse=True))
 
 
 _DENIAL = re.compile(rf"\b(?:{_any_of('denials')})\b")

@@ -44,10 +44,6 @@ _CUT_BY = re.compile(
 _MISSED_BY = re.compile(r"\bmiss(?:es|ed)?\b[^.;%,:|–—]{0,30}?\bby\s+" + _NUMBER + r"\s?%", re.IGNORECASE)
 # Where a clause ends, for the words read before a fall.
 _CLAUSE_END = re.compile(r"[;|–—]")
-# A charge or write-down booked, its amount right before it ("Books $4.9 Billion Charge", "$425
-# mln pre-tax charge") or after "of" ("a charge of $1.2 billion").
-_CHARGE_AFTER = re.compile(r"^\s+(?:\S+\s+)?(?:charges?|write-?downs?|impairments?|write-?offs?)\b", re.IGNORECASE)
-_CHARGE_BEFORE = re.compile(r"\b(?:charges?|write-?downs?|impairments?|write-?offs?)\s+of\s+$", re.IGNORECASE)
 # A forecast's figure or range: "$1.80-$1.90" is read at its middle.
 _RANGE = r"(?:[A-Z]{0,3}\$|€|£)\s?(\d[\d,]*(?:\.\d+)?)(?:\s*(?:-|–|to)\s*(?:[A-Z]{0,3}\$|€|£)?\s?(\d[\d,]*(?:\.\d+)?))?"
 _GUIDE_TO_FROM = re.compile(r"\bto\s+" + _RANGE + r"\s*,?\s*from\s+" + _RANGE, re.IGNORECASE)
@@ -90,6 +86,8 @@ class MagnitudeWords:
     claim_after: re.Pattern[str]  # matched right after an amount ("$1 billion lawsuit")
     material_claim: float  # US dollars from which a sum asked for makes a suit material
     refusal: re.Pattern[str]  # a regulator refusing to approve a product
+    charge_after: re.Pattern[str]  # matched right after an amount ("$4.9 Billion Charge")
+    charge_before: re.Pattern[str]  # searched in the text before an amount ("a charge of")
     examples: dict[str, list[Any]]
 
 
@@ -202,6 +200,9 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         material_suit=_material_suit(data),
         refusal=_refusal(data["product_refusals"]),
+        # One word may stand between the amount and the noun ("$425 mln pre-tax charge").
+        charge_after=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["charges"]) + r")\b", re.IGNORECASE),
+        charge_before=re.compile(r"\b(?:" + _alternation(data["charges"]) + r")\s+of\s+$", re.IGNORECASE),
         claim_before=re.compile(
             r"\b(?:" + _alternation(data["claims"]["asks"]) + r")\b[^$€£.;|]{0,20}$"
             r"|\b(?:"
@@ -345,7 +346,8 @@ def _charge_usd(text: str, words: MagnitudeWords) -> tuple[float, str] | None:
         text,
         words,
         lambda m: (
-            _CHARGE_AFTER.match(text[m.end() :]) is not None or _CHARGE_BEFORE.search(text[: m.start()]) is not None
+            words.charge_after.match(text, m.end()) is not None
+            or words.charge_before.search(text[: m.start()]) is not None
         ),
     )
 
