@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from alerts.levels import event_level, hidden_by_good_news
-from alerts.state import EntityState, Episode, StateStore, Story
-from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Factor, Severity
+from alerts.state import EntityState, Episode, Sized, StateStore, Story
+from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Event, Factor, Severity
 from finsentry.settings import RiskSettings
 from nlp.taxonomy import PROBLEM_SOLVED, family, is_good_news, is_reaction
 
@@ -106,7 +106,8 @@ def _news_kinds(kinds: Sequence[str]) -> list[str]:
 
 def _bystander(r: Enriched, entity: str) -> bool:
     """Do the record's events happen to other companies, with this one acting or named beside?
-    Or, with no event, is the headline's trouble another's: the company it names first is read as
+    Or is it only tagged by the feed beside companies the text names? Or, with no event, is the
+    headline's trouble another's: the company it names first is read as
     negative too ("Affirm CEO says Amazon was about 5% of GMV, calls loss 'manageable'": Amazon
     shares Affirm's tone). Where the lead is read otherwise ("Best Buy to cut shelf space,
     hitting iRobot and GoPro"), the model told them apart, and this company's reading is its own."""
@@ -115,8 +116,12 @@ def _bystander(r: Enriched, entity: str) -> bool:
     if any(e.targets or e.actor == entity for e in r.events):
         return True
     named = sorted((e for e in r.entities if e.ticker is not None and e.start is not None), key=lambda e: e.start or 0)
-    if not named or named[0].ticker == entity or all(e.ticker != entity for e in named):
+    if not named or named[0].ticker == entity:
         return False
+    if all(e.ticker != entity for e in named):
+        # Tagged by the feed only, beside companies the text names: the feed's tags come from the
+        # whole article ("Rocket Lab stock pares losses" tagged RKT too); the tone is theirs.
+        return any(e.ticker == entity and e.source == "feed" for e in r.entities)
     lead = named[0].sentiment
     return lead is not None and lead.label == "negative"
 
@@ -300,7 +305,7 @@ class RiskEngine:
         if _recalled(r, state.entity) and not any(e.targets_entity(state.entity) for e in r.events):
             plain = 0.0
         # Each event's level once per record: the story match and the scoring both read it.
-        levels = [(e, event_level(e, s) if e.targets_entity(state.entity) else None) for e in r.events]
+        levels = [(e, self._sized_level(state, e, t) if e.targets_entity(state.entity) else None) for e in r.events]
         # A problem reported over for this company ("judge tosses lawsuit against Dexcom") is its
         # good news, however the words around the problem read to the model, unless the same
         # headline brings it new trouble ("judge tosses one suit as SEC opens probe").
@@ -441,6 +446,29 @@ class RiskEngine:
         state.last_score = best
         return alerts
 
+    def _sized_level(self, state: EntityState, event: Event, t: float) -> Severity | None:
+        """The event's level; one told without the size an earlier telling of the same story
+        gave it (within the novelty window) keeps that size's level, so "J&J talc bankruptcy"
+        after "J&J's talc unit files for bankruptcy" (high) is no critical filing."""
+        level = event_level(event, self.s)
+        if level is None:
+            return None
+        if event.magnitude is not None:
+            base = self.s.event_levels.get(event.type)
+            # Only a size that lowered the type's level, and not a credit watch: a watch is a step
+            # towards a cut, which may follow without a size of its own.
+            if (
+                base is not None
+                and SEVERITY_ORDER.index(level) < SEVERITY_ORDER.index(base)
+                and event.magnitude.watch is None
+            ):
+                state.sized[event.type] = Sized(level=level, at=t, actor=event.actor)
+            return level
+        earlier = state.sized.get(event.type)
+        if earlier is not None and earlier.actor == event.actor and t - earlier.at <= self.s.novelty_window_s:
+            return earlier.level
+        return level
+
     def _match_story(
         self, state: EntityState, r: Enriched, t: float, kinds: list[str], actors: list[str]
     ) -> tuple[float, int, bool]:
@@ -470,7 +498,9 @@ class RiskEngine:
                 story.last = max(story.last, t)
                 # The same source again, or any source retelling a story whose incident is over
                 # with nothing new ("shares little changed despite hours-long outage").
-                retold = story.closed and set(kinds) <= set(story.kinds)
+                # The shares' fall beside it is the market telling that story again ("IFF shares
+                # fall 5% at the open after EU cartel raids", hours after the raid's incident).
+                retold = story.closed and set(core or kinds) <= set(story.kinds)
                 if source in story.sources or retold:
                     return s.repeat_story_factor, len(story.sources), retold
                 story.sources.append(source)

@@ -41,6 +41,15 @@ class Story(BaseModel):
         return cached
 
 
+class Sized(BaseModel):
+    """The lower level an event type's stated size gave it for the entity, and when: a retelling
+    of the same event without the size keeps that level (alerts/risk.py)."""
+
+    level: Severity
+    at: float
+    actor: str | None = Field(None, description="who acted in it (a regulator's own fine, not another's)")
+
+
 class Episode(BaseModel):
     """An open incident: one company's trouble (or one family of it), under one dedup_key.
 
@@ -72,6 +81,9 @@ class EntityState(BaseModel):
     baseline_at: float | None = None
     sentiment_ewma: float = 0.0
     stories: list[Story] = Field(default_factory=list)
+    # event type -> the level its latest stated size gave it ("J&J's talc unit files for
+    # bankruptcy" is high): "J&J talc bankruptcy" later in the story is that event, not a new one.
+    sized: dict[str, Sized] = Field(default_factory=dict)
     # incident key ("" = the whole company, else an event family; older state: an event type) -> incident
     episodes: dict[str, Episode] = Field(default_factory=dict)
     # news_id -> alerts it caused; lets a replay after a crash re-emit the same alerts

@@ -143,6 +143,11 @@ class Magnitude(_Record):
         description="a regulator refusing to approve a product (a complete response letter, a drug application "
         "rejected), not acting against the company's conduct (regulatory actions only)",
     )
+    related: bool = Field(
+        default=False,
+        description="the filer is the company's unit, subsidiary, tenant or customer, not the company itself: "
+        "J&J's talc unit files for bankruptcy (bankruptcies only)",
+    )
     text: str = Field(description="the words the magnitude was read from")
 
 

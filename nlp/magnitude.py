@@ -86,6 +86,7 @@ class MagnitudeWords:
     claim_after: re.Pattern[str]  # matched right after an amount ("$1 billion lawsuit")
     material_claim: float  # US dollars from which a sum asked for makes a suit material
     refusal: re.Pattern[str]  # a regulator refusing to approve a product
+    related: re.Pattern[str]  # a company's unit or tenant as a bankruptcy's filer
     charge_after: re.Pattern[str]  # matched right after an amount ("$4.9 Billion Charge")
     charge_before: re.Pattern[str]  # searched in the text before an amount ("a charge of")
     examples: dict[str, list[Any]]
@@ -103,6 +104,21 @@ def _refusal(words: dict[str, list[str]]) -> re.Pattern[str]:
         r"\b(?:" + _alternation(words["phrases"]) + r")\b"
         r"|\b(?:" + verbs + r")\s+(?:\S+\s+){0,5}?(?:" + products + r")\b"
         r"|\b(?:" + products + r")\b[^;|]{0,45}?\b(?:rejected|denied)\b",
+        re.IGNORECASE,
+    )
+
+
+def _related(words: dict[str, list[str]]) -> re.Pattern[str]:
+    """A party named after a company's possessive ("J&J's talc unit", "Medical Properties Trust's
+    Largest Tenant Steward"), or one a company puts into bankruptcy ("Puts Talc Subsidiary Into")."""
+    parties = _alternation(words["parties"])
+    return re.compile(
+        r"['’]s\s+(?:[\w&-]+\s+){0,3}?(?:" + parties + r")\b"
+        r"|\b(?:"
+        + _alternation(words["put_verbs"])
+        + r")\s+(?:its\s+)?(?:[\w&-]+\s+){0,2}?(?:"
+        + parties
+        + r")\s+in(?:to)?\b",
         re.IGNORECASE,
     )
 
@@ -200,6 +216,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         material_suit=_material_suit(data),
         refusal=_refusal(data["product_refusals"]),
+        related=_related(data["related_filers"]),
         # One word may stand between the amount and the noun ("$425 mln pre-tax charge").
         charge_after=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["charges"]) + r")\b", re.IGNORECASE),
         charge_before=re.compile(r"\b(?:" + _alternation(data["charges"]) + r")\s+of\s+$", re.IGNORECASE),
@@ -423,6 +440,9 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
                 refused=refused is not None,
                 text=usd[1] if usd else material or (refused.group(0) if refused else ""),
             )
+    elif event_type == "bankruptcy":
+        if m := w.related.search(text):
+            return Magnitude(related=True, text=m.group(0))
     elif event_type == "layoffs":
         if m := _WORKFORCE.search(text):
             return Magnitude(percent=float(m.group(1)) / 100, text=m.group(0))

@@ -35,7 +35,7 @@ import yaml
 from spacy.tokens import Doc, Token
 
 from nlp.company_words import company_words
-from nlp.taxonomy import family, role
+from nlp.taxonomy import SPARED, family, role
 
 WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
 _POSSESSIVE = ("'s", "’s")
@@ -392,7 +392,15 @@ class _Reader:
         """A trigger that is an adjective before a name ("exposure to bankrupt Harlow") is that
         name's: the linked company there, True for a name not linked, False for no name."""
         last = max(tokens)
-        if not self.tagged or self.doc[last].tag_ != "JJ" or last + 1 >= len(self.doc):
+        if not self.tagged or last + 1 >= len(self.doc):
+            return False
+        if self.doc[last].tag_ == "VBN" and min(tokens) == last:
+            # A participle used as an adjective, after neither a name nor an auxiliary, is the
+            # linked company's after it: "says recalled Generac generators have been pulled".
+            prev = self.doc[last - 1] if last else None
+            attributive = prev is None or (prev.i not in self.company_at and not self._auxiliary(prev))
+            return self.company_at.get(last + 1, False) if attributive else False
+        if self.doc[last].tag_ != "JJ":
             return False
         if last + 1 in self.company_at:
             return self.company_at[last + 1]
@@ -638,11 +646,21 @@ def attribute(
     # even where the company it acted on is not named in the text (a feed's ticker then says who).
     acted = [a for (event_type, _), a in zip(events, found, strict=True) if role(event_type) == "acted" and a.actor]
     actors = {a.actor for a in acted}
+    # A company untouched by a trouble is not that trouble's subject: "Clorox says its products
+    # are not affected by Fabuloso recall" (the recall is Fabuloso's maker's, not named).
+    spared_after = [
+        (max(max(tokens) for tokens in hits), set(a.targets))
+        for (event_type, hits), a in zip(events, found, strict=True)
+        if event_type == SPARED and hits
+    ]
     out = []
-    for (event_type, _), a in zip(events, found, strict=True):
+    for (event_type, hits), a in zip(events, found, strict=True):
         if role(event_type) == "self" and actors.intersection(a.targets):
             kept = tuple(t for t in a.targets if t not in actors)
             a = Attribution(kept or tuple(dict.fromkeys(t for b in acted for t in b.targets)), a.actor)
+        untouched = {t for end, spared in spared_after if hits and min(map(min, hits)) > end for t in spared}
+        if event_type != SPARED and untouched.intersection(a.targets):
+            a = Attribution(tuple(t for t in a.targets if t not in untouched), a.actor)
         out.append(a)
     return out
 
@@ -669,7 +687,13 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     # Boeing on CreditWatch Negative, Says Strike Could Push Rating to Junk": not S&P).
     acting = {hit_actor for _, hit_actor, _, _ in read if hit_actor}
     own = any(set(hit_targets) - acting and not carried for hit_targets, _, _, carried in read)
+    agencies = reader.words.rating_agencies
     for hit_targets, hit_actor, has_verb, carried in read:
+        rated = {m.ticker for m in reader.mentions if m.ticker not in agencies}
+        if carried and event_role == "self" and hit_targets and set(hit_targets) <= agencies and len(rated) == 1:
+            # A rating agency's words about the one company it rates are not its own trouble:
+            # "Moody's affirms IFF's rating, says dividend cut supports deleveraging" (IFF's cut).
+            hit_targets = list(rated)
         if not (own and carried):
             targets = list(dict.fromkeys([*targets, *hit_targets]))  # a company named twice is one target
         if hit_actor:

@@ -173,6 +173,9 @@ EVENT_TYPES: MappingProxyType[str, EventType] = _table(
 
 # The type a `solved: true` veto reports (nlp/events.py); the scorer reads it as the company's good news.
 PROBLEM_SOLVED = "problem_solved"
+# The type of a company untouched by a trouble named beside it (nlp/targets.py keeps it out of
+# that trouble's targets).
+SPARED = "spared"
 
 # Types the issue asks for by name; the eval and the tests check that each is covered.
 REQUIRED_TYPES: tuple[str, ...] = (

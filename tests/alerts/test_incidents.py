@@ -97,6 +97,7 @@ def test_an_incident_resolves_after_the_quiet_period_and_a_new_one_opens_after()
         ("regulatory_action", Magnitude(refused=True, text="complete response letter"), "medium"),
         ("guidance_cut", Magnitude(usd=1.6e9, text="$1.6 billion hit"), "high"),
         ("bankruptcy", None, "critical"),
+        ("bankruptcy", Magnitude(related=True, text="'s talc unit"), "high"),
         ("upgrade", None, None),
     ],
 )

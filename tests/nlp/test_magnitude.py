@@ -148,6 +148,17 @@ def test_a_product_refused_approval_is_read_as_a_refusal(text: str) -> None:
     assert m is not None and m.refused
 
 
+@pytest.mark.parametrize("text", EXAMPLES["related"])
+def test_a_units_or_a_tenants_bankruptcy_is_read_as_related(text: str) -> None:
+    m = read_magnitude(text, "bankruptcy")
+    assert m is not None and m.related
+
+
+@pytest.mark.parametrize("text", EXAMPLES["not_related"])
+def test_a_companys_own_bankruptcy_is_not_related(text: str) -> None:
+    assert read_magnitude(text, "bankruptcy") is None
+
+
 @pytest.mark.parametrize("text", EXAMPLES["not_refused"])
 def test_a_regulator_acting_on_the_company_is_no_refusal(text: str) -> None:
     m = read_magnitude(text, "regulatory_action")
