@@ -407,3 +407,60 @@ def test_a_negative_reading_of_the_companys_own_good_news_is_no_digest_line(good
                        events=[(good, 0.05)], targets={good: ["ACME"]})  # fmt: skip
     assert [a.severity for a in engine().process([plain])] == ["low"]
     assert engine().process([with_good]) == []
+
+
+def test_an_event_retold_without_the_size_that_lowered_it_keeps_that_level() -> None:
+    unit = {"bankruptcy": Magnitude(related=True, text="'s talc unit")}
+    eng = engine()
+    [opened] = eng.process([record("a", "JNJ", "J&J's talc unit files for bankruptcy", events=[("bankruptcy", 0.95)],
+                                   targets={"bankruptcy": ["JNJ"]}, magnitude=unit)])  # fmt: skip
+    assert opened.severity == "high"
+    # The same filing named without the unit half an hour later is no company-wide filing.
+    retold = eng.process([record("b", "JNJ", "Plaintiffs vow to fight J&J talc bankruptcy", minutes=30,
+                                 events=[("bankruptcy", 0.95)], targets={"bankruptcy": ["JNJ"]}, source="bloomberg")])  # fmt: skip
+    assert firing(retold) == []
+    # Past the story window, a filing told without a size is read in full again.
+    later = eng.process([record("c", "JNJ", "J&J files for bankruptcy", minutes=60 * 30,
+                                events=[("bankruptcy", 0.95)], targets={"bankruptcy": ["JNJ"]})])  # fmt: skip
+    assert [a.severity for a in firing(later)] == ["critical"]
+
+
+def test_a_credit_watch_is_no_size_a_later_cut_inherits() -> None:
+    def credit(news_id: str, headline: str, minutes: float, magnitude: Magnitude | None) -> Enriched:
+        return record(news_id, "ACME", headline, minutes=minutes, events=[("credit_downgrade", 0.8)],
+                      targets={"credit_downgrade": ["ACME"]}, actor="SPGI",
+                      magnitude={"credit_downgrade": magnitude} if magnitude else None)  # fmt: skip
+
+    eng = engine()
+    [watch] = eng.process([credit("a", "S&P places Acme on CreditWatch negative", 0,
+                                  Magnitude(watch="review", text="CreditWatch negative"))])  # fmt: skip
+    assert watch.severity == "medium"
+    [cut] = firing(eng.process([credit("b", "S&P cuts Acme to junk", 60, None)]))
+    assert cut.severity == "high"
+
+
+def test_the_shares_falling_on_a_resolved_storys_news_open_no_new_incident() -> None:
+    eng = engine()
+    probe = [("investigation", 0.65)]
+    [opened] = eng.process([record("a", "ACME", "EU regulators raid Acme in cartel probe", events=probe,
+                                   targets={"investigation": ["ACME"]}, source="reuters")])  # fmt: skip
+    state = eng.store.get("ACME")
+    assert state is not None
+    gap = (eng.resolve_at(state.episodes[""]) - opened.first_seen.timestamp()) / 60 + 30
+    fall = eng.process([record("b", "ACME", "Acme shares fall 5% at the open after EU cartel raids", minutes=gap,
+                               events=[("price_drop", 0.4), ("investigation", 0.65)], source="bloomberg",
+                               targets={"price_drop": ["ACME"], "investigation": ["ACME"]},
+                               magnitude={"price_drop": Magnitude(percent=0.05, text="fall 5%")})])  # fmt: skip
+    assert firing(fall) == []
+
+
+def test_a_ticker_only_the_feed_tags_beside_named_companies_shares_their_tone() -> None:
+    text = "Rocket Lab stock pares losses to 14% after CEO reassures on return to flight"
+    base = record("a", "RKLB", text)
+    entities = [
+        Entity(text="Rocket Lab", type="ORG", ticker="RKLB", start=0, end=10, source="ruler",
+               sentiment=base.sentiment),
+        Entity(text="RKT", type="ORG", ticker="RKT", source="feed", sentiment=base.sentiment),
+    ]  # fmt: skip
+    records = [base.model_copy(update={"entity": t, "entities": entities}) for t in ("RKLB", "RKT")]
+    assert [a.entity for a in firing(engine().process(records))] == ["RKLB"]
