@@ -494,13 +494,16 @@ class RiskEngine:
             same_kind = (
                 bool(core) and _news_kinds(story.kinds) == core and (source not in story.sources or story.closed)
             )
-            if same_kind or _jaccard(story.token_set, token_set) >= s.story_similarity:
+            # The shares moving with no news of their own, hours after an incident over news, are
+            # the market still telling that story ("Leidos shares trim losses but remain down 9%").
+            market_after = bool(kinds) and not core and story.closed and bool(_news_kinds(story.kinds))
+            if same_kind or market_after or _jaccard(story.token_set, token_set) >= s.story_similarity:
                 story.last = max(story.last, t)
                 # The same source again, or any source retelling a story whose incident is over
                 # with nothing new ("shares little changed despite hours-long outage").
                 # The shares' fall beside it is the market telling that story again ("IFF shares
                 # fall 5% at the open after EU cartel raids", hours after the raid's incident).
-                retold = story.closed and set(core or kinds) <= set(story.kinds)
+                retold = market_after or (story.closed and set(core or kinds) <= set(story.kinds))
                 if source in story.sources or retold:
                     return s.repeat_story_factor, len(story.sources), retold
                 story.sources.append(source)

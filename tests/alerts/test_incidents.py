@@ -464,3 +464,21 @@ def test_a_ticker_only_the_feed_tags_beside_named_companies_shares_their_tone() 
     ]  # fmt: skip
     records = [base.model_copy(update={"entity": t, "entities": entities}) for t in ("RKLB", "RKT")]
     assert [a.entity for a in firing(engine().process(records))] == ["RKLB"]
+
+
+def test_the_shares_moving_with_no_news_hours_after_a_resolved_incident_are_that_story() -> None:
+    eng = engine()
+    [opened] = eng.process([record("a", "LDOS", "Pentagon cancels $4.1 billion Leidos contract",
+                                   events=[("customer_loss", 0.6)], targets={"customer_loss": ["LDOS"]})])  # fmt: skip
+    state = eng.store.get("LDOS")
+    assert state is not None and opened.severity == "medium"
+    gap = (eng.resolve_at(state.episodes[""]) - opened.first_seen.timestamp()) / 60 + 30
+    fall = eng.process([record("b", "LDOS", "Leidos shares trim losses but remain down 9% at midday", minutes=gap,
+                               events=[("price_drop", 0.4)], targets={"price_drop": ["LDOS"]}, source="bloomberg",
+                               magnitude={"price_drop": Magnitude(percent=0.09, text="down 9%")})])  # fmt: skip
+    assert firing(fall) == []
+    # A fall with no news past the story window is news again.
+    late = eng.process([record("c", "LDOS", "Leidos shares down 9%", minutes=gap + 60 * 7,
+                               events=[("price_drop", 0.4)], targets={"price_drop": ["LDOS"]}, source="reuters",
+                               magnitude={"price_drop": Magnitude(percent=0.09, text="down 9%")})])  # fmt: skip
+    assert [a.severity for a in firing(late)] == ["medium"]
