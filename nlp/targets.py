@@ -430,8 +430,20 @@ class _Reader:
             and not self.doc[i].ent_kb_id_
             and i not in self.company_at
             and not self._product_of_company(i)
+            and not self._reason_run_into(i, first)
             for i in owner_at
         )
+
+    def _reason_run_into(self, i: int, first: int) -> bool:
+        """Did the tagger run a word of reason into the trigger's name, with no name of its own
+        before the trigger ("Citing 'Security Incident'"), unlike "Grasberg Outage"?"""
+        if not (i < first and all(self.doc[j].ent_iob_ == "I" for j in range(i + 1, first + 1))):
+            return False
+        start = i
+        while start > 0 and self.doc[start].ent_iob_ == "I":
+            start -= 1
+        words = [t for t in self.doc[start:first] if t.is_alpha]
+        return all(t.lower_ in self.words.reason_words for t in words)
 
     def _product_of_company(self, i: int) -> bool:
         """Is the name at `i` a linked company's product or unit, named in its possessive right
