@@ -32,6 +32,13 @@ def sized_up(event: Event, level: Severity, settings: RiskSettings) -> bool:
     return SEVERITY_ORDER.index(level) > SEVERITY_ORDER.index(base)
 
 
+def sized_down(event: Event, level: Severity, settings: RiskSettings) -> bool:
+    """Did the size the headline gives lower `event`'s level below the table's ("J&J's talc unit
+    files for bankruptcy": high, not critical)?"""
+    base = settings.event_levels.get(event.type, level)
+    return SEVERITY_ORDER.index(level) < SEVERITY_ORDER.index(base)
+
+
 def hidden_by_good_news(event: Event, level: Severity, settings: RiskSettings) -> bool:
     """Does a good-news reading of the company hide this event of `level`?
 

@@ -45,7 +45,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alerts.levels import event_level, hidden_by_good_news
+from alerts.levels import event_level, hidden_by_good_news, sized_down
 from alerts.state import EntityState, Episode, Sized, StateStore, Story
 from finsentry.contracts import SEVERITY_ORDER, Alert, Enriched, Event, Factor, Severity
 from finsentry.settings import RiskSettings
@@ -449,19 +449,15 @@ class RiskEngine:
     def _sized_level(self, state: EntityState, event: Event, t: float) -> Severity | None:
         """The event's level; one told without the size an earlier telling of the same story
         gave it (within the novelty window) keeps that size's level, so "J&J talc bankruptcy"
-        after "J&J's talc unit files for bankruptcy" (high) is no critical filing."""
+        after "J&J's talc unit files for bankruptcy" (high) is no critical filing. Remembers, in
+        `state.sized`, a size that lowered the level."""
         level = event_level(event, self.s)
         if level is None:
             return None
         if event.magnitude is not None:
-            base = self.s.event_levels.get(event.type)
             # Only a size that lowered the type's level, and not a credit watch: a watch is a step
             # towards a cut, which may follow without a size of its own.
-            if (
-                base is not None
-                and SEVERITY_ORDER.index(level) < SEVERITY_ORDER.index(base)
-                and event.magnitude.watch is None
-            ):
+            if sized_down(event, level, self.s) and event.magnitude.watch is None:
                 state.sized[event.type] = Sized(level=level, at=t, actor=event.actor)
             return level
         earlier = state.sized.get(event.type)

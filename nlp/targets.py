@@ -700,8 +700,8 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
     acting = {hit_actor for _, hit_actor, _, _ in read if hit_actor}
     own = any(set(hit_targets) - acting and not carried for hit_targets, _, _, carried in read)
     agencies = reader.words.rating_agencies
+    rated = {m.ticker for m in reader.mentions if m.ticker not in agencies}
     for hit_targets, hit_actor, has_verb, carried in read:
-        rated = {m.ticker for m in reader.mentions if m.ticker not in agencies}
         if carried and event_role == "self" and hit_targets and set(hit_targets) <= agencies and len(rated) == 1:
             # A rating agency's words about the one company it rates are not its own trouble:
             # "Moody's affirms IFF's rating, says dividend cut supports deleveraging" (IFF's cut).
