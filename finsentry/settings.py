@@ -135,8 +135,15 @@ class SentimentSettings(BaseModel):
 # outside it (hand-compiled), then the S&P 600 small caps and other index members outside both
 # (made from the pytickersymbols package by nlp/resources/make_companies_smallcap.py), the SEC's
 # other registrants (make_companies_listed.py), and the companies listed in 2022 that none of
-# those has: renamed, merged or delisted since (make_companies_2022.py).
-SHIPPED_EXTRA_LISTS = ("companies_extra.csv", "companies_smallcap.csv", "companies_listed.csv", "companies_2022.csv")
+# those has: renamed, merged or delisted since (make_companies_2022.py); then the companies
+# quoted in about 2020 that had gone before 2022 (make_companies_2020.py).
+SHIPPED_EXTRA_LISTS = (
+    "companies_extra.csv",
+    "companies_smallcap.csv",
+    "companies_listed.csv",
+    "companies_2022.csv",
+    "companies_2020.csv",
+)
 
 
 class EntitySettings(BaseModel):

@@ -40,13 +40,14 @@ EXTRA_CSV = RESOURCES / "companies_extra.csv"
 SMALLCAP_CSV = RESOURCES / "companies_smallcap.csv"
 LISTED_CSV = RESOURCES / "companies_listed.csv"
 LISTED_2022_CSV = RESOURCES / "companies_2022.csv"
+LISTED_2020_CSV = RESOURCES / "companies_2020.csv"
 ALIASES_CSV = RESOURCES / "company_aliases.csv"
 # Lists whose short names are all written out: no short name is derived from their legal names
 # ("The Gap, Inc." must not make every "gap" a company). companies_extra.csv's are in
-# company_aliases.csv; the generated companies_listed.csv and companies_2022.csv carry their own,
+# company_aliases.csv; the generated companies_listed.csv, companies_2022.csv and companies_2020.csv carry their own,
 # each checked by its generator against a dictionary (make_companies_listed.py). The other lists
 # get the short names the linker derives (nlp/entities.py), less the ones company_words.yaml drops.
-_ALIASES_SPELLED_OUT = frozenset({EXTRA_CSV, LISTED_CSV, LISTED_2022_CSV})
+_ALIASES_SPELLED_OUT = frozenset({EXTRA_CSV, LISTED_CSV, LISTED_2022_CSV, LISTED_2020_CSV})
 
 _TICKER_COLUMNS = ("ticker", "symbol")
 _NAME_COLUMNS = ("name", "security", "company", "company name")

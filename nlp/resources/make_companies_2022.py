@@ -87,14 +87,15 @@ def read_snapshot(path: Path) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: len(r["ticker"]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("snapshot", type=Path, help="worldstock's us_yahoo_dataset.csv")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    earlier = [name for name in SHIPPED_EXTRA_LISTS if name != OUT.name]
-    shipped = load_companies(EntitySettings(extra_companies=earlier))  # not itself
-    rows = read_snapshot(args.snapshot)
+def snapshot_companies(rows: list[dict[str, Any]], out: Path, read: str, shipped_as: str) -> None:
+    """Write the snapshot's companies no earlier shipped list has, checked as make_companies_listed.py checks.
+
+    `rows` as `read_snapshot` gives them. The S&P list and the lists before `shipped_as` (the
+    file name the output ships under) in SHIPPED_EXTRA_LISTS are the shipped ones: a symbol or
+    name they hold keeps naming their company.
+    """
+    earlier = list(SHIPPED_EXTRA_LISTS[: SHIPPED_EXTRA_LISTS.index(shipped_as)])
+    shipped = load_companies(EntitySettings(extra_companies=earlier))
     shipped_cores = {name_core(n) for c in shipped for n in company_names(c)}
     early: Counter[str] = Counter()
     kept = []
@@ -111,7 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     checks = Checks((n for c in shipped for n in company_names(c)), first_words, name_words)
     companies, why = listed_companies(kept, checks, set(shipped.tickers()))
     why.update(early)
-    write_companies(args.out, companies, why, f"{len(rows)} equities in the snapshot")
+    write_companies(out, companies, why, read)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("snapshot", type=Path, help="worldstock's us_yahoo_dataset.csv")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    rows = read_snapshot(args.snapshot)
+    snapshot_companies(rows, args.out, f"{len(rows)} equities in the snapshot", OUT.name)
     return 0
 
 

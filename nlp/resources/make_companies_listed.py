@@ -48,7 +48,8 @@ OUT = Path(__file__).resolve().parent / "companies_listed.csv"
 MEMBER = "edgar/reference/data/company_tickers.parquet"
 TWEETS = Path(__file__).resolve().parent / "twitter_financial_news"
 DICTIONARY = Path("/usr/share/dict/american-english-large")  # apt install wamerican-large
-EXCHANGES = ("Nasdaq", "NYSE", "CBOE", "OTC")
+# "US": a quote the source places only in the US (make_companies_2020.py); the SEC never writes it.
+EXCHANGES = ("Nasdaq", "NYSE", "CBOE", "OTC", "US")
 # Registrants that are not operating companies news reports on as such: blank-cheque companies
 # (SPACs), funds and trusts of securities, and shells.
 NOT_COMPANIES = re.compile(
@@ -114,6 +115,13 @@ _NOT_NAME_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "also the name of a company or person in other markets' news (Cosmo Films, HDFC Standard Life, Venu Nair)",
         ("Venu", "Cosmo", "Lightbridge", "Transglobal", "Great Eastern", "Axis Capital", "Standard Life"),
+    ),
+    # Read in the headlines companies_2020.csv (make_companies_2020.py) first linked.
+    (
+        "also another company's name: the parent Gazprom (Gazprom Neft is its oil arm), Romania's Societatea "
+        "Energetica Electrica, Robinsons Land (Robinsons Retail's sister), Mahanagar Gas (India), two US banks "
+        "called Sterling Bancorp in 2020 (New York's STL, Southfield's SBT)",
+        ("Gazprom", "Energetica", "Robinsons", "Mahanagar", "Sterling Bancorp"),
     ),
 )  # fmt: skip
 # Dictionary proper names that news uses first of all for the company (the brand is the name).
