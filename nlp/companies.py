@@ -42,6 +42,8 @@ LISTED_CSV = RESOURCES / "companies_listed.csv"
 LISTED_2022_CSV = RESOURCES / "companies_2022.csv"
 LISTED_2020_CSV = RESOURCES / "companies_2020.csv"
 ALIASES_CSV = RESOURCES / "company_aliases.csv"
+# Former names of the shipped lists' companies, by ticker (made by make_company_former_names.py).
+FORMER_NAMES_CSV = RESOURCES / "company_former_names.csv"
 # Lists whose short names are all written out: no short name is derived from their legal names
 # ("The Gap, Inc." must not make every "gap" a company). companies_extra.csv's are in
 # company_aliases.csv; the generated companies_listed.csv, companies_2022.csv and companies_2020.csv carry their own,
@@ -182,8 +184,12 @@ def extra_list_path(name: str) -> Path:
     return RESOURCES / path if path.name == name else path
 
 
-def load_companies(settings: EntitySettings) -> CompanyDirectory:
-    """The directory the settings name: the user's CSV, or the shipped lists; plus the watchlist."""
+def load_companies(settings: EntitySettings, *, former_names: bool = True) -> CompanyDirectory:
+    """The directory the settings name: the user's CSV, or the shipped lists; plus the watchlist.
+
+    `former_names=False` leaves the shipped former names off (their generator reads the lists
+    without them).
+    """
     path = settings.companies_csv or SHIPPED_CSV
     companies = read_companies_csv(path)
     names = [path.name]
@@ -192,6 +198,10 @@ def load_companies(settings: EntitySettings) -> CompanyDirectory:
         for extra in map(extra_list_path, settings.extra_companies):
             companies += read_companies_csv(extra, short_names=extra not in _ALIASES_SPELLED_OUT)
             names.append(extra.name)
+        # Only with the shipped lists: each former name was checked to belong to the company the
+        # shipped lists give its ticker, which a user's list may give to another.
+        if former_names:
+            companies = with_aliases(companies, read_aliases(FORMER_NAMES_CSV))
     companies = with_aliases(companies, read_aliases())
     watchlist = read_watchlist(settings.watchlist) if settings.watchlist else []
     log.info("company list %s: %d companies, watchlist of %d", " + ".join(names), len(companies), len(watchlist))

@@ -15,6 +15,8 @@ from nlp.annotator import SpacyAnnotator, load_annotator
 from nlp.companies import (
     ALIASES_CSV,
     EXTRA_CSV,
+    FORMER_NAMES_CSV,
+    LISTED_2020_CSV,
     LISTED_2022_CSV,
     LISTED_CSV,
     SHIPPED_CSV,
@@ -200,6 +202,24 @@ def test_shipped_aliases_attach_to_the_loaded_lists() -> None:
     assert "Google" in company_names(googl)
 
 
+def test_former_names_attach_to_the_shipped_lists_only(tmp_path: Path) -> None:
+    with FORMER_NAMES_CSV.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    directory = load_companies(EntitySettings())
+    # Every row names a shipped company, once, and no former name is another company's name.
+    assert len({row["ticker"] for row in rows}) == len(rows)
+    assert all(row["ticker"] in directory for row in rows)
+    ll = directory.get("LL")
+    assert ll is not None and "Lumber Liquidators" in ll.aliases
+    without = load_companies(EntitySettings(), former_names=False).get("LL")
+    assert without is not None and "Lumber Liquidators" not in without.aliases
+    # A user's list may give the symbol to another company: no former name is attached there.
+    mine = tmp_path / "mine.csv"
+    mine.write_text("ticker,name\nLL,Lucky Lanes Inc\n", encoding="utf-8")
+    lucky = load_companies(EntitySettings(companies_csv=mine)).get("LL")
+    assert lucky is not None and lucky.aliases == ()
+
+
 def test_the_extra_lists_setting_names_the_lists_and_keeps_true_and_false(monkeypatch: pytest.MonkeyPatch) -> None:
     assert EntitySettings().extra_companies == list(SHIPPED_EXTRA_LISTS)
     assert EntitySettings(extra_companies=True).extra_companies == list(SHIPPED_EXTRA_LISTS)
@@ -339,25 +359,36 @@ def test_the_listed_companies_add_registrants_outside_the_other_lists_symbols_qu
     assert apple is not None and apple.derive_short_name and "Apple" in company_names(apple)
 
 
-def test_the_2022_companies_add_only_companies_no_other_list_has_symbols_quiet() -> None:
-    listed_2022 = read_companies_csv(LISTED_2022_CSV)
-    assert len(listed_2022) > 1000
-    earlier = [c for path in (*SHIPPED_LISTS, LISTED_CSV) for c in read_companies_csv(path)]
-    assert not {c.ticker for c in listed_2022} & {c.ticker for c in earlier}
+@pytest.mark.parametrize(
+    ("path", "earlier_lists", "example"),
+    [
+        (LISTED_2022_CSV, (LISTED_CSV,), ("CBAY", "CymaBay")),
+        (LISTED_2020_CSV, (LISTED_CSV, LISTED_2022_CSV), ("WLL", "Whiting Petroleum")),
+    ],
+    ids=lambda v: v.name if isinstance(v, Path) else "",
+)
+def test_the_snapshot_lists_add_only_companies_no_earlier_list_has_symbols_quiet(
+    path: Path, earlier_lists: tuple[Path, ...], example: tuple[str, str]
+) -> None:
+    snapshot = read_companies_csv(path)
+    assert len(snapshot) > 1000
+    earlier = [c for p in (*SHIPPED_LISTS, *earlier_lists) for c in read_companies_csv(p)]
+    assert not {c.ticker for c in snapshot} & {c.ticker for c in earlier}
     # Nor a company another list has under another symbol ("The Bank of New York Mellon" was BK
     # in 2022; the S&P list has it as BNY, with that name among its aliases).
-    loaded = load_companies(EntitySettings())
-    new_tickers = {c.ticker for c in listed_2022}
+    loaded = load_companies(EntitySettings(), former_names=False)
+    new_tickers = {c.ticker for c in snapshot}
     earlier_names = {n.lower() for c in loaded if c.ticker not in new_tickers for n in company_names(c)}
-    assert [c.name for c in listed_2022 if c.name.lower().removeprefix("the ") in earlier_names] == []
-    assert all(c.quiet for c in listed_2022)
-    # No blank-cheque company of the 2021-2022 boom: it names no business news reports on.
-    assert [c.name for c in listed_2022 if re.search(r"\bAcquisitions?\b", c.name)] == []
-    cymabay = loaded.get("CBAY")
-    assert cymabay is not None and not cymabay.derive_short_name and "CymaBay" in company_names(cymabay)
+    assert [c.name for c in snapshot if c.name.lower().removeprefix("the ") in earlier_names] == []
+    assert all(c.quiet for c in snapshot)
+    # No blank-cheque company: it names no business news reports on.
+    assert [c.name for c in snapshot if re.search(r"\bAcquisitions?\b", c.name)] == []
+    ticker, name = example
+    company = loaded.get(ticker)
+    assert company is not None and not company.derive_short_name and name in company_names(company)
 
 
-@pytest.mark.parametrize("path", [LISTED_CSV, LISTED_2022_CSV], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [LISTED_CSV, LISTED_2022_CSV, LISTED_2020_CSV], ids=lambda p: p.name)
 def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase(path: Path) -> None:
     """The generators checked each short name against a dictionary as well; here the checks that
     need nothing outside the repo run again: spaCy's vocabulary in lower case, the words the
@@ -402,9 +433,11 @@ def test_no_listed_short_name_is_a_word_a_first_name_or_a_generic_phrase(path: P
         ("Europe stocks dip ; Astra Zeneca rejection of Pfizer takeover bid weighs in", {"PFE"}),
         ("Bank of New York Mellon misses", {"BNY"}),
         # companies_2020.csv: quoted in 2019-2020, gone before 2022; a symbol reused since names
-        # today's company, a name the review found to mean others is not linked
+        # today's company (AKTS), a name the review found to mean others is not linked
         ("Whiting Petroleum files for bankruptcy", {"WLL"}),
-        ("Lumber Liquidators CEO resigns", set()),
+        # company_former_names.csv: the name a company had before its rename, under its later symbol
+        ("Lumber Liquidators CEO resigns", {"LL"}),
+        ("Mednax upgraded to buy from hold", {"MD"}),
         ("Akoustis down 13% on pricing equity offering", set()),
         ("Gazprom signs transit deal with Ukraine", set()),
         ("Gazprom Neft PAO raises output", {"GZPFY"}),
