@@ -182,13 +182,14 @@ class _Reader:
         plural noun right after a company name ("Mizuho cuts Snowflake target")."""
         if self._is_verb(tok):
             return True
-        return (
-            self.tagged
-            and tok.tag_ in ("NNS", "NNPS")
-            and tok.lower_.endswith("s")
-            and tok.i - 1 in self.company_at
-            and self.doc[tok.i - 1].lower_ not in _POSSESSIVE
-        )
+        if not (self.tagged and tok.tag_ in ("NNS", "NNPS") and tok.lower_.endswith("s")) or tok.i in self.company_at:
+            return False
+        if tok.i - 1 in self.company_at:
+            return self.doc[tok.i - 1].lower_ not in _POSSESSIVE
+        # Or right before the company it acts on, after a name the linker did not link:
+        # "Mexico Orders Vulcan Materials to Halt Quarrying".
+        prev = self.doc[tok.i - 1] if tok.i > 0 else None
+        return prev is not None and prev.tag_ in ("NNP", "NNPS") and tok.i + 1 in self.company_at
 
     def _segments(self) -> tuple[list[int], dict[int, bool]]:
         seg, current = [], 0
@@ -571,6 +572,11 @@ class _Reader:
             or [i for i in span if self._is_trigger_verb(self.doc[i])]
             or self._title_infinitive(min(tokens))
         )
+        if verbs and verbs[0] > 0 and self.doc[verbs[0] - 1].lower_ == "to":
+            # An infinitive is the complement of a verb before it in the match, which the tagger
+            # may read as a plural noun in a Title Case headline ("Orders Vulcan to Halt").
+            earlier = [i for i in span if i < verbs[0] - 1 and self._is_trigger_verb(self.doc[i])]
+            verbs = earlier[:1] + verbs
         # An auxiliary in the gap is not the verb when one follows it: "license will not be
         # renewed" is read around "renewed" (a passive), not "be".
         main = [i for i in verbs if not self._auxiliary(self.doc[i])] or verbs
