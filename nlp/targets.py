@@ -39,6 +39,8 @@ from nlp.taxonomy import SPARED, family, role
 
 WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
 _POSSESSIVE = ("'s", "’s")
+# After a rating word: where the rating came from or who gave it ("to Hold From Buy at Jefferies").
+_RATING_AFTER = ("from", "at", "by")
 # Tokens that may sit between the names of one list of companies ("Ford, GM and Stellantis").
 _LIST_GLUE = frozenset({",", "and", "&", "or", "/", *_POSSESSIVE, "both", "peers", "rival"})
 # Tokens allowed between a company and the noun trigger it owns ("GM's massive recall").
@@ -82,6 +84,7 @@ class TargetWords:
     never_targets: dict[str, frozenset[str]]
     deal_words: frozenset[str]
     result_words: frozenset[str]
+    rating_words: frozenset[str]
     share_words: frozenset[str]
     cause_marks: frozenset[str]
     site_words: frozenset[str]
@@ -135,6 +138,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         never_targets=never_targets,
         deal_words=words("deal_words"),
         result_words=words("result_words"),
+        rating_words=words("rating_words"),
         share_words=words("share_words"),
         cause_marks=words("cause_marks"),
         site_words=words("site_words"),
@@ -172,10 +176,14 @@ class _Reader:
     def _is_verb(self, tok: Token) -> bool:
         if not self.tagged or tok.i in self.company_at or not tok.tag_.startswith("VB"):
             return False
-        # "cut to junk": the tagger reads a rating word after "to" at a clause end as a verb.
+        # "cut to junk", "Cut to Hold From Buy": the tagger reads a rating word after "to" at a
+        # clause end, or before where the rating came from or who gave it, as a verb.
         nxt = tok.nbor(1) if tok.i + 1 < len(self.doc) else None
         prev = tok.nbor(-1) if tok.i > 0 else None
-        return not (tok.tag_ == "VB" and prev is not None and prev.lower_ == "to" and (nxt is None or nxt.is_punct))
+        rating = tok.lower_ in self.words.rating_words and nxt is not None and nxt.lower_ in _RATING_AFTER
+        return not (
+            tok.tag_ == "VB" and prev is not None and prev.lower_ == "to" and (nxt is None or nxt.is_punct or rating)
+        )
 
     def _is_trigger_verb(self, tok: Token) -> bool:
         """A trigger word used as a verb, including the headline form the tagger reads as a
