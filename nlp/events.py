@@ -441,9 +441,24 @@ def _asked(doc: Doc, hit: _Hit) -> bool:
     if end is None or end.text != "?":
         return False
     start = hit.start
-    while start > 0 and doc[start - 1].text not in _SENTENCE_ENDS and doc[start - 1].text[-1:] not in (":", "-", "—"):
+    while start > 0 and not _opens_after(doc, start - 1):
         start -= 1
     return doc[start].lower_ in _QUESTION_OPENERS
+
+
+def _opens_after(doc: Doc, i: int) -> bool:
+    """Whether a sentence may open after token i: a sentence end, a colon, or a dash standing
+    apart ("Analysis - Will ...?"); not the hyphen inside a word ("child-safety")."""
+    tok = doc[i]
+    if tok.text in _SENTENCE_ENDS or tok.text.endswith(":"):
+        return True
+    if tok.text[-1:] == "—":
+        return True
+    if tok.text[-1:] != "-":
+        return False
+    # A hyphen joining two words is no break; "UPDATE 1-Will ...?" is one.
+    joined = 0 < i < len(doc) - 1 and not doc[i - 1].whitespace_ and not tok.whitespace_
+    return not (joined and doc[i - 1].text[-1:].isalpha() and doc[i + 1].text[:1].isalpha())
 
 
 # Words most headlines contain: a pattern anchored on one would run on nearly every text.

@@ -377,6 +377,14 @@ FAMILY_CASES: list[tuple[str, str, str]] = [
     # The final20-21 round: a yes/no question states nothing; revenue moving against the year
     # before is no result (against expectations it is); economies' and industries' figures are no company's.
     ("dividend_raise", "Why Did 3M Raise Its Dividend Again?", "Will 3M Raise Its Dividend in 2020?"),
+    # A hyphen inside a word opens no new sentence: the whole headline is still the question;
+    # a dash after a slug does ("UPDATE 1-Will ...?").
+    (
+        "lawsuit",
+        "States step up child-safety lawsuits against Snap",
+        "Could Snap be next as states step up child-safety lawsuits?",
+    ),
+    ("dividend_cut", "Lowe's cuts its dividend", "UPDATE 1-Will Lowe's cut its dividend?"),
     ("earnings_beat", "Luminex Q1 revenue tops guidance", "Disney Q1 Revenue Up 36%"),
     (
         "earnings_miss",
