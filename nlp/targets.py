@@ -39,8 +39,9 @@ from nlp.taxonomy import SPARED, family, role
 
 WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
 _POSSESSIVE = ("'s", "’s")
-# After a rating word: where the rating came from or who gave it ("to Hold From Buy at Jefferies").
-_RATING_AFTER = ("from", "at", "by")
+# After a rating word: where the rating came from, who gave it or why ("to Hold From Buy at
+# Jefferies", "to junk on debt from take-private deal").
+_RATING_AFTER = ("from", "at", "by", "on")
 # Tokens that may sit between the names of one list of companies ("Ford, GM and Stellantis").
 _LIST_GLUE = frozenset({",", "and", "&", "or", "/", *_POSSESSIVE, "both", "peers", "rival"})
 # Tokens allowed between a company and the noun trigger it owns ("GM's massive recall").
