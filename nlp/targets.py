@@ -178,7 +178,7 @@ class _Reader:
         if not self.tagged or tok.i in self.company_at or not tok.tag_.startswith("VB"):
             return False
         # "cut to junk", "Cut to Hold From Buy": the tagger reads a rating word after "to" at a
-        # clause end, or before where the rating came from or who gave it, as a verb.
+        # clause end, or before where the rating came from, who gave it or why, as a verb.
         nxt = tok.nbor(1) if tok.i + 1 < len(self.doc) else None
         prev = tok.nbor(-1) if tok.i > 0 else None
         rating = tok.lower_ in self.words.rating_words and nxt is not None and nxt.lower_ in _RATING_AFTER
@@ -188,7 +188,8 @@ class _Reader:
 
     def _is_trigger_verb(self, tok: Token) -> bool:
         """A trigger word used as a verb, including the headline form the tagger reads as a
-        plural noun right after a company name ("Mizuho cuts Snowflake target")."""
+        plural noun right after a company name ("Mizuho cuts Snowflake target") or right before
+        the company it acts on ("Mexico Orders Vulcan Materials"); never a company's own word."""
         if self._is_verb(tok):
             return True
         if not (self.tagged and tok.tag_ in ("NNS", "NNPS") and tok.lower_.endswith("s")) or tok.i in self.company_at:

@@ -36,6 +36,10 @@ SHAPES: list[tuple[str, str, list[str], str | None]] = [
     ("Morgan Stanley downgrades Nike to equal-weight", "downgrade", ["NKE"], "MS"),
     ("Nike downgraded to neutral at Goldman Sachs", "downgrade", ["NKE"], "GS"),
     ("Nike: Jefferies cuts to hold on China worries", "downgrade", ["NKE"], "JEF"),
+    # Title Case: a rating after "to" is where it went, the ordering verb is read before the
+    # infinitive after the company ("Orders Vulcan Materials to Halt").
+    ("Nike Cut to Hold From Buy at Jefferies", "downgrade", ["NKE"], "JEF"),
+    ("Mexico Orders Vulcan Materials to Halt Quarrying at Calica Site", "regulatory_action", ["VMC"], None),
     ("Nike slides after Goldman Sachs downgrade", "downgrade", ["NKE"], "GS"),
     ("Barclays lowers Starbucks price target to $90", "price_target_cut", ["SBUX"], "BCS"),
     # a broker that is not linked: the company is still the target, and nobody the actor
