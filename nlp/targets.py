@@ -39,9 +39,6 @@ from nlp.taxonomy import SPARED, family, role
 
 WORDS_FILE = Path(__file__).resolve().parent / "resources" / "targets.yaml"
 _POSSESSIVE = ("'s", "’s")
-# After a rating word: where the rating came from, who gave it or why ("to Hold From Buy at
-# Jefferies", "to junk on debt from take-private deal").
-_RATING_AFTER = ("from", "at", "by", "on")
 # Tokens that may sit between the names of one list of companies ("Ford, GM and Stellantis").
 _LIST_GLUE = frozenset({",", "and", "&", "or", "/", *_POSSESSIVE, "both", "peers", "rival"})
 # Tokens allowed between a company and the noun trigger it owns ("GM's massive recall").
@@ -86,6 +83,7 @@ class TargetWords:
     deal_words: frozenset[str]
     result_words: frozenset[str]
     rating_words: frozenset[str]
+    rating_after: frozenset[str]
     share_words: frozenset[str]
     cause_marks: frozenset[str]
     site_words: frozenset[str]
@@ -140,6 +138,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         deal_words=words("deal_words"),
         result_words=words("result_words"),
         rating_words=words("rating_words"),
+        rating_after=words("rating_words", "after"),
         share_words=words("share_words"),
         cause_marks=words("cause_marks"),
         site_words=words("site_words"),
@@ -181,7 +180,7 @@ class _Reader:
         # clause end, or before where the rating came from, who gave it or why, as a verb.
         nxt = tok.nbor(1) if tok.i + 1 < len(self.doc) else None
         prev = tok.nbor(-1) if tok.i > 0 else None
-        rating = tok.lower_ in self.words.rating_words and nxt is not None and nxt.lower_ in _RATING_AFTER
+        rating = tok.lower_ in self.words.rating_words and nxt is not None and nxt.lower_ in self.words.rating_after
         return not (
             tok.tag_ == "VB" and prev is not None and prev.lower_ == "to" and (nxt is None or nxt.is_punct or rating)
         )

@@ -28,14 +28,13 @@ now). Two more, for this table:
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from nlp.resources.make_companies_2022 import SPAC_NAME, snapshot_companies
+from nlp.resources.make_companies_2022 import SPAC_NAME, snapshot_cli
 from nlp.resources.make_companies_listed import tidy_name
 
 OUT = Path(__file__).resolve().parent / "companies_2020.csv"
@@ -63,13 +62,8 @@ def read_table(path: Path) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("table", type=Path, help="investpy's resources/stocks.csv")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    rows = read_table(args.table)
-    snapshot_companies(rows, args.out, f"{len(rows)} American equities in the table", OUT.name)
-    return 0
+    return snapshot_cli(argv, doc=__doc__, source_help="investpy's resources/stocks.csv", read_rows=read_table,
+                        what="American equities in the table", out=OUT)  # fmt: skip
 
 
 if __name__ == "__main__":

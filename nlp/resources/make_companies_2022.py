@@ -30,6 +30,7 @@ import csv
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ def snapshot_companies(rows: list[dict[str, Any]], out: Path, read: str, shipped
     name they hold keeps naming their company.
     """
     earlier = list(SHIPPED_EXTRA_LISTS[: SHIPPED_EXTRA_LISTS.index(shipped_as)])
-    shipped = load_companies(EntitySettings(extra_companies=earlier))
+    shipped = load_companies(EntitySettings(extra_companies=earlier), former_names=False)  # made after the lists
     shipped_cores = {name_core(n) for c in shipped for n in company_names(c)}
     early: Counter[str] = Counter()
     kept = []
@@ -115,14 +116,28 @@ def snapshot_companies(rows: list[dict[str, Any]], out: Path, read: str, shipped
     write_companies(out, companies, why, read)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("snapshot", type=Path, help="worldstock's us_yahoo_dataset.csv")
-    parser.add_argument("--out", type=Path, default=OUT)
+def snapshot_cli(
+    argv: list[str] | None,
+    *,
+    doc: str,
+    source_help: str,
+    read_rows: Callable[[Path], list[dict[str, Any]]],
+    what: str,
+    out: Path,
+) -> int:
+    """The command line both snapshot generators share: read the source, write `out` (or --out)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("source", type=Path, help=source_help)
+    parser.add_argument("--out", type=Path, default=out)
     args = parser.parse_args(argv)
-    rows = read_snapshot(args.snapshot)
-    snapshot_companies(rows, args.out, f"{len(rows)} equities in the snapshot", OUT.name)
+    rows = read_rows(args.source)
+    snapshot_companies(rows, args.out, f"{len(rows)} {what}", out.name)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return snapshot_cli(argv, doc=__doc__, source_help="worldstock's us_yahoo_dataset.csv", read_rows=read_snapshot,
+                        what="equities in the snapshot", out=OUT)  # fmt: skip
 
 
 if __name__ == "__main__":
