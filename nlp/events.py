@@ -409,11 +409,20 @@ def _denied(doc: Doc, hit: _Hit) -> bool:
 # a year before a forecast or a result is its fiscal year ("cuts 2027 outlook").
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _DATED_REACH = 3  # tokens before the trigger, within its clause
+_PAST_VERBS = frozenset(_LISTS["past_verbs"])
 
 
 def _dated(doc: Doc, hit: _Hit) -> bool:
     before = _clause_words(doc, range(hit.start - 1, max(-1, hit.start - 1 - _DATED_REACH), -1))
-    return any(_YEAR.match(word) for word in before.split())
+    if any(_YEAR.match(word) for word in before.split()):
+        return True
+    # Or "in" and a year right after it, told in the past tense: "echo Sears, which filed for
+    # bankruptcy in 2018" ("expects to exit bankruptcy in 2027" is no past tense: left alone).
+    after = _clause_words(doc, range(hit.end, min(len(doc), hit.end + 2))).split()
+    if after[:1] != ["in"] or not any(_YEAR.match(word) for word in after[1:]):
+        return False
+    start = max(0, hit.start - _DATED_REACH)
+    return any(doc[i].lower_ in _PAST_VERBS for i in range(start, hit.end))
 
 
 def _refused(doc: Doc, veto: _Hit) -> bool:

@@ -76,6 +76,7 @@ class TargetWords:
     payment_verbs: frozenset[str]
     list_amounts: frozenset[str]
     bring_verbs: frozenset[str]
+    verb_only: frozenset[str]
     rating_agencies: frozenset[str]
     # event type -> the institutions that act in it and are never its target (a rating agency in
     # a credit action, an exchange in a delisting)
@@ -133,6 +134,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         payment_verbs=words("payment_verbs"),
         list_amounts=words("list_amounts"),
         bring_verbs=words("bring_verbs"),
+        verb_only=words("verb_only"),
         rating_agencies=frozenset(str(t).upper() for t in data["rating_agencies"]["tickers"]),
         never_targets=never_targets,
         deal_words=words("deal_words"),
@@ -189,7 +191,7 @@ class _Reader:
         """A trigger word used as a verb, including the headline form the tagger reads as a
         plural noun right after a company name ("Mizuho cuts Snowflake target") or right before
         the company it acts on ("Mexico Orders Vulcan Materials"); never a company's own word."""
-        if self._is_verb(tok):
+        if self._is_verb(tok) or (tok.lower_ in self.words.verb_only and tok.i not in self.company_at):
             return True
         if not (self.tagged and tok.tag_ in ("NNS", "NNPS") and tok.lower_.endswith("s")) or tok.i in self.company_at:
             return False
@@ -544,6 +546,11 @@ class _Reader:
             return []
         return [earlier[-1]]
 
+    def asked_before(self, m: Mention, anchor: int) -> bool:
+        """Is `m` in a question that ends before `anchor`?"""
+        end = next((t.i for t in self.doc[m.end :] if t.text in (".", "!", "?")), None)
+        return end is not None and end < anchor and self.doc[end].text == "?"
+
     def opens_with_cause(self, seg: int) -> bool:
         """Is clause `seg` opened by a word that gives a cause ("after", "on", "amid")?"""
         first = self.first_of(seg)
@@ -680,9 +687,16 @@ def attribute(
         for (event_type, hits), a in zip(events, found, strict=True)
         if event_type == SPARED and hits
     ]
+    # Nor is a rating agency acting in the headline the one a legal matter named beside its act
+    # is about: "S&P places FirstEnergy on CreditWatch negative after Ohio bribery charges".
+    agencies = {
+        a.actor
+        for (event_type, _), a in zip(events, found, strict=True)
+        if a.actor in reader.words.rating_agencies and event_type in reader.words.never_targets
+    }
     out = []
     for (event_type, hits), a in zip(events, found, strict=True):
-        if role(event_type) == "self" and actors.intersection(a.targets):
+        if (role(event_type) == "self" and actors.intersection(a.targets)) or agencies.intersection(a.targets):
             kept = tuple(t for t in a.targets if t not in actors)
             a = Attribution(kept or tuple(dict.fromkeys(t for b in acted for t in b.targets)), a.actor)
         untouched = {t for end, spared in spared_after if hits and min(map(min, hits)) > end for t in spared}
@@ -754,6 +768,8 @@ def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) 
                 if m.ticker != actor
                 and reader.segment[m.start] <= last
                 and not reader.related(m)
+                # Nor a company asked about in a question before the event's sentence.
+                and not any(reader.asked_before(m, a) for a in anchors)
                 # Nor the owner of another matter named after it: "Outage Recalls CrowdStrike's
                 # 2024 Meltdown" (the outage is not CrowdStrike's).
                 and not any(m.start > a and reader.owns_cause(m, a) for a in anchors)
@@ -795,7 +811,9 @@ def _one_hit(
         # In a legal matter "at" names where it happens, not who acts: "Regulators flag
         # money-laundering control gaps at Huntington Bancshares", "fraud probe at the bank".
         marks = {m: "target" if mark == "actor" and reader.legal_place(m) else mark for m, mark in marks.items()}
-    plain = [m for m in clause if marks[m] is None]
+    # A company asked about in a question before the trigger's sentence is not its subject: "Is
+    # Kohl's next? Penney's missed payment puts department-store debt in focus".
+    plain = [m for m in clause if marks[m] is None and not reader.asked_before(m, anchor)]
     before = [m for m in plain if m.end <= anchor]
     after = [m for m in clause if m.start > anchor]
     actor_marked = [m for m in clause if marks[m] == "actor" and m.start > anchor]
