@@ -737,6 +737,13 @@ def test_a_year_right_before_the_trigger_is_history(annotator: SpacyAnnotator, t
     assert event_type not in _types(annotator, text)
 
 
+def test_a_year_after_the_trigger_told_in_the_past_is_history(annotator: SpacyAnnotator) -> None:
+    assert "bankruptcy" not in _types(annotator, "J.C. Penney's woes echo Sears, which filed for bankruptcy in 2018")
+    # No past tense: a plan, not history; no year: news.
+    assert "bankruptcy" in _types(annotator, "Retailer may file for bankruptcy in 2027, sources say")
+    assert "bankruptcy" in _types(annotator, "Sears filed for bankruptcy on Monday")
+
+
 def test_a_year_elsewhere_or_for_a_forecast_is_no_history(annotator: SpacyAnnotator) -> None:
     assert "data_breach" in _types(annotator, "Hackers breach Okta's customer database in 2027 attack wave")
     assert "guidance_cut" in _types(annotator, "Marriott cuts 2027 outlook")
