@@ -125,7 +125,8 @@ def _related(words: dict[str, list[str]]) -> re.Pattern[str]:
 
 def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
     """A government before a suit word or after "sued by" ("US" only in capitals), a cause of
-    death or disaster, or a crowd of plaintiffs, anywhere in the headline of a lawsuit."""
+    death, disaster or monopoly, a crowd of plaintiffs, or a case lost, anywhere in the headline
+    of a lawsuit."""
     suits = data["material_suits"]
     public = (
         r"(?:(?i:" + _alternation(suits["governments"]) + r")|US)"
@@ -138,6 +139,9 @@ def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
         r"|\b(?i:" + _alternation(suits["countries"]) + r")\s+" + suit + r"\b"
         r"|\b(?i:" + _alternation(suits["causes"]) + r")\b"
         r"|\b(?i:" + _alternation(suits["crowds"]) + r")\s+of\b"
+        r"|\b(?i:" + _alternation(suits["losses"]) + r")(?:\s+[^\s;|]+){0,3}?\s+(?i:"
+        + _alternation(suits["lost_cases"])
+        + r")\b"
     )
 
 

@@ -142,6 +142,18 @@ def test_a_suit_by_a_government_over_deaths_or_by_a_crowd_is_material(text: str)
     assert m is not None and m.material
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Denver Nuggets network sues Comcast for antitrust",  # a private antitrust suit: the desk reads it low
+        "Startup sues Google over search ranking",
+    ],
+)
+def test_a_private_suit_with_no_cause_or_loss_is_not_material(text: str) -> None:
+    m = read_magnitude(text, "lawsuit")
+    assert m is None or not m.material
+
+
 @pytest.mark.parametrize("text", EXAMPLES["refused"])
 def test_a_product_refused_approval_is_read_as_a_refusal(text: str) -> None:
     m = read_magnitude(text, "regulatory_action")
