@@ -193,6 +193,10 @@ class _Reader:
         the company it acts on ("Mexico Orders Vulcan Materials"); never a company's own word."""
         if self._is_verb(tok) or (tok.lower_ in self.words.verb_only and tok.i not in self.company_at):
             return True
+        # A Title Case gerund right after a comma opens a participle clause, whatever the tagger
+        # says: "Walmart Picks Capital One to Issue Its Card, Ending Synchrony Partnership".
+        if tok.i > 0 and self.doc[tok.i - 1].text == "," and tok.is_title and tok.lower_.endswith("ing"):
+            return tok.i not in self.company_at
         if not (self.tagged and tok.tag_ in ("NNS", "NNPS") and tok.lower_.endswith("s")) or tok.i in self.company_at:
             return False
         if tok.i - 1 in self.company_at:
@@ -687,18 +691,24 @@ def attribute(
         for (event_type, hits), a in zip(events, found, strict=True)
         if event_type == SPARED and hits
     ]
-    # Nor is a rating agency acting in the headline the one a legal matter named beside its act
-    # is about: "S&P places FirstEnergy on CreditWatch negative after Ohio bribery charges".
+    # Nor is an institution acting in the headline (a rating agency in a credit action, an
+    # exchange in a delisting) the one a matter named beside its act is about: "S&P places
+    # FirstEnergy on CreditWatch negative after Ohio bribery charges", "Luckin Coffee Receives
+    # Nasdaq Delisting Notice Over Fabricated Sales".
     agencies = {
         a.actor
         for (event_type, _), a in zip(events, found, strict=True)
-        if a.actor in reader.words.rating_agencies and event_type in reader.words.never_targets
+        if a.actor in reader.words.never_targets.get(event_type, frozenset())
     }
     out = []
     for (event_type, hits), a in zip(events, found, strict=True):
-        if (role(event_type) == "self" and actors.intersection(a.targets)) or agencies.intersection(a.targets):
+        if role(event_type) == "self" and actors.intersection(a.targets):
             kept = tuple(t for t in a.targets if t not in actors)
             a = Attribution(kept or tuple(dict.fromkeys(t for b in acted for t in b.targets)), a.actor)
+        elif agencies.intersection(a.targets):
+            kept = tuple(t for t in a.targets if t not in agencies)
+            acted_on = (t for b in found if b.actor in agencies for t in b.targets)
+            a = Attribution(kept or tuple(dict.fromkeys(acted_on)), a.actor)
         untouched = {t for end, spared in spared_after if hits and min(map(min, hits)) > end for t in spared}
         if event_type != SPARED and untouched.intersection(a.targets):
             a = Attribution(tuple(t for t in a.targets if t not in untouched), a.actor)
