@@ -381,7 +381,7 @@ class RiskEngine:
                 flow[0].model_copy(update={"points": round(s.w_burst * burst, 2)}),
                 flow[1].model_copy(update={"points": round(within - negativity, 2)}),
             ]
-            items.append(_Item(event.type, sum(f.points for f in factors), factors, level))
+            items.append(_Item(event.type, sum(f.points for f in factors), factors, level, event.actor))
         # A stated move too small to be news ("shares dip 1.5%") is what the headline says of the
         # company: the desk's conventions give small moves nothing, so it is no digest line either.
         small_move = any(
@@ -415,10 +415,14 @@ class RiskEngine:
             lead, total = group[0], group[0].points
             factors = list(lead.factors)
             families = {_family(lead.event_type)}
+            acting = {lead.actor} - {None}
             for other in group[1:]:
-                if _family(other.event_type) in families:
-                    continue  # one action read twice ("downgrades to sell, cuts target"): the higher counts
+                if _family(other.event_type) in families or other.actor in acting:
+                    # One action read twice ("downgrades to sell, cuts target"; "downgrades Dollar
+                    # Tree, sees tariff hit to margins"): the higher counts.
+                    continue
                 families.add(_family(other.event_type))
+                acting |= {other.actor} - {None}
                 before, total = total, self.combine(total, other.points)
                 if is_reaction(other.event_type) or is_reaction(lead.event_type):
                     # The shares' fall and its cause are one piece of news ("earnings miss with the
@@ -617,3 +621,6 @@ class _Item:
     points: float
     factors: list[Factor]
     level: Severity | None
+    # The party whose action the reading is (a broker's downgrade and the hit it "sees"): one
+    # party's action read as two events counts once.
+    actor: str | None = None

@@ -242,10 +242,11 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     "downgrade": {"rating == sell": "medium"},
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
     "lawsuit": {"material == true": "medium", "usd >= 100e6": "medium", "usd >= 1e9": "high"},
-    # A regulator's matter settled for a small sum ("pays $350,000 to settle SEC charges"); a
+    # A regulator's act with a sum named is a penalty, sized as a fine is: "CFPB Orders U.S. Bank
+    # to Pay $37.5 Million" is medium, a small sum ("pays $350,000 to settle SEC charges") low. A
     # product refused approval (a complete response letter) is a setback for one product, not a
     # regulator acting against the company: medium, lifted by the shares' fall where it is big.
-    "regulatory_action": {"usd < 10e6": "low", "refused == true": "medium"},
+    "regulatory_action": {"usd < 1e9": "medium", "usd < 10e6": "low", "refused == true": "medium"},
     # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high;
     # a few hundred jobs at a large company (no share given) is a digest line.
     "layoffs": {"count < 1000": "low", "percent >= 0.25": "high"},

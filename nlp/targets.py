@@ -704,7 +704,13 @@ def attribute(
     for (event_type, hits), a in zip(events, found, strict=True):
         if role(event_type) == "self" and actors.intersection(a.targets):
             kept = tuple(t for t in a.targets if t not in actors)
-            a = Attribution(kept or tuple(dict.fromkeys(t for b in acted for t in b.targets)), a.actor)
+            if kept:
+                a = Attribution(kept, a.actor)
+            else:
+                # What the acting party says of the company it acted on ("Jefferies downgrades
+                # Dollar Tree, sees tariff hit to margins") is part of its action: its actor.
+                acting = next(t for t in a.targets if t in actors)
+                a = Attribution(tuple(dict.fromkeys(t for b in acted for t in b.targets)), acting)
         elif agencies.intersection(a.targets):
             kept = tuple(t for t in a.targets if t not in agencies)
             acted_on = (t for b in found if b.actor in agencies for t in b.targets)
