@@ -139,7 +139,9 @@ def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
         r"|\b(?i:" + _alternation(suits["countries"]) + r")\s+" + suit + r"\b"
         r"|\b(?i:" + _alternation(suits["causes"]) + r")\b"
         r"|\b(?i:" + _alternation(suits["crowds"]) + r")\s+of\b"
-        r"|\b(?i:" + _alternation(suits["losses"]) + r")(?:\s+[^\s;|]+){0,3}?\s+(?i:"
+        r"|\b(?i:"
+        + _alternation(suits["losses"])
+        + r")(?:\s+[^\s;|]+){0,3}?\s+(?i:"
         + _alternation(suits["lost_cases"])
         + r")\b"
     )
