@@ -325,6 +325,9 @@ def test_a_good_tone_without_the_headlines_own_good_news_hides_nothing() -> None
         ("guidance_cut", None, "medium"),
         ("guidance_cut", Magnitude(percent=0.33, text="by a third"), "high"),
         ("regulatory_action", Magnitude(usd=350_000, text="$350,000"), "low"),
+        # "CFPB Orders U.S. Bank to Pay $37.5 Million": a penalty, sized as a fine.
+        ("regulatory_action", Magnitude(usd=37.5e6, text="$37.5 Million"), "medium"),
+        ("regulatory_action", Magnitude(usd=2e9, text="$2 billion"), "high"),
     ],
 )
 def test_a_credit_action_short_of_a_cut_and_the_size_of_a_forecast_cut_set_the_level(
@@ -385,3 +388,21 @@ def test_levels_and_magnitude_rules_are_settings(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("FINSENTRY_RISK__MAGNITUDE_LEVELS", '{"fine": {"dollars > 5": "high"}}')
     with pytest.raises(ValueError, match="dollars > 5"):
         Settings()
+
+
+def test_one_partys_action_read_as_two_events_counts_once() -> None:
+    """ "Jefferies downgrades Acme, sees tariff hit to margins": the hit the broker sees is part of
+    its call (nlp/targets.py gives it the broker as actor), so two mediums stay medium; the same
+    two mediums from nobody's one action make a high."""
+    headline = "Jefferies downgrades Acme to Underperform, sees tariff hit to margins"
+    events = [("downgrade", 0.5), ("guidance_cut", 0.6)]
+    targets = {"downgrade": ["ACME"], "guidance_cut": ["ACME"]}
+    sell = {"downgrade": Magnitude(rating="sell", text="to Underperform")}
+    one = RiskEngine(RiskSettings(), DictStore()).process(
+        [record("n1", "ACME", headline, events=events, targets=targets, actor="JEF", magnitude=sell)]
+    )
+    two = RiskEngine(RiskSettings(), DictStore()).process(
+        [record("n1", "ACME", headline, events=events, targets=targets, magnitude=sell)]
+    )
+    assert [a.severity for a in one] == ["medium"]
+    assert [a.severity for a in two] == ["high"]
