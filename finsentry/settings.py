@@ -245,8 +245,15 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     # A regulator's act with a sum named is a penalty, sized as a fine is: "CFPB Orders U.S. Bank
     # to Pay $37.5 Million" is medium, a small sum ("pays $350,000 to settle SEC charges") low. A
     # product refused approval (a complete response letter) is a setback for one product, not a
-    # regulator acting against the company: medium, lifted by the shares' fall where it is big.
-    "regulatory_action": {"usd < 1e9": "medium", "usd < 10e6": "low", "refused == true": "medium"},
+    # regulator acting against the company: medium, lifted by the shares' fall where it is big. A
+    # regulator's suit ("FTC sues PepsiCo", "Justice Department sues DaVita") is a material suit,
+    # medium, as the desk's scenario readers put it; a ban, a block or a charge stays high.
+    "regulatory_action": {
+        "usd < 1e9": "medium",
+        "usd < 10e6": "low",
+        "refused == true": "medium",
+        "material == true": "medium",
+    },
     # Three desk readings put cuts of 15 % of the staff at medium and of 45 % at medium..high;
     # a few hundred jobs at a large company (no share given) is a digest line.
     "layoffs": {"count < 1000": "low", "percent >= 0.25": "high"},

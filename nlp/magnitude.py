@@ -82,6 +82,7 @@ class MagnitudeWords:
     outlook: re.Pattern[str]
     job_count: re.Pattern[str]  # group 1: the number, commas kept
     material_suit: re.Pattern[str]
+    suit_word: re.Pattern[str]  # a suit named at all (a regulator's suit: nlp rules read it as its act)
     claim_before: re.Pattern[str]  # searched in the text before an amount: it is the plaintiff's ask
     claim_after: re.Pattern[str]  # matched right after an amount ("$1 billion lawsuit")
     material_claim: float  # US dollars from which a sum asked for makes a suit material
@@ -221,6 +222,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         material_suit=_material_suit(data),
+        suit_word=re.compile(r"\b(?i:" + _alternation(data["material_suits"]["suit_words"]) + r")\b"),
         refusal=_refusal(data["product_refusals"]),
         related=_related(data["related_filers"]),
         # One word may stand between the amount and the noun ("$425 mln pre-tax charge").
@@ -436,7 +438,15 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
             claim = asked[1] if asked and asked[0] >= w.material_claim else None
         else:
             usd = _usd(text, w)
-        found = w.material_suit.search(text) if event_type == "lawsuit" else None
+        # A regulator's act that is a suit ("FTC sues PepsiCo") is a material suit until a court
+        # rules: the desk's readers put it at medium, a ban or a charge at high.
+        found = (
+            w.material_suit.search(text)
+            if event_type == "lawsuit"
+            else w.suit_word.search(text)
+            if event_type == "regulatory_action"
+            else None
+        )
         material = found.group(0) if found else claim
         refused = w.refusal.search(text) if event_type == "regulatory_action" else None
         if usd or material or refused:

@@ -328,6 +328,8 @@ def test_a_good_tone_without_the_headlines_own_good_news_hides_nothing() -> None
         # "CFPB Orders U.S. Bank to Pay $37.5 Million": a penalty, sized as a fine.
         ("regulatory_action", Magnitude(usd=37.5e6, text="$37.5 Million"), "medium"),
         ("regulatory_action", Magnitude(usd=2e9, text="$2 billion"), "high"),
+        # "FTC sues PepsiCo": a regulator's suit is a material suit until a court rules.
+        ("regulatory_action", Magnitude(material=True, text="sues"), "medium"),
     ],
 )
 def test_a_credit_action_short_of_a_cut_and_the_size_of_a_forecast_cut_set_the_level(

@@ -154,6 +154,12 @@ def test_a_private_suit_with_no_cause_or_loss_is_not_material(text: str) -> None
     assert m is None or not m.material
 
 
+def test_a_regulators_suit_is_read_as_a_suit_and_its_ban_is_not() -> None:
+    m = read_magnitude("FTC sues PepsiCo, alleging illegal price discrimination", "regulatory_action")
+    assert m is not None and m.material
+    assert read_magnitude("FAA grounds Boeing 737 MAX jets", "regulatory_action") is None
+
+
 @pytest.mark.parametrize("text", EXAMPLES["refused"])
 def test_a_product_refused_approval_is_read_as_a_refusal(text: str) -> None:
     m = read_magnitude(text, "regulatory_action")
