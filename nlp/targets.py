@@ -695,7 +695,7 @@ def attribute(
     # exchange in a delisting) the one a matter named beside its act is about: "S&P places
     # FirstEnergy on CreditWatch negative after Ohio bribery charges", "Luckin Coffee Receives
     # Nasdaq Delisting Notice Over Fabricated Sales".
-    agencies = {
+    institutions = {
         a.actor
         for (event_type, _), a in zip(events, found, strict=True)
         if a.actor in reader.words.never_targets.get(event_type, frozenset())
@@ -711,9 +711,9 @@ def attribute(
                 # Dollar Tree, sees tariff hit to margins") is part of its action: its actor.
                 acting = next(t for t in a.targets if t in actors)
                 a = Attribution(tuple(dict.fromkeys(t for b in acted for t in b.targets)), acting)
-        elif agencies.intersection(a.targets):
-            kept = tuple(t for t in a.targets if t not in agencies)
-            acted_on = (t for b in found if b.actor in agencies for t in b.targets)
+        elif institutions.intersection(a.targets):
+            kept = tuple(t for t in a.targets if t not in institutions)
+            acted_on = (t for b in found if b.actor in institutions for t in b.targets)
             a = Attribution(kept or tuple(dict.fromkeys(acted_on)), a.actor)
         untouched = {t for end, spared in spared_after if hits and min(map(min, hits)) > end for t in spared}
         if event_type != SPARED and untouched.intersection(a.targets):
