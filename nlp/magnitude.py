@@ -124,6 +124,11 @@ def _related(words: dict[str, list[str]]) -> re.Pattern[str]:
     )
 
 
+def _suit_word(data: dict[str, Any]) -> str:
+    """The words that name a suit, as one case-blind group."""
+    return r"(?i:" + _alternation(data["material_suits"]["suit_words"]) + r")"
+
+
 def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
     """A government before a suit word or after "sued by" ("US" only in capitals), a cause of
     death, disaster or monopoly, a crowd of plaintiffs, or a case lost, anywhere in the headline
@@ -133,7 +138,7 @@ def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
         r"(?:(?i:" + _alternation(suits["governments"]) + r")|US)"
         r"(?!\s+(?i:" + _alternation(suits["not_governments"]) + r")\b)"
     )
-    suit = r"(?i:" + _alternation(suits["suit_words"]) + r")"
+    suit = _suit_word(data)
     return re.compile(
         r"(?<![\w.])" + public + r"(?![\w.])(?:\s+[^\s;|]+){0,3}?\s+" + suit + r"\b"
         r"|\b(?i:sued\s+by)(?:\s+[^\s;|]+){0,2}?\s+" + public + r"(?![\w.])"
@@ -222,7 +227,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         unplanned=re.compile(r"\b(?:" + _alternation(data["unplanned_departure"]) + r")\b", re.IGNORECASE),
         deal_price=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["deal_nouns"]) + r")\b", re.IGNORECASE),
         material_suit=_material_suit(data),
-        suit_word=re.compile(r"\b(?i:" + _alternation(data["material_suits"]["suit_words"]) + r")\b"),
+        suit_word=re.compile(r"\b" + _suit_word(data) + r"\b"),
         refusal=_refusal(data["product_refusals"]),
         related=_related(data["related_filers"]),
         # One word may stand between the amount and the noun ("$425 mln pre-tax charge").

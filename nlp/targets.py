@@ -25,6 +25,7 @@ cuts to Equal Weight": TAP is the target, Barclays the actor).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 from itertools import dropwhile
@@ -703,23 +704,28 @@ def attribute(
     out = []
     for (event_type, hits), a in zip(events, found, strict=True):
         if role(event_type) == "self" and actors.intersection(a.targets):
-            kept = tuple(t for t in a.targets if t not in actors)
-            if kept:
-                a = Attribution(kept, a.actor)
-            else:
-                # What the acting party says of the company it acted on ("Jefferies downgrades
-                # Dollar Tree, sees tariff hit to margins") is part of its action: its actor.
-                acting = next(t for t in a.targets if t in actors)
-                a = Attribution(tuple(dict.fromkeys(t for b in acted for t in b.targets)), acting)
+            # What the acting party says of the company it acted on ("Jefferies downgrades
+            # Dollar Tree, sees tariff hit to margins") is part of its action: its actor.
+            a = _instead_of_parties(a, actors, acted, hand_over=True)
         elif institutions.intersection(a.targets):
-            kept = tuple(t for t in a.targets if t not in institutions)
-            acted_on = (t for b in found if b.actor in institutions for t in b.targets)
-            a = Attribution(kept or tuple(dict.fromkeys(acted_on)), a.actor)
+            a = _instead_of_parties(a, institutions, [b for b in found if b.actor in institutions], hand_over=False)
         untouched = {t for end, spared in spared_after if hits and min(map(min, hits)) > end for t in spared}
         if event_type != SPARED and untouched.intersection(a.targets):
             a = Attribution(tuple(t for t in a.targets if t not in untouched), a.actor)
         out.append(a)
     return out
+
+
+def _instead_of_parties(
+    a: Attribution, parties: AbstractSet[str | None], acts: Sequence[Attribution], *, hand_over: bool
+) -> Attribution:
+    """`a` without the acting `parties` among its targets; where only they were, the companies
+    their `acts` were done to, with the party as the actor when `hand_over`."""
+    kept = tuple(t for t in a.targets if t not in parties)
+    if kept:
+        return Attribution(kept, a.actor)
+    acted_on = tuple(dict.fromkeys(t for b in acts for t in b.targets))
+    return Attribution(acted_on, next(t for t in a.targets if t in parties) if hand_over else a.actor)
 
 
 def _attribute(reader: _Reader, event_type: str, hits: Sequence[Sequence[int]]) -> Attribution:
