@@ -28,7 +28,8 @@ from nlp.components import add_finsentry_components, doc_entities, doc_events
 from nlp.entities import short_name
 from nlp.events import merge_price_drops
 from nlp.interfaces import Annotation
-from nlp.targets import Attribution, Mention, attribute
+from nlp.target_clauses import Mention
+from nlp.targets import Attribution, attribute
 
 log = logging.getLogger(__name__)
 

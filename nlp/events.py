@@ -31,7 +31,7 @@ from finsentry.contracts import Event, Magnitude
 from nlp.event_rules import EventRules, Pattern, default_rules
 from nlp.event_rules import inflect as inflect  # re-exported: the rules' verb forms
 from nlp.magnitude import drop_sizes, read_magnitude, read_watch
-from nlp.targets import target_words
+from nlp.target_words import target_words
 from nlp.taxonomy import EVENT_TYPES, PROBLEM_SOLVED
 
 # The word lists the code below reads (clause ends, question openers, common words) live
@@ -430,7 +430,7 @@ def _refused(doc: Doc, veto: _Hit) -> bool:
     negated ("court did n't dismiss", "lawsuit not dismissed")? A negation the veto's own pattern
     names is its point, not a refusal: "jury finds Qualcomm did not breach"."""
     # A refusal in another clause is about something else ("Acme denies wrongdoing as SEC closes
-    # probe"): the words that open a clause are nlp/targets.py's.
+    # probe"): the words that open a clause are the target reader's (nlp/target_words.py).
     reach = range(veto.start - 1, max(-1, veto.start - 1 - _REFUSAL_REACH), -1)
     before = _clause_words(doc, reach, target_words().break_words)
     in_gaps = " ".join(doc[i].lower_ for i in range(veto.start, veto.end) if i not in veto.tokens)
@@ -442,11 +442,10 @@ def _refused(doc: Doc, veto: _Hit) -> bool:
 # auxiliary count.)
 # "Should" is left out: "Should The Recent Earnings Drop Worry You?" presupposes the drop.
 _QUESTION_OPENERS = frozenset(_LISTS["question_openers"])
-_SENTENCE_ENDS = frozenset({".", "!", "?", "|", ";"})
 
 
 def _asked(doc: Doc, hit: _Hit) -> bool:
-    end = next((t for t in doc[hit.end :] if t.text in _SENTENCE_ENDS), None)
+    end = next((t for t in doc[hit.end :] if t.text in target_words().sentence_ends), None)
     if end is None or end.text != "?":
         return False
     start = hit.start
@@ -459,7 +458,7 @@ def _opens_after(doc: Doc, i: int) -> bool:
     """Whether a sentence may open after token i: a sentence end, a colon, or a dash standing
     apart ("Analysis - Will ...?"); not the hyphen inside a word ("child-safety")."""
     tok = doc[i]
-    if tok.text in _SENTENCE_ENDS or tok.text.endswith(":"):
+    if tok.text in target_words().sentence_ends or tok.text.endswith(":"):
         return True
     if tok.text[-1:] == "—":
         return True

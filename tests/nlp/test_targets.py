@@ -13,7 +13,7 @@ import pytest
 
 from finsentry.settings import EntitySettings
 from nlp.annotator import SpacyAnnotator, load_annotator
-from nlp.targets import target_words
+from nlp.target_words import target_words
 
 
 @pytest.fixture(scope="module")
