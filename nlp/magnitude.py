@@ -212,7 +212,11 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         rating_class=classes,
         money=tuple(money),
         past_period=re.compile(
-            r"\s*(?:(?:in|over|during|for)\s+(?:" + _alternation([str(p) for p in data["past_periods"]]) + r")"
+            r"\s*(?:(?:in|over|during|for)\s+(?:"
+            + _alternation([str(p) for p in data["past_periods"]])
+            + "|"
+            + str(data["past_year"])
+            + r")"
             r"|(?:" + _alternation([str(p) for p in data["past_spans"]]) + r"))\b",
             re.IGNORECASE,
         ),
