@@ -491,8 +491,11 @@ class RiskEngine:
             # a story whose incident is over (the same wire's "outage enters seventh hour").
             if acting and story.actors and acting.isdisjoint(story.actors):
                 continue  # another agency's or regulator's action, however alike the words
-            same_kind = (
-                bool(core) and _news_kinds(story.kinds) == core and (source not in story.sources or story.closed)
+            # A part of a story whose incident is over, told again, is that story too: "Telefonica
+            # chief defends dividend cut" hours after "Telefonica halves dividend, cuts outlook".
+            told = _news_kinds(story.kinds)
+            same_kind = bool(core) and (
+                (told == core and source not in story.sources) or (story.closed and set(core) <= set(told))
             )
             # The shares moving with no news of their own, hours after an incident over news, are
             # the market still telling that story ("Leidos shares trim losses but remain down 9%").

@@ -305,7 +305,9 @@ class RiskSettings(BaseModel):
     window_s: float = Field(3600.0, gt=0, description="rolling window for negative-news counts")
     baseline_half_life_s: float = Field(7 * 86400.0, gt=0, description="memory of the entity's own baseline")
     ewma_alpha: float = Field(0.3, gt=0, le=1, description="weight of the newest article in the sentiment EWMA")
-    novelty_window_s: float = Field(6 * 3600.0, gt=0, description="how long a story counts as the same story")
+    # A news day: the chief defending a cut in the afternoon retells the morning's cut (a desk
+    # scenario's reading); a story a day later is news again.
+    novelty_window_s: float = Field(12 * 3600.0, gt=0, description="how long a story counts as the same story")
     story_similarity: float = Field(
         0.6, gt=0, le=1, description="token-set Jaccard above which two headlines are one story"
     )

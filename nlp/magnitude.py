@@ -131,8 +131,8 @@ def _suit_word(data: dict[str, Any]) -> str:
 
 def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
     """A government before a suit word or after "sued by" ("US" only in capitals), a cause of
-    death, disaster or monopoly, a crowd of plaintiffs, or a case lost, anywhere in the headline
-    of a lawsuit."""
+    death, disaster or monopoly, a crowd of plaintiffs, a case lost, or the business ordered
+    shut, anywhere in the headline of a lawsuit."""
     suits = data["material_suits"]
     public = (
         r"(?:(?i:" + _alternation(suits["governments"]) + r")|US)"
@@ -149,6 +149,11 @@ def _material_suit(data: dict[str, Any]) -> re.Pattern[str]:
         + _alternation(suits["losses"])
         + r")(?:\s+[^\s;|]+){0,3}?\s+(?i:"
         + _alternation(suits["lost_cases"])
+        + r")\b"
+        r"|\b(?i:"
+        + _alternation(suits["orders"])
+        + r")(?:\s+[^\s;|]+){0,6}?\s+(?i:"
+        + _alternation(suits["shutdowns"])
         + r")\b"
     )
 

@@ -222,11 +222,16 @@ class Clauses:
             return False  # "has downgraded", "is suing": active
         if prev in self.words.passive_aux or any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
             return True
-        if verb.tag_ not in ("VBN", "VBD") or not _participle(verb.lower_):
+        if not _participle(verb.lower_):
             return False
         # Headline passives drop the auxiliary ("Netflix downgraded at Wells Fargo"): a participle
         # with no company object right after it.
-        return not any(m.start <= verb.i + 2 and self.mark(m) is None for m in after)
+        objectless = not any(m.start <= verb.i + 2 and self.mark(m) is None for m in after)
+        # The tagger may read a Title Case participle as a present verb; a company marked as the
+        # one acting after it still makes it passive: "Illinois Tool Works Cut Two Notches to
+        # Sell From Buy at Goldman Sachs".
+        by_actor = any(self.mark(m) == "actor" for m in after)
+        return objectless and (verb.tag_ in ("VBN", "VBD") or by_actor)
 
 
 # Participles that do not end in -ed: "Tesla cut to sell", "Boeing hit with lawsuit".

@@ -85,18 +85,21 @@ class Reader(Clauses):
 
     def sector_wide(self, anchor: int) -> bool:
         """Does a verb after the trigger act on a plural group in its clause ("as short report
-        rattles power-chip stocks")? Then its news is the sector's, not an earlier clause's."""
-        return self._acts_on(anchor, self.words.sector_objects)
+        rattles power-chip stocks"), or does the trigger reach it through a word of direction
+        ("antitrust scrutiny returns to platform companies", where the tagger reads "returns" as
+        a noun)? Then its news is the sector's, not an earlier clause's."""
+        return self._acts_on(anchor, self.words.sector_objects, self.words.sector_reach)
 
-    def _acts_on(self, anchor: int, group: frozenset[str]) -> bool:
-        """Is a word of `group` after a verb that follows the trigger, in its clause?"""
+    def _acts_on(self, anchor: int, group: frozenset[str], reach: frozenset[str] = frozenset()) -> bool:
+        """Is a word of `group` after a verb (or a word of `reach`) that follows the trigger, in
+        its clause?"""
         seg = self.segment[anchor]
         verb_seen = False
         for t in self.doc[anchor + 1 :]:
             if self.segment[t.i] != seg:
                 break
             # A participle inside a compound is no verb acting ("from JPMorgan-led lenders").
-            verb_seen = verb_seen or (self._is_verb(t) and self.doc[t.i - 1].text != "-")
+            verb_seen = verb_seen or (self._is_verb(t) and self.doc[t.i - 1].text != "-") or t.lower_ in reach
             if verb_seen and t.lower_ in group:
                 return True
         return False

@@ -49,6 +49,7 @@ class TargetWords:
     relative_pronouns: frozenset[str]
     legal_places: frozenset[str]
     sector_objects: frozenset[str]
+    sector_reach: frozenset[str]
     speech_words: frozenset[str]
     threat_agents: frozenset[str]
     threat_groups: frozenset[str]
@@ -106,6 +107,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         relative_pronouns=words("relative_pronouns"),
         legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
+        sector_reach=words("sector_objects", "reach"),
         speech_words=words("threat_reports", "speech"),
         threat_agents=words("threat_reports", "agents"),
         threat_groups=words("threat_reports", "groups"),

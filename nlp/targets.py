@@ -45,16 +45,18 @@ _PAID_TYPES = frozenset({"lawsuit", "fine"})
 
 
 def _payer_and_payee(reader: Reader) -> tuple[list[str], str | None] | None:
-    """(the payer and its list, the company paid) when a payment verb has a company before it."""
+    """(the payer and its list, the company paid) when a payment verb has a company before it or
+    right after it."""
     for tok in reader.doc:
         if tok.lower_ not in reader.words.payment_verbs:
             continue
         clause = reader.in_segment(reader.segment[tok.i])
         payers = reader.group_before([m for m in clause if m.end <= tok.i], tok.i)
-        if not payers:
-            continue
         payee = next((m.ticker for m in clause if m.start in (tok.i + 1, tok.i + 2)), None)
-        return [m.ticker for m in payers if m.ticker != payee], payee
+        # The company paid is no payer even where the payer is not linked: "Jury orders Hytera to
+        # pay Motorola Solutions $764.6 million" (Motorola won).
+        if payers or payee is not None:
+            return [m.ticker for m in payers if m.ticker != payee], payee
     return None
 
 
@@ -75,7 +77,12 @@ def attribute(
     # "Citi cuts Williams to Neutral, sees weeks-long Transco outage": the outage is not Citi's,
     # even where the company it acted on is not named in the text (a feed's ticker then says who).
     acted = [a for (event_type, _), a in zip(events, found, strict=True) if role(event_type) == "acted" and a.actor]
-    actors = {a.actor for a in acted}
+    # Where each party's act begins: only what is told after it can be its view of the company
+    # ("Lordstown Motors files for bankruptcy, sues Foxconn": the filing is Lordstown's own).
+    acts_from: dict[str | None, int] = {}
+    for (event_type, hits), a in zip(events, found, strict=True):
+        if role(event_type) == "acted" and a.actor and hits:
+            acts_from[a.actor] = min(acts_from.get(a.actor, len(doc)), min(map(min, hits)))
     # A company untouched by a trouble is not that trouble's subject: "Clorox says its products
     # are not affected by Fabuloso recall" (the recall is Fabuloso's maker's, not named).
     spared_after = [
@@ -94,6 +101,8 @@ def attribute(
     }
     out = []
     for (event_type, hits), a in zip(events, found, strict=True):
+        starts = min(map(min, hits)) if hits else 0
+        actors = {actor for actor, at in acts_from.items() if at < starts}
         if role(event_type) == "self" and actors.intersection(a.targets):
             # What the acting party says of the company it acted on ("Jefferies downgrades
             # Dollar Tree, sees tariff hit to margins") is part of its action: its actor.

@@ -328,6 +328,25 @@ def test_a_retold_story_opens_no_digest_line_but_another_agencys_action_is_news(
     assert second.severity == "high" and second.fired_by == "c"
 
 
+def test_a_part_of_a_story_told_again_the_same_day_opens_no_new_incident() -> None:
+    # "Telefonica halves dividend, cuts outlook", then "Telefonica chief defends dividend cut"
+    # hours after the incident resolved: the cut is the morning's story, not a second incident.
+    both = [("dividend_cut", 0.7), ("guidance_cut", 0.7)]
+    eng = engine()
+    opened = firing(eng.process([record("a", "ACME", "Acme halves dividend, cuts outlook", events=both,
+                                        targets={"dividend_cut": ["ACME"], "guidance_cut": ["ACME"]})]))  # fmt: skip
+    state = eng.store.get("ACME")
+    assert opened and state is not None
+    gap = (eng.resolve_at(state.episodes[""]) - opened[0].first_seen.timestamp()) / 60 + 240
+    part = record("b", "ACME", "Acme chief defends dividend cut as necessary", minutes=gap, events=both[:1],
+                  targets={"dividend_cut": ["ACME"]}, source="bloomberg")  # fmt: skip
+    assert firing(eng.process([part])) == []
+    # A day later the same kind of trouble is news again.
+    again = record("c", "ACME", "Acme cuts its dividend again", minutes=gap + 24 * 60, events=both[:1],
+                   targets={"dividend_cut": ["ACME"]}, source="dowjones")  # fmt: skip
+    assert firing(eng.process([again]))
+
+
 def test_a_stated_fall_too_small_to_be_news_is_no_digest_line() -> None:
     small = record(
         "a",
@@ -478,7 +497,8 @@ def test_the_shares_moving_with_no_news_hours_after_a_resolved_incident_are_that
                                magnitude={"price_drop": Magnitude(percent=0.09, text="down 9%")})])  # fmt: skip
     assert firing(fall) == []
     # A fall with no news past the story window is news again.
-    late = eng.process([record("c", "LDOS", "Leidos shares down 9%", minutes=gap + 60 * 7,
+    past = RiskSettings().novelty_window_s / 60 + 60
+    late = eng.process([record("c", "LDOS", "Leidos shares down 9%", minutes=gap + past,
                                events=[("price_drop", 0.4)], targets={"price_drop": ["LDOS"]}, source="reuters",
                                magnitude={"price_drop": Magnitude(percent=0.09, text="down 9%")})])  # fmt: skip
     assert [a.severity for a in firing(late)] == ["medium"]
