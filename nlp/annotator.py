@@ -115,7 +115,10 @@ class SpacyAnnotator:
         out = []
         for (doc, merged, mentions, matches), feed in zip(found, feed_tickers, strict=True):
             given = {t for t in (normalize_ticker(raw) for raw in feed or ()) if t}
-            feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker]
+            # A feed ticker whose name the text writes was read with the sentence: where the
+            # sentence gives it no event, the feed does not either ("AMCA Parent Files for
+            # Bankruptcy After Losing Quest, LabCorp Business" is not Quest's filing).
+            feed_only = [e.ticker for e in merged if e.source == "feed" and e.ticker and e.start is None]
             # A solved problem's targets are the problem's, read with its type's role (the company sued).
             found_targets = (
                 attribute(doc, [(event.solves or event.type, hits) for event, hits in matches], mentions)

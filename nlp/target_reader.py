@@ -189,7 +189,17 @@ class Reader(Clauses):
             and i not in self.company_at
             and not self._product_of_company(i)
             and not self._reason_run_into(i, first)
+            and not self._name_run_into(i)
             for i in owner_at
+        )
+
+    def _name_run_into(self, i: int) -> bool:
+        """Is the token at `i` inside an organisation the tagger ran on from a linked company's
+        name ("Fisker Prepares to File for Bankruptcy" read as one organisation)? Its words are
+        that company's sentence, not another organisation's name."""
+        return any(
+            ent.start <= i < ent.end and any(j in self.company_at for j in range(ent.start, ent.end))
+            for ent in self.doc.ents
         )
 
     def _reason_run_into(self, i: int, first: int) -> bool:
