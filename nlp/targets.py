@@ -79,7 +79,7 @@ def attribute(
     acted = [a for (event_type, _), a in zip(events, found, strict=True) if role(event_type) == "acted" and a.actor]
     # Where each party's act begins: only what is told after it can be its view of the company
     # ("Lordstown Motors files for bankruptcy, sues Foxconn": the filing is Lordstown's own).
-    acts_from: dict[str | None, int] = {}
+    acts_from: dict[str, int] = {}
     for (event_type, hits), a in zip(events, found, strict=True):
         if role(event_type) == "acted" and a.actor and hits:
             acts_from[a.actor] = min(acts_from.get(a.actor, len(doc)), min(map(min, hits)))
@@ -109,7 +109,7 @@ def attribute(
             a = _instead_of_parties(a, actors, acted, hand_over=True)
         elif institutions.intersection(a.targets):
             a = _instead_of_parties(a, institutions, [b for b in found if b.actor in institutions], hand_over=False)
-        untouched = {t for end, spared in spared_after if hits and min(map(min, hits)) > end for t in spared}
+        untouched = {t for end, spared in spared_after if hits and starts > end for t in spared}
         if event_type != SPARED and untouched.intersection(a.targets):
             a = Attribution(tuple(t for t in a.targets if t not in untouched), a.actor)
         out.append(a)
