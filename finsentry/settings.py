@@ -234,6 +234,9 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
 DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
+    # A collapse after fraud (the shares halving or worse as the fraud is told) is the desk's
+    # critical; a fraud with a smaller fall keeps the table's high.
+    "fraud_allegation": {"percent >= 0.5": "critical"},
     # A unit's or a tenant's filing ("J&J's talc unit files for bankruptcy") exposes the company;
     # its own filing is critical.
     "bankruptcy": {"related == true": "high"},

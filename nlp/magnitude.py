@@ -463,12 +463,17 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
         )
         material = found.group(0) if found else claim
         refused = w.refusal.search(text) if event_type == "regulatory_action" else None
-        if usd or material or refused:
+        # The shares' fall told with a fraud is its size on the market: "Luckin Coffee shares
+        # plunge 80% ... after fabricated-sales disclosure" is the collapse after fraud.
+        falls = drop_sizes(text, w) if event_type == "fraud_allegation" else []
+        fall = max(falls, key=lambda f: f[2].percent or 0.0) if falls else None
+        if usd or material or refused or fall:
             return Magnitude(
                 usd=usd[0] if usd else None,
+                percent=fall[2].percent if fall else None,
                 material=material is not None,
                 refused=refused is not None,
-                text=usd[1] if usd else material or (refused.group(0) if refused else ""),
+                text=usd[1] if usd else material or (refused.group(0) if refused else fall[2].text if fall else ""),
             )
     elif event_type == "bankruptcy":
         if m := w.related.search(text):

@@ -330,6 +330,10 @@ def test_a_good_tone_without_the_headlines_own_good_news_hides_nothing() -> None
         ("regulatory_action", Magnitude(usd=2e9, text="$2 billion"), "high"),
         # "FTC sues PepsiCo": a regulator's suit is a material suit until a court rules.
         ("regulatory_action", Magnitude(material=True, text="sues"), "medium"),
+        # A collapse after fraud ("shares plunge 80% after fabricated-sales disclosure") is
+        # critical; a fraud with the shares 4% lower stays high.
+        ("fraud_allegation", Magnitude(percent=0.8, text="plunge 80%"), "critical"),
+        ("fraud_allegation", Magnitude(percent=0.04, text="fall 4%"), "high"),
     ],
 )
 def test_a_credit_action_short_of_a_cut_and_the_size_of_a_forecast_cut_set_the_level(

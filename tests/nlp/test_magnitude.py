@@ -160,6 +160,13 @@ def test_a_regulators_suit_is_read_as_a_suit_and_its_ban_is_not() -> None:
     assert read_magnitude("FAA grounds Boeing 737 MAX jets", "regulatory_action") is None
 
 
+def test_the_shares_fall_told_with_a_fraud_is_its_size() -> None:
+    m = read_magnitude("Luckin Coffee shares plunge 80% in premarket trading after fabricated-sales disclosure",
+                       "fraud_allegation")  # fmt: skip
+    assert m is not None and m.percent == pytest.approx(0.8)
+    assert read_magnitude("Short seller alleges fraud at Acme", "fraud_allegation") is None
+
+
 @pytest.mark.parametrize("text", EXAMPLES["refused"])
 def test_a_product_refused_approval_is_read_as_a_refusal(text: str) -> None:
     m = read_magnitude(text, "regulatory_action")
