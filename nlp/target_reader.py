@@ -35,6 +35,14 @@ class Reader(Clauses):
             boundary = m.start
         return group
 
+    def past_precedent(self, candidates: list[Mention], group: list[Mention]) -> list[Mention]:
+        """`group`, or the companies before it where it only names who did the same before:
+        "Endo follows Mallinckrodt and Purdue in using bankruptcy to cap opioid claims" (Endo's
+        filing; Mallinckrodt's is history)."""
+        if not group or group[0].start == 0 or self.doc[group[0].start - 1].lower_ not in self.words.precedent_verbs:
+            return group
+        return self.group_before(candidates, group[0].start - 1) or group
+
     def group_after(self, candidates: list[Mention], anchor: int) -> list[Mention]:
         """The companies nearest after `anchor` that form one list (the object)."""
         group: list[Mention] = []

@@ -47,6 +47,7 @@ class TargetWords:
     site_words: frozenset[str]
     owner_brings: frozenset[str]
     relative_pronouns: frozenset[str]
+    precedent_verbs: frozenset[str]
     legal_places: frozenset[str]
     sector_objects: frozenset[str]
     sector_reach: frozenset[str]
@@ -105,6 +106,7 @@ def target_words(path: Path = WORDS_FILE) -> TargetWords:
         site_words=words("site_words"),
         owner_brings=words("owner_brings", "types"),
         relative_pronouns=words("relative_pronouns"),
+        precedent_verbs=words("precedent_verbs"),
         legal_places=words("legal_places"),
         sector_objects=words("sector_objects"),
         sector_reach=words("sector_objects", "reach"),

@@ -251,7 +251,7 @@ def _one_hit(
         targets = (
             ([named] if isinstance(named, Mention) else [])
             or owner
-            or reader.group_before(before, anchor)
+            or reader.past_precedent(before, reader.group_before(before, anchor))
             or reader.group_after(
                 [m for m in reader.unjoined_after(after, anchor) if not reader.owns_cause(m, anchor)], anchor
             )
