@@ -126,7 +126,10 @@ class SpacyAnnotator:
                 else []
             )
             events = merge_price_drops(
-                [_targeted(e, found, given, feed_only) for (e, _), found in zip(matches, found_targets, strict=True)]
+                [
+                    _targeted(e, found, given, [t for t in feed_only if self._may_be(t, found.foreign)])
+                    for (e, _), found in zip(matches, found_targets, strict=True)
+                ]
             )
             out.append(Annotation(entities=merged, events=events))
         return out
@@ -138,6 +141,16 @@ class SpacyAnnotator:
 
     def annotate_one(self, text: str, feed_tickers: Sequence[str] | None = None) -> Annotation:
         return self.annotate([text], [feed_tickers])[0]
+
+    def _may_be(self, ticker: str, names: Sequence[str]) -> bool:
+        """May the feed's company be one of the organisations the text `names` without linking
+        them ("Penney's" for J. C. Penney, not "Steward Health Care" for Medical Properties
+        Trust)? A word of its name in theirs says so; no names, nothing against it."""
+        company = self.directory.get(ticker)
+        if not names or company is None:
+            return True
+        own = {w.lower() for n in (company.name, *company.aliases) for w in _NAME_WORD.findall(n)}
+        return any(w.lower() in own for n in names for w in _NAME_WORD.findall(n))
 
     def _merge_feed(self, text: str, entities: list[Entity], feed: Sequence[str] | None) -> list[Entity]:
         """The text's entities and the feed's tickers the text does not link; a feed ticker whose
@@ -170,6 +183,10 @@ class SpacyAnnotator:
                 )
             )
         return merged
+
+
+# The words of a name that can tell one organisation from another (not "Inc", "Co", "the").
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z&-]{3,}")
 
 
 @lru_cache(maxsize=4096)  # asked per headline for each feed ticker the text does not link

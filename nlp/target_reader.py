@@ -201,6 +201,19 @@ class Reader(Clauses):
             for i in owner_at
         )
 
+    def unlinked_names(self, anchor: int) -> tuple[str, ...]:
+        """The organisations the linker did not link that stand before `anchor` in its clause
+        ("Hospital operator Steward Health Care files for Chapter 11 bankruptcy")."""
+        seg = self.segment[min(anchor, len(self.doc) - 1)]
+        return tuple(
+            ent.text
+            for ent in self.doc.ents
+            if ent.label_ == "ORG"
+            and ent.start < anchor
+            and self.segment[ent.start] == seg
+            and not any(i in self.company_at for i in range(ent.start, ent.end))
+        )
+
     def _name_run_into(self, i: int) -> bool:
         """Is the token at `i` inside an organisation the tagger ran on from a linked company's
         name ("Fisker Prepares to File for Bankruptcy" read as one organisation)? Its words are

@@ -38,6 +38,10 @@ from nlp.taxonomy import SPARED, family, role
 class Attribution:
     targets: tuple[str, ...]
     actor: str | None
+    # The names of organisations the linker did not link that the text gives the event to
+    # ("Hospital operator Steward Health Care files for Chapter 11"): a feed ticker takes it in
+    # their place only when one of them is its company's name written another way.
+    foreign: tuple[str, ...] = ()
 
 
 # Events settled by paying: the payer is the target ("X ordered to pay Y").
@@ -133,7 +137,7 @@ def _attribute(reader: Reader, event_type: str, hits: Sequence[Sequence[int]]) -
     targets: list[str] = []
     actors: list[tuple[bool, str]] = []
     if event_role == "self" and all(reader.owned_elsewhere(sorted(tokens)) for tokens in hits):
-        return Attribution((), None)
+        return Attribution((), None, foreign=reader.unlinked_names(min(map(min, hits)) + 1))
     # A legal matter named after a company is brought against it ("ADM accounting probe", "Meta
     # fine"); an analyst's or agency's action named after one is its own ("Jefferies downgrade").
     owner_is_target = family(event_type) == "legal"
@@ -199,7 +203,8 @@ def _attribute(reader: Reader, event_type: str, hits: Sequence[Sequence[int]]) -
         )
         if len(others) == 1:
             targets = others
-    return Attribution(tuple(targets), actor)
+    foreign = reader.unlinked_names(min(anchors)) if not targets and event_role == "self" else ()
+    return Attribution(tuple(targets), actor, foreign)
 
 
 def _institution_acts(
