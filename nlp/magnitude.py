@@ -326,6 +326,12 @@ def price_drops(text: str, words: MagnitudeWords | None = None) -> list[tuple[in
     return sorted(found)
 
 
+def _largest_fall(text: str, words: MagnitudeWords) -> Magnitude | None:
+    """The largest fall of the share price `text` states (`drop_sizes`), or None."""
+    sizes = [size for _, _, size in drop_sizes(text, words)]
+    return max(sizes, key=lambda m: m.percent or 0.0) if sizes else None
+
+
 def drop_sizes(text: str, words: MagnitudeWords | None = None) -> list[tuple[int, int, Magnitude]]:
     """(start, end, size) of each fall of the share price in `text` (`price_drops`)."""
     return [
@@ -412,9 +418,7 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     """The size `text` gives for an event of `event_type`, or None when it gives none."""
     w = words or magnitude_words()
     if event_type == "price_drop":
-        sizes = drop_sizes(text, w)
-        if sizes:
-            return max((size for _, _, size in sizes), key=lambda m: m.percent or 0.0)
+        return _largest_fall(text, w)
     elif event_type == "price_target_cut":
         if cut := _target_cut(text):
             return Magnitude(percent=round(cut[0], 4), text=cut[1])
@@ -465,15 +469,14 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
         refused = w.refusal.search(text) if event_type == "regulatory_action" else None
         # The shares' fall told with a fraud is its size on the market: "Luckin Coffee shares
         # plunge 80% ... after fabricated-sales disclosure" is the collapse after fraud.
-        falls = drop_sizes(text, w) if event_type == "fraud_allegation" else []
-        fall = max(falls, key=lambda f: f[2].percent or 0.0) if falls else None
+        fall = _largest_fall(text, w) if event_type == "fraud_allegation" else None
         if usd or material or refused or fall:
             return Magnitude(
                 usd=usd[0] if usd else None,
-                percent=fall[2].percent if fall else None,
+                percent=fall.percent if fall else None,
                 material=material is not None,
                 refused=refused is not None,
-                text=usd[1] if usd else material or (refused.group(0) if refused else fall[2].text if fall else ""),
+                text=usd[1] if usd else material or (refused.group(0) if refused else fall.text if fall else ""),
             )
     elif event_type == "bankruptcy":
         if m := w.related.search(text):

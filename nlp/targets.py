@@ -80,12 +80,15 @@ def attribute(
     # "S&P cuts Spirit to 'D' after missed interest payment" - the payment was Spirit's.
     # "Citi cuts Williams to Neutral, sees weeks-long Transco outage": the outage is not Citi's,
     # even where the company it acted on is not named in the text (a feed's ticker then says who).
-    acted = [a for (event_type, _), a in zip(events, found, strict=True) if role(event_type) == "acted" and a.actor]
     # Where each party's act begins: only what is told after it can be its view of the company
     # ("Lordstown Motors files for bankruptcy, sues Foxconn": the filing is Lordstown's own).
+    acted: list[Attribution] = []
     acts_from: dict[str, int] = {}
     for (event_type, hits), a in zip(events, found, strict=True):
-        if role(event_type) == "acted" and a.actor and hits:
+        if role(event_type) != "acted" or not a.actor:
+            continue
+        acted.append(a)
+        if hits:
             acts_from[a.actor] = min(acts_from.get(a.actor, len(doc)), min(map(min, hits)))
     # A company untouched by a trouble is not that trouble's subject: "Clorox says its products
     # are not affected by Fabuloso recall" (the recall is Fabuloso's maker's, not named).
