@@ -148,6 +148,11 @@ class Magnitude(_Record):
         description="the filer is the company's unit, subsidiary, tenant or customer, not the company itself: "
         "J&J's talc unit files for bankruptcy (bankruptcies only)",
     )
+    market: bool = Field(
+        default=False,
+        description="the fall is told with a market's or a commodity's move as its cause: slide 9 % as "
+        "bitcoin drops (price drops only)",
+    )
     text: str = Field(description="the words the magnitude was read from")
 
 

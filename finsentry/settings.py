@@ -229,7 +229,7 @@ DEFAULT_EVENT_LEVELS: dict[str, Severity] = {
 }
 
 # Where the headline gives a size (finsentry.contracts.Magnitude), it moves the level: each
-# condition is "<percent|usd|count|rating|planned|material|refused|related|watch> <op> <value>"; the last condition that holds sets the
+# condition is "<percent|usd|count|rating|planned|material|refused|related|market|watch> <op> <value>"; the last condition that holds sets the
 # level ("none": the event raises no alert), none keeps the table's. A 3 % price-target trim
 # stays low, a 40 % cut is medium; shares down 1 % is no event, down 23 % is high.
 LevelOrNone = Literal["critical", "high", "medium", "low", "none"]
@@ -240,7 +240,15 @@ DEFAULT_MAGNITUDE_LEVELS: dict[str, dict[str, LevelOrNone]] = {
     # A unit's or a tenant's filing ("J&J's talc unit files for bankruptcy") exposes the company;
     # its own filing is critical.
     "bankruptcy": {"related == true": "high"},
-    "price_drop": {"percent < 0.03": "none", "percent >= 0.05": "medium", "percent >= 0.15": "high"},
+    # Shares that follow a market's or a commodity's move ("slide 9% as bitcoin drops") are the
+    # market's move, a digest line at most, as a list of companies falling together is (written
+    # after the sizes, and before the smallest, so that a 2 % move stays no event).
+    "price_drop": {
+        "percent >= 0.05": "medium",
+        "percent >= 0.15": "high",
+        "market == true": "low",
+        "percent < 0.03": "none",
+    },
     "price_target_cut": {"percent >= 0.25": "medium"},
     "downgrade": {"rating == sell": "medium"},
     "fine": {"usd < 10e6": "low", "usd >= 1e9": "high"},
@@ -280,6 +288,7 @@ CHOICE_MEASURES: dict[str, tuple[str, ...]] = {
     "material": ("true", "false"),
     "refused": ("true", "false"),
     "related": ("true", "false"),
+    "market": ("true", "false"),
     "watch": ("outlook", "review"),
     "rating": ("sell", "hold", "buy"),
 }

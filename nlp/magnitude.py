@@ -74,6 +74,7 @@ class MagnitudeWords:
     cut_shares: dict[str, float]  # lower-cased words -> share ("a third" -> 0.33)
     cut_share: re.Pattern[str]  # "by <words>", not "by half a point" (group 1: the words)
     strong_cut: re.Pattern[str]
+    halving: re.Pattern[str]  # a verb that cuts by half ("halves ... price target")
     implied_cut: float
     hit_before: re.Pattern[str]  # searched in the text before an amount: the sum a forecast is cut by
     hit_after: re.Pattern[str]  # matched right after an amount ("$1.6 billion hit")
@@ -88,6 +89,7 @@ class MagnitudeWords:
     material_claim: float  # US dollars from which a sum asked for makes a suit material
     refusal: re.Pattern[str]  # a regulator refusing to approve a product
     related: re.Pattern[str]  # a company's unit or tenant as a bankruptcy's filer
+    market_cause: re.Pattern[str]  # a market's or a commodity's move given as a fall's cause
     charge_after: re.Pattern[str]  # matched right after an amount ("$4.9 Billion Charge")
     charge_before: re.Pattern[str]  # searched in the text before an amount ("a charge of")
     examples: dict[str, list[Any]]
@@ -105,6 +107,21 @@ def _refusal(words: dict[str, list[str]]) -> re.Pattern[str]:
         r"\b(?:" + _alternation(words["phrases"]) + r")\b"
         r"|\b(?:" + verbs + r")\s+(?:\S+\s+){0,5}?(?:" + products + r")\b"
         r"|\b(?:" + products + r")\b[^;|]{0,45}?\b(?:rejected|denied)\b",
+        re.IGNORECASE,
+    )
+
+
+def _market_cause(words: dict[str, list[str]]) -> re.Pattern[str]:
+    """A link word, then a market or a commodity, then its move within two words ("as bitcoin
+    drops", "as copper prices slide", "amid an oil rout")."""
+    return re.compile(
+        r"\b(?:"
+        + _alternation(words["links"])
+        + r")\s+(?:(?:an?|the)\s+)?(?:"
+        + _alternation(words["subjects"])
+        + r")(?:\s+[\w'’-]+){0,2}?\s+(?:"
+        + _alternation(words["moves"])
+        + r")\b",
         re.IGNORECASE,
     )
 
@@ -239,6 +256,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
         suit_word=re.compile(r"\b" + _suit_word(data) + r"\b"),
         refusal=_refusal(data["product_refusals"]),
         related=_related(data["related_filers"]),
+        market_cause=_market_cause(data["market_cause"]),
         # One word may stand between the amount and the noun ("$425 mln pre-tax charge").
         charge_after=re.compile(r"\s+(?:\S+\s+)?(?:" + _alternation(data["charges"]) + r")\b", re.IGNORECASE),
         charge_before=re.compile(r"\b(?:" + _alternation(data["charges"]) + r")\s+of\s+$", re.IGNORECASE),
@@ -269,6 +287,7 @@ def magnitude_words(path: Path = WORDS_FILE) -> MagnitudeWords:
             r"(?!\s+(?:a\s+)?(?:percentage\s+)?points?\b)",
             re.IGNORECASE,
         ),
+        halving=re.compile(r"\b(?:" + _alternation(data["halving_verbs"]) + r")\b", re.IGNORECASE),
         strong_cut=re.compile(
             r"\b(?:"
             + _alternation(data["guidance_cuts"]["strong"])
@@ -334,15 +353,22 @@ def _largest_fall(text: str, words: MagnitudeWords) -> Magnitude | None:
 
 def drop_sizes(text: str, words: MagnitudeWords | None = None) -> list[tuple[int, int, Magnitude]]:
     """(start, end, size) of each fall of the share price in `text` (`price_drops`)."""
+    w = words or magnitude_words()
+    falls = price_drops(text, w)
+    # Shares that follow the market ("slide 9% as bitcoin drops") move with it: the levels read
+    # `market` to keep such a fall a digest line.
+    market = bool(falls) and bool(w.market_cause.search(text))
     return [
-        (start, end, Magnitude(percent=round(pct, 4), implied=implied, text=text[start:end]))
-        for start, end, pct, implied in price_drops(text, words)
+        (start, end, Magnitude(percent=round(pct, 4), implied=implied, market=market, text=text[start:end]))
+        for start, end, pct, implied in falls
     ]
 
 
-def _target_cut(text: str) -> tuple[float, str] | None:
+def _target_cut(text: str, w: MagnitudeWords) -> tuple[float, str] | None:
     """The largest cut of a price target in `text`, with the words it was read from."""
     cuts = []
+    if halved := w.halving.search(text):
+        cuts.append((0.5, halved.group(0)))
     for m in _TO_FROM.finditer(text):
         new, old = _price(m.group(1)), _price(m.group(2))
         if old > new > 0:
@@ -420,7 +446,7 @@ def read_magnitude(text: str, event_type: str, words: MagnitudeWords | None = No
     if event_type == "price_drop":
         return _largest_fall(text, w)
     elif event_type == "price_target_cut":
-        if cut := _target_cut(text):
+        if cut := _target_cut(text, w):
             return Magnitude(percent=round(cut[0], 4), text=cut[1])
     elif event_type == "guidance_cut":
         # A share stated, then a sum taken out, then a size implied by the words ("slashes").

@@ -224,15 +224,16 @@ class Reader(Clauses):
         )
 
     def _reason_run_into(self, i: int, first: int) -> bool:
-        """Did the tagger run a word of reason into the trigger's name, with no name of its own
-        before the trigger ("Citing 'Security Incident'"), unlike "Grasberg Outage"?"""
+        """Did the tagger run a word of reason or a verb into the trigger's name, with no name of
+        its own before the trigger ("Citing 'Security Incident'", "Raising Going-Concern Doubt"),
+        unlike "Grasberg Outage"?"""
         if not (i < first and all(self.doc[j].ent_iob_ == "I" for j in range(i + 1, first + 1))):
             return False
         start = i
         while start > 0 and self.doc[start].ent_iob_ == "I":
             start -= 1
         words = [t for t in self.doc[start:first] if t.is_alpha]
-        return all(t.lower_ in self.words.reason_words for t in words)
+        return all(t.lower_ in self.words.reason_words or t.tag_.startswith("VB") for t in words)
 
     def _product_of_company(self, i: int) -> bool:
         """Is the name at `i` a linked company's product or unit, named in its possessive right

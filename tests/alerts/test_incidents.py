@@ -369,6 +369,17 @@ def test_a_fall_stated_for_a_list_of_companies_is_the_markets_move() -> None:
     assert (event_level(listed, RiskSettings()), event_level(one, RiskSettings())) == ("low", "medium")
 
 
+def test_a_fall_told_with_a_markets_move_as_its_cause_is_the_markets_move() -> None:
+    # "Marathon Digital, Riot Platforms slide 9% as bitcoin drops": the miners follow bitcoin, a
+    # digest line each; a 2% move with the market stays no event.
+    fall = Event(type="price_drop", trigger="slide", severity=0.5, targets=["MARA"],
+                 magnitude=Magnitude(percent=0.09, market=True, text="slide 9%"))  # fmt: skip
+    small = fall.model_copy(update={"magnitude": Magnitude(percent=0.02, market=True, text="slip 2%")})
+    own = fall.model_copy(update={"magnitude": Magnitude(percent=0.09, text="slide 9%")})
+    levels = [event_level(e, RiskSettings()) for e in (fall, small, own)]
+    assert levels == ["low", None, "medium"]
+
+
 def test_a_negative_tone_with_no_event_does_not_lift_a_lone_event_a_level() -> None:
     # "Chip-equipment stocks slide" read as negative (a digest line), then a broker's small trim
     # of the same company: still the digest, not an e-mail. A second event lifts it as before.

@@ -19,6 +19,18 @@ def test_a_stated_fall_of_the_shares_is_read(example: dict[str, Any]) -> None:
     assert m is not None and m.percent == pytest.approx(example["percent"], abs=1e-3)
 
 
+@pytest.mark.parametrize("text", EXAMPLES["market_fall"])
+def test_a_fall_with_a_markets_move_as_its_cause_is_the_markets(text: str) -> None:
+    m = read_magnitude(text, "price_drop")
+    assert m is not None and m.market
+
+
+@pytest.mark.parametrize("text", EXAMPLES["own_fall"])
+def test_a_fall_with_the_companys_own_cause_is_not_the_markets(text: str) -> None:
+    m = read_magnitude(text, "price_drop")
+    assert m is not None and not m.market
+
+
 @pytest.mark.parametrize("text", EXAMPLES["not_price_drop"])
 def test_falls_of_other_things_are_not_the_shares(text: str) -> None:
     assert price_drops(text) == []
